@@ -1,0 +1,218 @@
+"""The agent's endpoints: ``POST /api/v1/reports`` and ``POST /api/v1/artifacts``.
+
+Thin on purpose: authenticate the project's agent token, pick the body reader for the content type, and
+hand over to ``hub.runs.services``. The body is read from the socket by the services themselves, within
+the hub's own limits, so no parser here touches it first.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from hub.api.authentication import AgentPrincipal, AgentTokenAuthentication
+from hub.api.errors import error_body
+from hub.runs.services import documents, multipart
+from hub.runs.services.artifacts import store_artifact
+from hub.runs.services.body import spool_body
+from hub.runs.services.errors import (
+    IngestError,
+    MalformedBody,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    human_size,
+)
+from hub.runs.services.ingest import Header, ensure_run_and_job, find_replay, ingest
+from hub.runs.services.uploads import BoundedHashingUploadHandler
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+class IsAgent(permissions.BasePermission):
+    message = "This endpoint takes a project's agent token: Authorization: Bearer orch_a_..."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, AgentPrincipal)
+
+
+class AgentUploadView(APIView):
+    authentication_classes = [AgentTokenAuthentication]
+    permission_classes = [IsAgent]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "uploads"
+    parser_classes: list = []  # the services read the body themselves, within the hub's limits
+
+    def handle_exception(self, exc):
+        if isinstance(exc, IngestError):
+            return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def check_length(request, limit: int, name: str) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise MalformedBody("Content-Length is not a number.") from None
+        if length > limit:
+            raise PayloadTooLarge(
+                f"The request body ({length} bytes) is larger than the limit of {human_size(limit)} ({name})."
+            )
+
+    @staticmethod
+    def multipart_form(request, artifact_fields=None):
+        raw = request._request
+        handler = BoundedHashingUploadHandler(raw)
+        if artifact_fields:
+            handler.artifact_fields = artifact_fields
+        raw.upload_handlers = [handler]
+        return raw.POST, raw.FILES
+
+
+REPORT_RESPONSES = {
+    201: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Stored (or replayed: header Idempotent-Replayed)."
+    ),
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed JSON, XML or gzip."),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Missing, invalid or revoked agent token."),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="The report names another project."),
+    413: OpenApiResponse(OpenApiTypes.OBJECT, description="Larger than the limit the message names."),
+    415: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Neither JSON nor multipart, or an unknown encoding."
+    ),
+    422: OpenApiResponse(OpenApiTypes.OBJECT, description="Valid JSON that breaks the report schema."),
+}
+
+
+class ReportUploadView(AgentUploadView):
+    @extend_schema(
+        operation_id="upload_report",
+        summary="Upload a test report (the agent's upload)",
+        description=(
+            "A version-1 report document (`application/json`, optionally `Content-Encoding: gzip`; schema in "
+            "docs/report-format.md), or `multipart/form-data` with raw report files and run fields. "
+            "Idempotent: the same `Idempotency-Key`, or the same content for the same job, answers as the "
+            "first upload did and writes nothing."
+        ),
+        request={"application/json": OpenApiTypes.OBJECT, "multipart/form-data": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("Content-Encoding", str, OpenApiParameter.HEADER, required=False, enum=["gzip"]),
+        ],
+        responses=REPORT_RESPONSES,
+        tags=["ingest"],
+    )
+    def post(self, request):
+        project = request.user.project
+        key = (request.META.get("HTTP_IDEMPOTENCY_KEY") or "").strip() or None
+        if key and len(key) > MAX_IDEMPOTENCY_KEY:
+            raise MalformedBody(f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
+        replay = find_replay(project, key)
+        if replay is None:
+            content_type = (request.META.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+            if content_type == "application/json":
+                replay = self._ingest_json(request, project, key)
+            elif content_type == "multipart/form-data":
+                replay = self._ingest_multipart(request, project, key)
+            else:
+                raise UnsupportedMediaType(
+                    f"Content-Type {content_type or '(none)'!r} is not accepted: send application/json "
+                    "(the agent's report document) or multipart/form-data (report files)."
+                )
+        response = Response(replay.body(), status=201)
+        if replay.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _ingest_json(self, request, project, key):
+        self.check_length(request, settings.REPORT_MAX_BYTES, "REPORT_MAX_BYTES")
+        spool = spool_body(
+            request._request,
+            encoding=request.META.get("HTTP_CONTENT_ENCODING", ""),
+            max_bytes=settings.REPORT_MAX_BYTES,
+            max_decompressed=settings.REPORT_MAX_DECOMPRESSED_BYTES,
+        )
+        try:
+            doc, has_cases = documents.read_header(spool.file)
+            header = Header.from_document(project, doc)
+            cases = documents.iter_cases(spool.file) if has_cases else iter(())
+            return ingest(project, header, cases, content_sha256=spool.sha256, idempotency_key=key)
+        finally:
+            spool.close()
+
+    def _ingest_multipart(self, request, project, key):
+        if request.META.get("HTTP_CONTENT_ENCODING", "identity") not in ("", "identity"):
+            raise UnsupportedMediaType(
+                "Send multipart uploads without Content-Encoding; gzip the JSON form only."
+            )
+        fields, files = self.multipart_form(request)
+        records, good, coverage = multipart.read_files(files)
+        header = Header.from_document(project, multipart.header_document(fields, records, coverage))
+        digest = multipart.content_digest(fields, files)
+        with transaction.atomic():
+            receipt = ingest(
+                project,
+                header,
+                multipart.iter_cases(good),
+                content_sha256=digest,
+                idempotency_key=key,
+                source="multipart",
+            )
+            for uploaded in files.getlist("artifact"):
+                store_artifact(
+                    receipt.upload.run, receipt.upload.job, uploaded, name=uploaded.name, declared_sha256=None
+                )
+        return receipt
+
+
+class ArtifactUploadView(AgentUploadView):
+    @extend_schema(
+        operation_id="upload_artifact",
+        summary="Upload an artifact for a run",
+        description=(
+            "`multipart/form-data` with the file in `file`, its `sha256` (hex; checked), an optional `name`, "
+            "and the run fields (`run_id`, `attempt`, `provider`, `repository`, `job_name`, ...)."
+        ),
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiResponse(OpenApiTypes.OBJECT),
+            **{k: v for k, v in REPORT_RESPONSES.items() if k != 201},
+        },
+        tags=["ingest"],
+    )
+    def post(self, request):
+        project = request.user.project
+        content_type = (request.META.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        if content_type != "multipart/form-data":
+            raise UnsupportedMediaType(
+                "Send artifacts as multipart/form-data with the file in the `file` field."
+            )
+        fields, files = self.multipart_form(request, artifact_fields={"file"})
+        uploaded = files.get("file")
+        if uploaded is None:
+            raise MalformedBody("The upload has no `file` field.")
+        fields = fields.copy()
+        declared = fields.pop("sha256", [None])[0]
+        name = fields.pop("name", [None])[0]
+        if not declared:
+            raise MalformedBody("The `sha256` field (hex digest of the file) is required.")
+        header = Header.from_document(project, multipart.header_document(fields, [], None))
+        with transaction.atomic():
+            run, job = ensure_run_and_job(project, header)
+            artifact = store_artifact(run, job, uploaded, name=name, declared_sha256=declared)
+        return Response(
+            {
+                "id": artifact.pk,
+                "name": artifact.name,
+                "size": artifact.size,
+                "sha256": artifact.sha256,
+                "run": {"id": run.pk},
+                "job": {"id": job.pk if job else None},
+            },
+            status=201,
+        )

@@ -1,0 +1,365 @@
+"""Ingest a report in three named steps: validate, transform, load.
+
+*Validate* checks the header against the published schema before anything is written, and each case as it
+streams. *Transform* maps ``agent.model`` cases to result rows: every attempt a row, numbered per test.
+*Load* runs in one transaction keyed for idempotency: the run and job (created or moved forward), the
+upload record, tests and results in batches, counts, coverage. A retried upload (same idempotency key, or
+the same content for the same job) finds its upload record and answers as the first did; any error rolls
+everything back, so a refused report leaves no rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from agent.document import coverage_from_json
+from agent.model import MAX_OUTPUT_CHARS, Coverage, Status, TestCase, clip
+from hub.projects.models import Project
+from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
+from hub.runs.services import load, state
+from hub.runs.services.errors import InvalidDocument, WrongProject
+from hub.runs.services.identity import identity, test_key
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODE = {Status.PASSED: 0, Status.FAILED: 1, Status.ERROR: 2, Status.SKIPPED: 3}
+_COUNT_FIELD = ("passed", "failed", "errors", "skipped")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the hub answers for an upload: the same for the first request and every replay."""
+
+    upload: Upload
+    replayed: bool
+
+    def body(self) -> dict[str, Any]:
+        upload = self.upload
+        return {
+            "upload": upload.pk,
+            "run": {
+                "id": upload.run_id,
+                "url": f"{settings.SITE_URL}/admin/runs/run/{upload.run_id}/change/",
+                "api_url": f"{settings.SITE_URL}/api/v1/runs/{upload.run_id}/",
+            },
+            "job": {"id": upload.job_id},
+            "results": upload.results,
+            "files": upload.files,
+        }
+
+
+@dataclass(frozen=True)
+class Header:
+    """The validated run, job and coverage of a report, in the hub's terms."""
+
+    run: dict[str, Any]
+    job: dict[str, Any]
+    coverage: Coverage | None
+    files: list[dict[str, Any]]
+
+    @classmethod
+    def from_document(cls, project: Project, doc: dict[str, Any]) -> Header:
+        named = doc.get("project")
+        if named and named.lower() != project.full_name.lower():
+            raise WrongProject(
+                f"The report names project {named!r} but the token belongs to {project.full_name!r}."
+            )
+        run = doc["run"]
+        repository = run.get("repository")
+        if repository and repository.lower() != project.full_name.lower():
+            raise WrongProject(
+                f"The run is from repository {repository!r} but the token belongs to {project.full_name!r}."
+            )
+        job = doc.get("job") or {}
+        coverage = doc.get("coverage")
+        return cls(
+            run={
+                "provider": run.get("provider") or project.provider,
+                "provider_run_id": run["run_id"],
+                "attempt": run.get("attempt") or 1,
+                "run_number": run.get("number") or "",
+                "workflow": run.get("workflow") or "",
+                "event": run.get("event") or "",
+                "branch": run.get("branch") or "",
+                "base_branch": run.get("base_branch") or "",
+                "commit_sha": (run.get("commit_sha") or "").lower(),
+                "pull_request": run.get("pull_request"),
+                "url": run.get("url") or "",
+                "status": run.get("status"),
+                "conclusion": run.get("conclusion"),
+                "started_at": _timestamp(run.get("started_at"), "run.started_at"),
+                "finished_at": _timestamp(run.get("finished_at"), "run.finished_at"),
+            },
+            job={
+                "name": job.get("name") or "default",
+                "provider_job_id": job.get("id") or "",
+                "url": job.get("url") or "",
+                "status": job.get("status"),
+                "conclusion": job.get("conclusion"),
+                "started_at": _timestamp(job.get("started_at"), "job.started_at"),
+                "finished_at": _timestamp(job.get("finished_at"), "job.finished_at"),
+            },
+            coverage=coverage_from_json(coverage) if coverage else None,
+            files=list(doc.get("files") or []),
+        )
+
+
+def _timestamp(value: str | None, field: str) -> datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise InvalidDocument(f"report.{field} {value!r} is not an ISO 8601 date-time")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.UTC)
+
+
+def find_replay(project: Project, idempotency_key: str | None) -> Receipt | None:
+    if not idempotency_key:
+        return None
+    upload = Upload.objects.filter(project=project, idempotency_key=idempotency_key).first()
+    return Receipt(upload, replayed=True) if upload else None
+
+
+def ensure_run_and_job(project: Project, header: Header) -> tuple[Run, Job]:
+    """The run and job a report or artifact belongs to, created or moved forward (inside a transaction)."""
+    load.lock_project(project.pk)
+    run = _upsert_run(project, header.run)
+    return run, _upsert_job(run, header.job)
+
+
+def ingest(
+    project: Project,
+    header: Header,
+    cases: Iterable[TestCase],
+    *,
+    content_sha256: str,
+    idempotency_key: str | None = None,
+    source: str = "json",
+) -> Receipt:
+    """Load one report in one transaction, or find the upload that already loaded it."""
+    with transaction.atomic():
+        run, job = ensure_run_and_job(project, header)
+        existing = Upload.objects.filter(
+            Q(project=project, idempotency_key=idempotency_key) if idempotency_key else Q(pk__in=[]),
+        ) | Upload.objects.filter(job=job, content_sha256=content_sha256)
+        found = existing.first()
+        if found is not None:
+            return Receipt(found, replayed=True)
+        upload = Upload.objects.create(
+            project=project,
+            run=run,
+            job=job,
+            idempotency_key=idempotency_key,
+            content_sha256=content_sha256,
+            source=source,
+            files=header.files,
+        )
+        counts = _load_cases(project, run, job, upload, cases)
+        upload.results = counts.pop("results")
+        upload.save(update_fields=["results"])
+        increments = {name: F(name) + value for name, value in counts.items() if value}
+        if increments:
+            Job.objects.filter(pk=job.pk).update(**increments)
+            Run.objects.filter(pk=run.pk).update(**increments)
+        if header.coverage is not None:
+            _store_coverage(job, upload, header.coverage)
+    return Receipt(upload, replayed=False)
+
+
+def _upsert_run(project: Project, fields: dict[str, Any]) -> Run:
+    key = {"project": project, "provider_run_id": fields["provider_run_id"], "attempt": fields["attempt"]}
+    Run.objects.bulk_create(
+        [Run(**key, provider=fields["provider"], status=RunStatus.IN_PROGRESS)], ignore_conflicts=True
+    )
+    run = Run.objects.select_for_update().get(**key)
+    proposed = {**fields, "status": fields["status"] or RunStatus.IN_PROGRESS}
+    _apply(
+        run,
+        proposed,
+        descriptive=(
+            "run_number",
+            "workflow",
+            "event",
+            "branch",
+            "base_branch",
+            "commit_sha",
+            "pull_request",
+            "url",
+        ),
+    )
+    return run
+
+
+def _upsert_job(run: Run, fields: dict[str, Any]) -> Job:
+    Job.objects.bulk_create([Job(run=run, name=fields["name"])], ignore_conflicts=True)
+    job = Job.objects.select_for_update().get(run=run, name=fields["name"])
+    proposed = {**fields, "status": fields["status"] or RunStatus.IN_PROGRESS}
+    _apply(job, proposed, descriptive=("provider_job_id", "url"))
+    return job
+
+
+def _apply(obj: Run | Job, proposed: dict[str, Any], descriptive: tuple[str, ...]) -> None:
+    current = {name: getattr(obj, name) for name in ("status", "conclusion", "started_at", "finished_at")}
+    changes = state.advance(current, proposed)
+    changes.update(
+        state.fill_blanks(
+            {n: getattr(obj, n) for n in descriptive}, {n: proposed.get(n) for n in descriptive}
+        )
+    )
+    if changes:
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        obj.save(update_fields=[*changes, *(["updated_at"] if isinstance(obj, Run) else [])])
+
+
+def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Iterable[TestCase]) -> dict:
+    """Transform and load cases in batches; return the counts of final outcomes for this upload."""
+    batch_size = settings.INGEST_BATCH_SIZE
+    now = timezone.now()
+    # Per test id in this upload: last attempt number, final status code and whether any attempt failed,
+    # packed into one int to keep memory small on 100k-test reports.
+    seen: dict[int, int] = {}
+    counts = dict.fromkeys(("results", "tests", *_COUNT_FIELD, "flaky"), 0)
+    counts["duration"] = 0.0
+    unfinal: list[tuple[int, int]] = []
+    for batch in _batches(cases, batch_size):
+        keyed = [(test_key(identity(case)), case) for case in batch]
+        ids = load.upsert_tests(
+            project.pk,
+            list(
+                {
+                    key: (key, case.suite or "", case.classname or "", case.name, case.file or "")
+                    for key, case in keyed
+                }.values()
+            ),
+            now,
+        )
+        rows: list[tuple] = []
+        for key, case in keyed:
+            test_id = ids[key]
+            packed = seen.get(test_id)
+            attempt = 0
+            failed_before = False
+            if packed is not None:
+                attempt, previous_code, failed_before = packed >> 3, (packed >> 1) & 3, bool(packed & 1)
+                counts[_COUNT_FIELD[previous_code]] -= 1
+                counts["flaky"] -= int(previous_code == 0 and failed_before)
+                counts["tests"] -= 1
+                unfinal.append((test_id, attempt + 1))
+            for rerun in case.reruns:
+                attempt += 1
+                failed_before |= rerun.status.is_failure
+                rows.append(
+                    _row(
+                        run,
+                        job,
+                        upload,
+                        test_id,
+                        attempt,
+                        False,
+                        rerun.status,
+                        rerun.duration,
+                        rerun.message,
+                        rerun.failure_type,
+                        rerun.trace,
+                        None,
+                    )
+                )
+                counts["duration"] += rerun.duration or 0.0
+            attempt += 1
+            output = _output(case) if case.status.is_failure else None
+            rows.append(
+                _row(
+                    run,
+                    job,
+                    upload,
+                    test_id,
+                    attempt,
+                    True,
+                    case.status,
+                    case.duration,
+                    case.message,
+                    case.failure_type,
+                    case.trace,
+                    output,
+                )
+            )
+            counts["duration"] += case.duration or 0.0
+            code = _STATUS_CODE[case.status]
+            counts[_COUNT_FIELD[code]] += 1
+            counts["tests"] += 1
+            counts["flaky"] += int(code == 0 and failed_before)
+            seen[test_id] = (attempt << 3) | (code << 1) | int(failed_before or case.status.is_failure)
+        load.insert_results(rows)
+        counts["results"] += len(rows)
+    load.unfinalize(upload.pk, unfinal)
+    return counts
+
+
+def _row(run, job, upload, test_id, attempt, final, status, duration, message, failure_type, trace, output):
+    return (
+        run.pk,
+        job.pk,
+        upload.pk,
+        test_id,
+        attempt,
+        final,
+        status.value,
+        duration,
+        message or "",
+        failure_type or "",
+        trace or "",
+        output or "",
+    )
+
+
+def _output(case: TestCase) -> str | None:
+    parts = [text for text in (case.stdout, case.stderr) if text]
+    return clip("\n".join(parts), MAX_OUTPUT_CHARS) if parts else None
+
+
+def _batches(cases: Iterable[TestCase], size: int) -> Iterator[list[TestCase]]:
+    batch: list[TestCase] = []
+    for case in cases:
+        batch.append(case)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _store_coverage(job: Job, upload: Upload, coverage: Coverage) -> None:
+    report = CoverageReport.objects.create(
+        job=job,
+        upload=upload,
+        format=coverage.format,
+        lines_covered=coverage.lines_covered,
+        lines_valid=coverage.lines_valid,
+        branches_covered=coverage.branches_covered,
+        branches_valid=coverage.branches_valid,
+    )
+    FileCoverage.objects.bulk_create(
+        [
+            FileCoverage(
+                report=report,
+                path=f.path,
+                lines_covered=f.lines_covered,
+                lines_valid=f.lines_valid,
+                branches_covered=f.branches_covered,
+                branches_valid=f.branches_valid,
+            )
+            for f in coverage.files
+        ],
+        batch_size=1000,
+    )

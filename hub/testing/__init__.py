@@ -1,0 +1,1 @@
+"""Support for the hub's own test suite (loaded by pytest; never by the running hub)."""

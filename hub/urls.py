@@ -1,0 +1,15 @@
+"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hub import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("hub.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
+]
