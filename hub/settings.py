@@ -94,6 +94,7 @@ if not _secret:
         )
     _secret = "insecure-development-key-only-for-debug-mode-do-not-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = _secret
+TOKEN_HMAC_KEY = envsecret("TOKEN_HMAC_KEY")  # keys the stored token digests; defaults to SECRET_KEY
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -220,6 +221,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = MULTIPART_MAX_FILES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger multipart files spool to a temporary file
 INGEST_BATCH_SIZE = envint("INGEST_BATCH_SIZE", 5000, minimum=100)
+RETENTION_DAYS = envint("RETENTION_DAYS", 180)  # 0 keeps everything
 
 # django-q2. The ORM broker needs no service (the embedded default); REDIS_URL switches to Redis.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while the first still runs.
@@ -277,6 +279,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "hub.runs.models.RunStatus",
+        "ResultStatusEnum": "hub.runs.models.ResultStatus",
+        "ConclusionEnum": "hub.runs.models.Conclusion",
+        "ProviderEnum": "hub.projects.models.Provider",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
