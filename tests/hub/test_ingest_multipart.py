@@ -16,11 +16,14 @@ pytestmark = pytest.mark.django_db
 JUNIT = b"""<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="pytest" tests="3" failures="1">
   <testcase classname="tests.test_a" name="test_ok" time="0.01"/>
-  <testcase classname="tests.test_a" name="test_fails" time="0.02"><failure message="boom">trace</failure></testcase>
+  <testcase classname="tests.test_a" name="test_fails" time="0.02">
+    <failure message="boom">trace</failure>
+  </testcase>
   <testcase classname="tests.test_a" name="test_skip"><skipped/></testcase>
 </testsuite>
 """
-OTHER = b"""<testsuites><testsuite name="s"><testcase classname="tests.test_b" name="test_b"/></testsuite></testsuites>"""
+OTHER = b"""<testsuites><testsuite name="s">
+<testcase classname="tests.test_b" name="test_b"/></testsuite></testsuites>"""
 
 
 def xml(name: str, body: bytes) -> SimpleUploadedFile:
@@ -55,7 +58,8 @@ def test_when_every_file_is_bad_nothing_is_written_and_each_is_named(agent):
     response = agent.post_multipart({**fields(), "junit": [xml("x.xml", b"not xml"), xml("y.xml", b"")]})
     assert response.status_code == 422
     message = response.json()["error"]["message"]
-    assert "x.xml" in message and "y.xml" in message
+    assert "x.xml" in message
+    assert "y.xml" in message
     assert Run.objects.count() == 0
 
 
