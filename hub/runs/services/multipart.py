@@ -81,9 +81,9 @@ def header_from_fields(fields) -> dict[str, Any]:
 
 
 def content_digest(fields, files) -> str:
-    digest = hashlib.sha256(json.dumps(sorted(fields.items()), separators=(",", ":")).encode())
-    for field, uploaded in sorted((f, u) for f in files for u in files.getlist(f)):
-        digest.update(f"\x1f{field}\x1f{uploaded.name}\x1f{uploaded.sha256}".encode())
+    digest = hashlib.sha256(json.dumps(sorted(fields.lists()), separators=(",", ":")).encode())
+    for field, name, sha256 in sorted((f, u.name, u.sha256) for f in files for u in files.getlist(f)):
+        digest.update(f"\x1f{field}\x1f{name}\x1f{sha256}".encode())
     return digest.hexdigest()
 
 
