@@ -15,13 +15,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUREFIRE_FLAKY = """<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="org.acme.FlakyTest" tests="2" failures="0" errors="0" skipped="0">
   <testcase name="sometimes" classname="org.acme.FlakyTest" time="0.2">
-    <flakyFailure message="expected:&lt;1&gt; but was:&lt;2&gt;" type="java.lang.AssertionError">trace</flakyFailure>
+    <flakyFailure message="expected:&lt;1&gt; but was:&lt;2&gt;" type="java.lang.AssertionError"
+      >trace</flakyFailure>
   </testcase>
   <testcase name="always" classname="org.acme.FlakyTest" time="0.1"/>
 </testsuite>
 """
-FAILING = """<testsuite name="pytest"><testcase classname="tests.test_x" name="test_bad" file="tests/test_x.py"
- line="3"><failure message="assert 1 == 2">E assert 1 == 2</failure></testcase></testsuite>"""
+FAILING = """<testsuite name="pytest">
+<testcase classname="tests.test_x" name="test_bad" file="tests/test_x.py" line="3">
+<failure message="assert 1 == 2">E assert 1 == 2</failure></testcase></testsuite>"""
 
 
 @pytest.fixture
