@@ -13,6 +13,16 @@ from rest_framework.test import APIClient
 from hub.projects.models import AgentToken, Membership, Project
 
 
+@pytest.fixture(autouse=True)
+def _static_files_without_a_manifest(settings):
+    """Production settings serve hashed static files from a manifest built by collectstatic; tests render
+    admin pages without running collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def project(db) -> Project:
     return Project.objects.create(full_name="acme/widgets", provider="github", default_branch="main")

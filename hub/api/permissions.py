@@ -1,0 +1,28 @@
+"""Who may do what through the API, beyond "is authenticated".
+
+Which *rows* a person sees is decided by scoping querysets to their projects (``hub.api.viewsets.base``),
+so another team's run is a 404, not a 403: the API does not confirm that it exists.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from hub.projects.models import ApiToken
+
+
+class TokenAllowsMethod(BasePermission):
+    """A read-only API token may only use safe methods; sessions and read-write tokens are not limited.
+
+    Checked before the view picks a handler, so a read-only token gets 403 even where the method would
+    otherwise be 405: the answer depends on the token, not on which endpoints happen to accept writes.
+    """
+
+    message = "This API token is read-only; create a read-write token to change data."
+    code = "read_only_token"
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if isinstance(token, ApiToken) and token.read_only:
+            return request.method in SAFE_METHODS
+        return True

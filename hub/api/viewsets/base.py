@@ -1,0 +1,69 @@
+"""What every read view shares: the tenant scope, the permission classes and the read throttle.
+
+Rows are scoped, not checked: a queryset only ever holds the projects a person belongs to, so another
+team's run answers 404 like a run that does not exist, and lists simply leave it out.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+
+from hub.api.pagination import DefaultCursorPagination
+from hub.api.permissions import TokenAllowsMethod
+
+READ_SCOPE = "reads"
+
+
+def visible(queryset: QuerySet, user, project_path: str = "project") -> QuerySet:
+    """``queryset`` limited to rows of projects ``user`` is a member of (superusers: everything).
+
+    ``project_path`` is the lookup from the model to its project ("" for projects themselves). One join
+    on memberships, no DISTINCT: a user has at most one membership per project.
+    """
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    prefix = f"{project_path}__" if project_path else ""
+    return queryset.filter(**{f"{prefix}memberships__user": user})
+
+
+class ReadRateThrottle(ScopedRateThrottle):
+    """A per-user budget for reads (scope ``reads``; the ``user`` rate when that scope is not set).
+
+    DRF's throttles copy the rates when their module is imported; this one reads them on each request, so
+    a changed setting (an operator's reload, a test's override) takes effect.
+    """
+
+    def get_rate(self) -> str | None:
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        return rates.get(self.scope) or rates.get("user")
+
+
+class ReadApiMixin:
+    """Permissions, throttle and pagination for every read endpoint."""
+
+    permission_classes = (IsAuthenticated, TokenAllowsMethod)
+    throttle_classes = (UserRateThrottle, ReadRateThrottle)
+    throttle_scope = READ_SCOPE
+    pagination_class = DefaultCursorPagination
+    lookup_value_regex = "[0-9]+"
+
+
+class RecentRunsPagination(DefaultCursorPagination):
+    """Newest first by creation time; the id breaks ties between runs created in the same instant."""
+
+    ordering = ("-created_at", "-id")
+
+
+class ReportOrderPagination(DefaultCursorPagination):
+    """A run's results in the order they were stored, which is the order of the report."""
+
+    ordering = "id"
+
+
+class ProjectNamePagination(DefaultCursorPagination):
+    ordering = "full_name"
