@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/orchestrate
+PYTEST_ARGS ?= -q -n 2
 
 .PHONY: demo test install lint test-sqlite test-postgresql bench clean
 
@@ -28,11 +29,11 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test-sqlite: install
-	env -u DATABASE_URL $(BIN)/pytest -q
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgresql: install
 	@if $(BIN)/python scripts/wait-for-postgres.py "$(POSTGRES_URL)"; then \
-		DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -q tests/hub; \
+		DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest $(PYTEST_ARGS) tests/hub; \
 	elif [ -n "$$CI" ]; then \
 		echo "PostgreSQL is not reachable at $(POSTGRES_URL); CI needs it (see .ci/run)"; exit 1; \
 	else \

@@ -173,8 +173,6 @@ class RunAdmin(IngestedAdmin):
 
 @admin.register(Test)
 class TestAdmin(IngestedAdmin):
-    __test__ = False
-
     list_display = ("__str__", "project", "file", "created_at")
     list_filter = ("project",)
     list_select_related = ("project",)
@@ -206,8 +204,6 @@ class TestAdmin(IngestedAdmin):
 
 @admin.register(TestResult)
 class TestResultAdmin(IngestedAdmin):
-    __test__ = False
-
     list_display = ("id", "test", "status", "attempt", "final", "duration", "run_link", "job")
     list_filter = ("status", "final")
     list_select_related = ("test", "run", "job")
