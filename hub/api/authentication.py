@@ -44,11 +44,11 @@ class AgentPrincipal:
     is_superuser = False
     is_staff = False
     is_anonymous = False
-    pk = None
 
     def __init__(self, token: AgentToken) -> None:
         self.token = token
         self.project = token.project
+        self.pk = f"agent-token-{token.pk}"  # rate limits are per token, not shared by every agent
 
     def __str__(self) -> str:
         return f"agent token {self.token.display} for {self.project}"

@@ -178,8 +178,11 @@ def ingest(
 
 def _upsert_run(project: Project, fields: dict[str, Any]) -> Run:
     key = {"project": project, "provider_run_id": fields["provider_run_id"], "attempt": fields["attempt"]}
+    # A run is dated by when it started in CI when the report says so, else by its arrival.
+    created = fields["started_at"] or timezone.now()
     Run.objects.bulk_create(
-        [Run(**key, provider=fields["provider"], status=RunStatus.IN_PROGRESS)], ignore_conflicts=True
+        [Run(**key, provider=fields["provider"], status=RunStatus.IN_PROGRESS, created_at=created)],
+        ignore_conflicts=True,
     )
     run = Run.objects.select_for_update().get(**key)
     proposed = {**fields, "status": fields["status"] or RunStatus.IN_PROGRESS}
