@@ -23,6 +23,16 @@ def _static_files_without_a_manifest(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; a test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def project(db) -> Project:
     return Project.objects.create(full_name="acme/widgets", provider="github", default_branch="main")

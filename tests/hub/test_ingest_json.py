@@ -335,28 +335,13 @@ def test_a_run_is_dated_by_when_it_started_in_ci(agent):
     assert Run.objects.get().created_at.isoformat() == "2026-11-01T08:30:00+00:00"
 
 
-def test_each_agent_token_has_its_own_upload_rate_limit(agent, project, settings):
-    from django.core.cache import cache
-
-    cache.clear()
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "uploads": "2/hour"},
-    }
-    from rest_framework.settings import api_settings
+def test_each_agent_token_has_its_own_upload_rate_limit(agent, project, monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
-    api_settings.reload()
-    ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        _, other_token = AgentToken.issue(project=project)
-        assert [agent.post_report(report(case("a"), run_id=str(n))).status_code for n in range(3)] == [
-            201,
-            201,
-            429,
-        ]
-        assert Agent(other_token).post_report(report(case("a"), run_id="9")).status_code == 201
-    finally:
-        cache.clear()
-        api_settings.reload()
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "uploads": "2/hour"}
+    )
+    _, other_token = AgentToken.issue(project=project)
+    statuses = [agent.post_report(report(case("a"), run_id=str(n))).status_code for n in range(3)]
+    assert statuses == [201, 201, 429]
+    assert Agent(other_token).post_report(report(case("a"), run_id="9")).status_code == 201
