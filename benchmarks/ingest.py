@@ -11,7 +11,8 @@ Figures (each printed beside its target, and beside a floor measured in the same
 
 * results/s of a 100k-case report; floors: the same rows by raw ``executemany`` into a SQLite table of
   the same shape (same indexes, same foreign keys), and by ``COPY`` into a PostgreSQL table of the same
-  shape. The ratio is ours/floor.
+  shape. The ratio is ours/floor. A second floor writes the same rows the same way into the hub's own
+  table, as full as it is by then (~1M rows), commits, and deletes them again.
 * time from request to committed answer (client round trip, loopback) of 10k- and 100k-case reports, p50.
 * peak RSS of the gunicorn worker that served a 10k, 100k and 500k-case report (``VmHWM``).
 * p95 of the run list and of a test's history with 1M results stored, loaded through the API.
@@ -395,6 +396,39 @@ def floor(backend: Backend, upload_id: int) -> tuple[int, float]:
     return (sqlite_floor if backend.path else postgresql_floor)(backend, upload_id)
 
 
+def filled_floor(backend: Backend, upload_id: int) -> tuple[int, float, int]:
+    """The same rows written the same raw way into the hub's own table, as full as it is, committed, then
+    deleted again; returns (rows, seconds, rows already there). An empty table flatters the floor: with
+    a million rows, each test's entries in the history index sit on their own page."""
+    conn = backend.connect()
+    try:
+        rows = _stored_rows(conn, backend, upload_id)
+        existing, last_id = conn.execute(f"SELECT count(*), max(id) FROM {RESULT_TABLE}").fetchone()
+        conn.commit()
+        start = time.perf_counter()
+        if backend.path:
+            marks = ", ".join("?" * len(rows[0]))
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(f"INSERT INTO {RESULT_TABLE} ({RESULT_COLUMNS}) VALUES ({marks})", rows)
+            conn.execute("COMMIT")
+        else:
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(f"COPY {RESULT_TABLE} ({RESULT_COLUMNS}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+        return len(rows), time.perf_counter() - start, existing
+    finally:
+        if not backend.path:
+            conn.rollback()
+        mark = "?" if backend.path else "%s"
+        conn.execute(f"DELETE FROM {RESULT_TABLE} WHERE id > {mark}", [last_id])
+        conn.commit()
+        conn.close()
+
+
 # --- Measurements ----------------------------------------------------------------------------------
 
 
@@ -509,11 +543,11 @@ def measure_ingest(poster: Poster, reports: Reports, plan: Plan, log) -> list[Ro
             )
         )
         if size == largest:
-            rows.append(throughput_row(backend, report, median, answers[-1]["upload"], log))
+            rows.extend(throughput_rows(backend, report, median, answers[-1]["upload"], log))
     return rows
 
 
-def throughput_row(backend: Backend, report: Report, seconds: float, upload_id: int, log) -> Row:
+def throughput_rows(backend: Backend, report: Report, seconds: float, upload_id: int, log) -> list[Row]:
     ours = report.results / seconds
     floor_rows, floor_seconds = floor(backend, upload_id)
     floor_rate = floor_rows / floor_seconds
@@ -521,15 +555,28 @@ def throughput_row(backend: Backend, report: Report, seconds: float, upload_id: 
     log(f"  floor: {how} of the same {floor_rows} rows into a same-shape table: {floor_seconds:.3f} s")
     target = THROUGHPUT_TARGET[backend.name]
     comparable = report.cases >= 100_000
-    return Row(
-        backend.name,
-        f"ingest of a {kilo(report.cases)}-case report, results/s (floor: {how})",
-        f">= {rate(target)}",
-        rate(ours),
-        rate(floor_rate),
-        f"{ours / floor_rate:.2f}",
-        verdict(ours >= target, comparable),
-    )
+    filled_rows, filled_seconds, existing = filled_floor(backend, upload_id)
+    filled_rate = filled_rows / filled_seconds
+    log(f"  floor: {how} of the same rows into the hub's own table ({existing} rows): {filled_seconds:.3f} s")
+    return [
+        Row(
+            backend.name,
+            f"ingest of a {kilo(report.cases)}-case report, results/s (floor: {how}, empty table)",
+            f">= {rate(target)}",
+            rate(ours),
+            rate(floor_rate),
+            f"{ours / floor_rate:.2f}",
+            verdict(ours >= target, comparable),
+        ),
+        Row(
+            backend.name,
+            f"  same, floor: {how} into the hub's own table ({kilo(existing // 1000 * 1000)} rows)",
+            "-",
+            rate(ours),
+            rate(filled_rate),
+            f"{ours / filled_rate:.2f}",
+        ),
+    ]
 
 
 def stored_results(backend: Backend) -> int:
