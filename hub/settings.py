@@ -162,7 +162,7 @@ def _database(url: str) -> dict:
             "transaction_mode": "IMMEDIATE",
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-64000;"
+                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000;"
             ),
         }
     elif engine == "django.db.backends.postgresql":

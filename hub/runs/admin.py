@@ -178,8 +178,8 @@ class TestAdmin(IngestedAdmin):
     list_select_related = ("project",)
     search_fields = ("name", "classname", "file")
     raw_id_fields = ("project",)
-    fields = ("project", "suite", "classname", "name", "file", "key", "created_at", "history")
-    readonly_fields = ("history",)
+    fields = ("project", "suite", "classname", "name", "file", "key_hex", "created_at", "history")
+    readonly_fields = ("key_hex", "history")
 
     @admin.display(description=f"History (last {HISTORY_SHOWN} results)")
     def history(self, test: Test) -> str:

@@ -118,8 +118,12 @@ class Test(models.Model):
 
     __test__ = False
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tests")
-    key = models.CharField(max_length=32, help_text="Digest of the identity; see services/identity.py.")
+    # No single-column index: the unique (project, key) index serves lookups by project.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tests", db_index=False)
+    # 16 raw bytes, not hex text: compared with memcmp rather than a locale's collation, and half the index.
+    key = models.BinaryField(
+        max_length=16, editable=False, help_text="Digest of the identity (services/identity.py)."
+    )
     suite = models.CharField(max_length=1000, blank=True)
     classname = models.CharField(max_length=1000, blank=True)
     name = models.CharField(max_length=1000)
@@ -132,6 +136,10 @@ class Test(models.Model):
 
     def __str__(self) -> str:
         return f"{self.classname}.{self.name}" if self.classname else self.name
+
+    @property
+    def key_hex(self) -> str:
+        return bytes(self.key).hex()
 
 
 class Upload(models.Model):
@@ -163,10 +171,16 @@ class TestResult(models.Model):
 
     __test__ = False
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="results")
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="results")
-    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="+")
-    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="results")
+    # The hot table: every index and constraint is paid per row at ingest. The job and the test are enforced
+    # by the database; run and upload are written by the same transaction that creates or finds them
+    # (services/ingest.py) and are implied by the job, so they carry no constraint of their own. The
+    # composite indexes below lead with run, test and job, so those need no single-column index.
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
+    )
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="results", db_index=False)
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="results", db_index=False)
     attempt = models.PositiveSmallIntegerField(default=1)
     final = models.BooleanField(default=True, help_text="The last attempt of this test in this upload.")
     status = models.CharField(max_length=8, choices=ResultStatus.choices)

@@ -14,8 +14,6 @@ from typing import IO, Any
 
 import ijson
 
-from agent.document import case_from_json
-from agent.model import TestCase
 from hub.runs.services.errors import InvalidDocument, MalformedBody
 from hub.runs.services.validation import validate_case, validate_header
 
@@ -90,12 +88,12 @@ def _checked(header: dict[str, Any]) -> dict[str, Any]:
     return validate_header(header)
 
 
-def iter_cases(file: IO[bytes]) -> Iterator[TestCase]:
-    """Stream the validated cases; a JSON error or an invalid case raises (and rolls the load back)."""
+def iter_cases(file: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """Stream the validated case objects; a JSON error or an invalid case raises (and rolls the load back)."""
     file.seek(0)
     index = -1
     try:
         for index, case in enumerate(ijson.items(file, "cases.item", use_float=True)):
-            yield case_from_json(validate_case(case, index))
+            yield validate_case(case, index)
     except ijson.JSONError as exc:
         raise _malformed(exc) from None

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -23,16 +24,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from agent.document import coverage_from_json
-from agent.model import MAX_OUTPUT_CHARS, Coverage, Status, TestCase, clip
+from agent.model import MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_OUTPUT_CHARS, MAX_TRACE_CHARS, Coverage, clip
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, state
 from hub.runs.services.errors import InvalidDocument, WrongProject
-from hub.runs.services.identity import identity, test_key
+from hub.runs.services.identity import test_key
 
 log = logging.getLogger(__name__)
 
-_STATUS_CODE = {Status.PASSED: 0, Status.FAILED: 1, Status.ERROR: 2, Status.SKIPPED: 3}
 _COUNT_FIELD = ("passed", "failed", "errors", "skipped")
 
 
@@ -140,7 +140,7 @@ def ensure_run_and_job(project: Project, header: Header) -> tuple[Run, Job]:
 def ingest(
     project: Project,
     header: Header,
-    cases: Iterable[TestCase],
+    cases: Iterable[dict[str, Any]],
     *,
     content_sha256: str,
     idempotency_key: str | None = None,
@@ -225,114 +225,124 @@ def _apply(obj: Run | Job, proposed: dict[str, Any], descriptive: tuple[str, ...
         obj.save(update_fields=[*changes, *(["updated_at"] if isinstance(obj, Run) else [])])
 
 
-def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Iterable[TestCase]) -> dict:
-    """Transform and load cases in batches; return the counts of final outcomes for this upload."""
-    batch_size = settings.INGEST_BATCH_SIZE
+_FAILURES = frozenset(("failed", "error"))
+STATISTICS_AFTER_NEW_TESTS = 2000
+_COUNT_OF = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped"}
+
+
+def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Iterable[dict]) -> dict:
+    """Transform and load cases in batches; return the counts of final outcomes for this upload.
+
+    Cases are the document's validated objects (multipart reports are turned into the same shape), so the
+    hot loop builds row tuples straight from them. Memory does not grow with the report: which tests were
+    already seen in this upload is one bit per test id, and the rare test reported twice is merged after
+    the load (``_merge_repeated_tests``).
+    """
     now = timezone.now()
-    # Per test id in this upload: last attempt number, final status code and whether any attempt failed,
-    # packed into one int to keep memory small on 100k-test reports.
-    seen: dict[int, int] = {}
+    run_id, job_id, upload_id = run.pk, job.pk, upload.pk
     counts = dict.fromkeys(("results", "tests", *_COUNT_FIELD, "flaky"), 0)
-    counts["duration"] = 0.0
-    unfinal: list[tuple[int, int]] = []
-    for batch in _batches(cases, batch_size):
-        keyed = [(test_key(identity(case)), case) for case in batch]
-        ids = load.upsert_tests(
-            project.pk,
-            list(
-                {
-                    key: (key, case.suite or "", case.classname or "", case.name, case.file or "")
-                    for key, case in keyed
-                }.values()
-            ),
-            now,
-        )
+    duration = 0.0
+    seen = bytearray()
+    repeated: set[int] = set()
+    statistics_fresh = False
+    for batch in _batches(cases, settings.INGEST_BATCH_SIZE):
+        keyed = []
+        tests: dict[bytes, tuple] = {}
+        for case in batch:
+            suite = case.get("suite") or ""
+            classname = case.get("classname") or ""
+            file = case.get("file") or ""
+            key = test_key((classname or suite, case["name"], file))
+            tests[key] = (key, suite, classname, case["name"], file)
+            keyed.append((key, case))
+        ids, created = load.upsert_tests(project.pk, list(tests.values()), now)
+        if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
+            load.refresh_test_statistics()  # once per upload: the first big batch of new tests
+            statistics_fresh = True
         rows: list[tuple] = []
         for key, case in keyed:
             test_id = ids[key]
-            packed = seen.get(test_id)
+            byte, bit = test_id >> 3, 1 << (test_id & 7)
+            if byte >= len(seen):
+                seen.extend(bytes(byte - len(seen) + 4096))
+            if seen[byte] & bit:
+                repeated.add(test_id)
+            seen[byte] |= bit
             attempt = 0
             failed_before = False
-            if packed is not None:
-                attempt, previous_code, failed_before = packed >> 3, (packed >> 1) & 3, bool(packed & 1)
-                counts[_COUNT_FIELD[previous_code]] -= 1
-                counts["flaky"] -= int(previous_code == 0 and failed_before)
-                counts["tests"] -= 1
-                unfinal.append((test_id, attempt + 1))
-            for rerun in case.reruns:
+            for rerun in case.get("reruns") or ():
                 attempt += 1
-                failed_before |= rerun.status.is_failure
-                rows.append(
-                    _row(
-                        run,
-                        job,
-                        upload,
-                        test_id,
-                        attempt,
-                        False,
-                        rerun.status,
-                        rerun.duration,
-                        rerun.message,
-                        rerun.failure_type,
-                        rerun.trace,
-                        None,
-                    )
-                )
-                counts["duration"] += rerun.duration or 0.0
-            attempt += 1
-            output = _output(case) if case.status.is_failure else None
-            rows.append(
-                _row(
-                    run,
-                    job,
-                    upload,
-                    test_id,
-                    attempt,
-                    True,
-                    case.status,
-                    case.duration,
-                    case.message,
-                    case.failure_type,
-                    case.trace,
-                    output,
-                )
-            )
-            counts["duration"] += case.duration or 0.0
-            code = _STATUS_CODE[case.status]
-            counts[_COUNT_FIELD[code]] += 1
+                status = rerun["status"]
+                failed_before = failed_before or status in _FAILURES
+                rows.append(_row(run_id, job_id, upload_id, test_id, attempt, False, status, rerun, None))
+                duration += rerun.get("duration") or 0.0
+            status = case["status"]
+            output = _output(case) if status in _FAILURES else None
+            rows.append(_row(run_id, job_id, upload_id, test_id, attempt + 1, True, status, case, output))
+            duration += case.get("duration") or 0.0
+            counts[_COUNT_OF[status]] += 1
             counts["tests"] += 1
-            counts["flaky"] += int(code == 0 and failed_before)
-            seen[test_id] = (attempt << 3) | (code << 1) | int(failed_before or case.status.is_failure)
+            if failed_before and status == "passed":
+                counts["flaky"] += 1
         load.insert_results(rows)
         counts["results"] += len(rows)
-    load.unfinalize(upload.pk, unfinal)
+    if repeated:
+        _merge_repeated_tests(upload_id, repeated, counts)
+    counts["duration"] = duration
     return counts
 
 
-def _row(run, job, upload, test_id, attempt, final, status, duration, message, failure_type, trace, output):
+def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, output) -> tuple:
     return (
-        run.pk,
-        job.pk,
-        upload.pk,
+        run_id,
+        job_id,
+        upload_id,
         test_id,
         attempt,
         final,
-        status.value,
-        duration,
-        message or "",
-        failure_type or "",
-        trace or "",
+        status,
+        source.get("duration"),
+        clip(source.get("message"), MAX_MESSAGE_CHARS) or "",
+        clip(source.get("type"), MAX_NAME_CHARS) or "",
+        clip(source.get("trace"), MAX_TRACE_CHARS) or "",
         output or "",
     )
 
 
-def _output(case: TestCase) -> str | None:
-    parts = [text for text in (case.stdout, case.stderr) if text]
+def _output(case: dict) -> str | None:
+    parts = [text for text in (case.get("stdout"), case.get("stderr")) if text]
     return clip("\n".join(parts), MAX_OUTPUT_CHARS) if parts else None
 
 
-def _batches(cases: Iterable[TestCase], size: int) -> Iterator[list[TestCase]]:
-    batch: list[TestCase] = []
+def _merge_repeated_tests(upload_id: int, test_ids: set[int], counts: dict) -> None:
+    """A test reported more than once in one upload is one test with several attempts: renumber its
+    rows in arrival order, keep only the last final, and replace what each report of it counted by the
+    single outcome it has."""
+    rows = load.results_of(upload_id, sorted(test_ids))  # (id, test_id, status, final), by test then id
+    updates: list[tuple[int, bool, int]] = []
+    for _, group in groupby(rows, key=lambda row: row[1]):
+        group = list(group)
+        failed_in_case = failed_overall = False
+        for index, (result_id, _, status, final) in enumerate(group):
+            if final:  # the end of one report of the test: take back what it counted
+                counts[_COUNT_OF[status]] -= 1
+                counts["tests"] -= 1
+                counts["flaky"] -= int(status == "passed" and failed_in_case)
+                failed_in_case = False
+            else:
+                failed_in_case = failed_in_case or status in _FAILURES
+            last = index == len(group) - 1
+            if last:
+                counts[_COUNT_OF[status]] += 1
+                counts["tests"] += 1
+                counts["flaky"] += int(status == "passed" and failed_overall)
+            failed_overall = failed_overall or status in _FAILURES
+            updates.append((index + 1, last, result_id))
+    load.renumber_attempts(updates)
+
+
+def _batches(cases: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
     for case in cases:
         batch.append(case)
         if len(batch) >= size:

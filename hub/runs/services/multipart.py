@@ -14,8 +14,8 @@ from itertools import chain
 from typing import Any
 
 from agent import parsers
-from agent.document import coverage_to_json
-from agent.model import ReportParseError, TestCase
+from agent.document import case_to_json, coverage_to_json
+from agent.model import ReportParseError
 from hub.runs.services.errors import InvalidDocument, MalformedBody
 from hub.runs.services.validation import validate_header
 
@@ -135,9 +135,11 @@ def _named(exc: ReportParseError, name: str) -> str:
     return f"{where}: {error.message}"
 
 
-def iter_cases(paths: list[str]) -> Iterator[TestCase]:
+def iter_cases(paths: list[str]) -> Iterator[dict[str, Any]]:
+    """The parsed cases in the report document's shape, which is what the loader reads."""
     for path in paths:
-        yield from parsers.read_report(path)
+        for case in parsers.read_report(path):
+            yield case_to_json(case)
 
 
 def header_document(fields, records, coverage) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from hub.projects.models import Project
 from hub.runs.models import Job, Run, RunStatus, Test, TestResult, Upload
+from hub.runs.services.identity import test_key
 
 _ids = itertools.count(1000)
 
@@ -35,7 +36,7 @@ def make_job(run: Run, name: str = "test", **fields) -> Job:
 
 
 def make_test(project: Project, name: str, classname: str = "tests.test_widgets", **fields) -> Test:
-    key = hashlib.sha256(f"{classname}:{name}".encode()).hexdigest()[:32]
+    key = test_key((classname, name, fields.get("file", "")))
     return Test.objects.create(project=project, key=key, classname=classname, name=name, **fields)
 
 
