@@ -1,4 +1,4 @@
-"""The shared vocabulary of the agent and the hub: plain frozen dataclasses.
+"""The shared vocabulary of the agent and the hub: plain immutable values.
 
 Parsers turn report files into these objects, the report document (``agent.document``) turns them into
 JSON and back, and the hub loads them into its database. Nothing after a parser sees XML or a tool's own
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 # Bounds on what one test result may carry. A trace is an excerpt for a person, not a log archive; the
 # limits keep a pathological report (a 50 MB stack trace) from dominating memory or the database.
@@ -53,16 +54,17 @@ class Rerun:
     trace: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TestCase:
+class TestCase(NamedTuple):
     """One test case element of a report: its identity, its final outcome, and its earlier attempts.
 
     ``reruns`` lists the attempts that ran before the final one, in order; the final outcome is the
     case's own ``status``. A test reported twice in one job is two ``TestCase`` values; the hub numbers
     the attempts.
-    """
 
-    __test__ = False  # not a pytest test class, despite the name
+    An immutable named tuple rather than a frozen dataclass, unlike the rest of this module: it is the one
+    value made per test case, hundreds of thousands of times a report, and a tuple is built in a fraction
+    of the time (see ``agent/parsers/_build.py``). Read it by field name.
+    """
 
     name: str
     status: Status
@@ -78,6 +80,8 @@ class TestCase:
     stderr: str | None = None
     properties: tuple[tuple[str, str], ...] = ()
     reruns: tuple[Rerun, ...] = ()
+
+    __test__ = False  # not a pytest test class, despite the name
 
     @property
     def is_flaky_in_job(self) -> bool:

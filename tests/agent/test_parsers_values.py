@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.model import Status, TestCase, clip
-from agent.parsers._build import FAST_PATH, simple_case
+from agent.parsers._build import simple_case
 from agent.parsers._values import BoundedText, seconds
 
 
@@ -43,8 +43,19 @@ def test_bounded_text_matches_the_models_clip(size) -> None:
     assert bounded.value() == (clip(text, 100) if text else None)
 
 
-def test_the_fast_case_builder_applies_to_the_current_model() -> None:
-    assert FAST_PATH, "agent.model.TestCase changed: update agent/parsers/_build.py (_WRITTEN_FOR)"
+def test_the_fast_case_builder_writes_the_fields_in_the_models_order() -> None:
+    built = simple_case("t", Status.PASSED, "C", "S", "f.py", 3, 0.5)
+
+    assert built._asdict() == {
+        **TestCase._field_defaults,
+        "name": "t",
+        "status": Status.PASSED,
+        "classname": "C",
+        "suite": "S",
+        "file": "f.py",
+        "line": 3,
+        "duration": 0.5,
+    }
 
 
 def test_the_fast_case_builder_makes_the_same_case_as_the_constructor() -> None:

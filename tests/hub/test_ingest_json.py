@@ -345,3 +345,21 @@ def test_each_agent_token_has_its_own_upload_rate_limit(agent, project, monkeypa
     statuses = [agent.post_report(report(case("a"), run_id=str(n))).status_code for n in range(3)]
     assert statuses == [201, 201, 429]
     assert Agent(other_token).post_report(report(case("a"), run_id="9")).status_code == 201
+
+
+def test_a_test_repeated_across_batches_is_merged_into_one_test_with_every_attempt(agent, settings):
+    settings.INGEST_BATCH_SIZE = 100
+    cases = [
+        case("flaky", "failed"),
+        *[case(f"t{i}") for i in range(250)],
+        case("flaky", "passed", reruns=[{"status": "error"}]),
+        *[case(f"u{i}") for i in range(250)],
+        case("flaky", "skipped"),
+    ]
+    agent.post_report(report(*cases))
+    attempts = list(
+        TestResult.objects.filter(test__name="flaky").order_by("id").values_list("attempt", "status", "final")
+    )
+    assert attempts == [(1, "failed", False), (2, "error", False), (3, "passed", False), (4, "skipped", True)]
+    run = Run.objects.get()
+    assert (run.tests, run.passed, run.failed, run.errors, run.skipped, run.flaky) == (501, 500, 0, 0, 1, 0)
