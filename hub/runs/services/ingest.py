@@ -293,6 +293,8 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Ite
 
 
 def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, output) -> tuple:
+    get = source.get
+    message, failure_type, trace = get("message"), get("type"), get("trace")
     return (
         run_id,
         job_id,
@@ -301,10 +303,10 @@ def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, out
         attempt,
         final,
         status,
-        source.get("duration"),
-        clip(source.get("message"), MAX_MESSAGE_CHARS) or "",
-        clip(source.get("type"), MAX_NAME_CHARS) or "",
-        clip(source.get("trace"), MAX_TRACE_CHARS) or "",
+        get("duration"),
+        clip(message, MAX_MESSAGE_CHARS) if message else "",  # a passing case has none: skip the call
+        clip(failure_type, MAX_NAME_CHARS) if failure_type else "",
+        clip(trace, MAX_TRACE_CHARS) if trace else "",
         output or "",
     )
 
