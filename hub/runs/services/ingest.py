@@ -233,17 +233,12 @@ _COUNT_OF = {"passed": "passed", "failed": "failed", "error": "errors", "skipped
 def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Iterable[dict]) -> dict:
     """Transform and load cases in batches; return the counts of final outcomes for this upload.
 
-    Cases are the document's validated objects (multipart reports are turned into the same shape), so the
-    hot loop builds row tuples straight from them. Memory does not grow with the report: which tests were
-    already seen in this upload is one bit per test id, and the rare test reported twice is merged after
-    the load (``_merge_repeated_tests``).
+    Cases are the document's validated objects (multipart reports are turned into the same shape). Each
+    batch's test identities are resolved in one statement, then its rows are generated straight into the
+    database's bulk writer, so on PostgreSQL the server stores one batch while Python builds the next rows.
     """
     now = timezone.now()
-    run_id, job_id, upload_id = run.pk, job.pk, upload.pk
-    counts = dict.fromkeys(("results", "tests", *_COUNT_FIELD, "flaky"), 0)
-    duration = 0.0
-    seen = bytearray()
-    repeated: set[int] = set()
+    loader = _RowLoader(run.pk, job.pk, upload.pk)
     statistics_fresh = False
     for batch in _batches(cases, settings.INGEST_BATCH_SIZE):
         keyed = []
@@ -259,14 +254,38 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Ite
         if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
             load.refresh_test_statistics()  # once per upload: the first big batch of new tests
             statistics_fresh = True
-        rows: list[tuple] = []
+        load.insert_results(loader.rows(keyed, ids))
+    if loader.repeated:
+        _merge_repeated_tests(upload.pk, loader.repeated, loader.counts)
+    return {**loader.counts, "duration": loader.duration}
+
+
+class _RowLoader:
+    """Turns cases into result rows and keeps the upload's counts on the way.
+
+    Memory does not grow with the report: which tests were already seen in this upload is one bit per
+    test id, and the rare test reported twice is merged after the load (``_merge_repeated_tests``).
+    """
+
+    def __init__(self, run_id: int, job_id: int, upload_id: int) -> None:
+        self.ids = (run_id, job_id, upload_id)
+        self.counts = dict.fromkeys(("results", "tests", *_COUNT_FIELD, "flaky"), 0)
+        self.duration = 0.0
+        self.seen = bytearray()
+        self.repeated: set[int] = set()
+
+    def rows(self, keyed: list[tuple[bytes, dict]], ids: dict[bytes, int]) -> Iterator[tuple]:
+        run_id, job_id, upload_id = self.ids
+        counts, seen = self.counts, self.seen
+        duration = 0.0
+        results = 0
         for key, case in keyed:
             test_id = ids[key]
             byte, bit = test_id >> 3, 1 << (test_id & 7)
             if byte >= len(seen):
                 seen.extend(bytes(byte - len(seen) + 4096))
             if seen[byte] & bit:
-                repeated.add(test_id)
+                self.repeated.add(test_id)
             seen[byte] |= bit
             attempt = 0
             failed_before = False
@@ -274,22 +293,19 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Ite
                 attempt += 1
                 status = rerun["status"]
                 failed_before = failed_before or status in _FAILURES
-                rows.append(_row(run_id, job_id, upload_id, test_id, attempt, False, status, rerun, None))
+                yield _row(run_id, job_id, upload_id, test_id, attempt, False, status, rerun, None)
                 duration += rerun.get("duration") or 0.0
             status = case["status"]
             output = _output(case) if status in _FAILURES else None
-            rows.append(_row(run_id, job_id, upload_id, test_id, attempt + 1, True, status, case, output))
+            yield _row(run_id, job_id, upload_id, test_id, attempt + 1, True, status, case, output)
+            results += attempt + 1
             duration += case.get("duration") or 0.0
             counts[_COUNT_OF[status]] += 1
             counts["tests"] += 1
             if failed_before and status == "passed":
                 counts["flaky"] += 1
-        load.insert_results(rows)
-        counts["results"] += len(rows)
-    if repeated:
-        _merge_repeated_tests(upload_id, repeated, counts)
-    counts["duration"] = duration
-    return counts
+        counts["results"] += results
+        self.duration += duration
 
 
 def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, output) -> tuple:

@@ -7,11 +7,12 @@ the caller's transaction and know nothing of reports, only of rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import psycopg
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from hub.runs.models import Test, TestResult
 
@@ -129,16 +130,18 @@ def refresh_test_statistics() -> None:
             cursor.execute(f"ANALYZE {TEST_TABLE}")
 
 
-def insert_results(rows: Sequence[tuple]) -> None:
-    """Append result rows (in ``RESULT_COLUMNS`` order)."""
-    if not rows:
-        return
+def insert_results(rows: Iterable[tuple]) -> None:
+    """Append result rows (in ``RESULT_COLUMNS`` order), consuming ``rows`` as they are produced.
+
+    On PostgreSQL the COPY data leaves through a background writer thread, so the server stores rows
+    while Python is still generating the rest (it runs on another core)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             copy_sql = f"COPY {RESULT_TABLE} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
+            with cursor.cursor.copy(copy_sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+                write = copy.write_row
                 for row in rows:
-                    copy.write_row(row)
+                    write(row)
         return
     raw = connection.connection.cursor()
     marks = ", ".join("?" * len(RESULT_COLUMNS))
