@@ -171,14 +171,17 @@ class TestResult(models.Model):
 
     __test__ = False
 
-    # The hot table: every index and constraint is paid per row at ingest. The job and the test are enforced
-    # by the database; run and upload are written by the same transaction that creates or finds them
-    # (services/ingest.py) and are implied by the job, so they carry no constraint of their own. The
-    # composite indexes below lead with run, test and job, so those need no single-column index.
+    # The hot table: every index and constraint is paid per row at ingest (on PostgreSQL, a deferred check
+    # per row at commit). The test is enforced by the database. Run, job and upload are not: the load
+    # writes them in the transaction that creates or finds them and holds the job row locked (FOR UPDATE)
+    # until it commits, so no row can point at a job that is gone. The composite indexes below lead with
+    # run, test and job, so those need no single-column index.
     run = models.ForeignKey(
         Run, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
     )
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="results", db_index=False)
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
+    )
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="results", db_index=False)
     attempt = models.PositiveSmallIntegerField(default=1)
