@@ -94,14 +94,15 @@ def _sqlite_ids(raw, project_id: int, keys: list[bytes]) -> dict[bytes, int]:
 def _upsert_tests_postgresql(
     project_id: int, rows: Sequence[TestRow], now: datetime
 ) -> tuple[dict[bytes, int], int]:
-    # A binary, server-side-binding cursor: Django's own cursors quote every array element in Python.
+    # A server-side-binding cursor with binary parameters (%b) and results: Django's own cursors, and
+    # psycopg's text format, escape every array element in Python.
     with psycopg.Cursor(connection.connection) as cursor:
         # The planner, misled by the unnest's row estimate, hashes every test of the project for each
         # batch; one index probe per key is two to three times faster. Scoped to this statement.
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(
-            f"SELECT t.key, t.id FROM unnest(%s::bytea[]) AS i(key) "
+            f"SELECT t.key, t.id FROM unnest(%b) AS i(key) "
             f"JOIN {TEST_TABLE} t ON t.project_id = %s AND t.key = i.key",
             [[row[0] for row in rows], project_id],
             binary=True,
@@ -114,9 +115,10 @@ def _upsert_tests_postgresql(
             columns = [list(column) for column in zip(*missing, strict=True)]
             cursor.execute(
                 f"INSERT INTO {TEST_TABLE} (project_id, key, suite, classname, name, file, created_at) "
-                "SELECT %s, *, %s FROM unnest(%s::bytea[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+                "SELECT %s, *, %s FROM unnest(%b, %b::text[], %b::text[], %b::text[], %b::text[]) "
                 "RETURNING key, id",
                 [project_id, now, *columns],
+                binary=True,
             )
             ids.update(cursor.fetchall())
     return ids, len(missing)
