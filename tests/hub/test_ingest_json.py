@@ -363,3 +363,17 @@ def test_a_test_repeated_across_batches_is_merged_into_one_test_with_every_attem
     assert attempts == [(1, "failed", False), (2, "error", False), (3, "passed", False), (4, "skipped", True)]
     run = Run.objects.get()
     assert (run.tests, run.passed, run.failed, run.errors, run.skipped, run.flaky) == (501, 500, 0, 0, 1, 0)
+
+
+def test_keys_after_cases_are_read_too(agent):
+    doc = {
+        "version": 1,
+        "cases": [case("a")],
+        "run": {"run_id": "5"},
+        "job": {"name": "late"},
+        "files": [{"path": "late.xml", "format": "junit"}],
+    }
+    response = agent.post_report(doc)
+    assert response.status_code == 201, response.content
+    assert Upload.objects.get().files == [{"path": "late.xml", "format": "junit"}]
+    assert Job.objects.get().name == "late"
