@@ -28,7 +28,8 @@ from hub.runs.services.errors import (
     UnsupportedMediaType,
     human_size,
 )
-from hub.runs.services.ingest import Header, ensure_run_and_job, find_replay, ingest
+from hub.runs.services.header import Header
+from hub.runs.services.ingest import ensure_run_and_job, find_replay, ingest
 from hub.runs.services.uploads import BoundedHashingUploadHandler
 
 MAX_IDEMPOTENCY_KEY = 200

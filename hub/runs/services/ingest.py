@@ -1,9 +1,10 @@
 """Ingest a report in three named steps: validate, transform, load.
 
-*Validate* checks the header against the published schema before anything is written, and each case as it
-streams. *Transform* maps ``agent.model`` cases to result rows: every attempt a row, numbered per test.
-*Load* runs in one transaction keyed for idempotency: the run and job (created or moved forward), the
-upload record, tests and results in batches, counts, coverage. A retried upload (same idempotency key, or
+*Validate* (``validation.py``, ``header.py``) checks the header against the published schema before
+anything is written, and each case as it streams. *Transform* (``transform.py``) turns cases into result
+rows: every attempt a row, numbered per test. *Load* (this module, writing through ``load.py``) runs in one
+transaction keyed for idempotency: the run and job (created or moved forward), the upload record, tests
+and results in batches, counts, coverage. A retried upload (same idempotency key, or
 the same content for the same job) finds its upload record and answers as the first did; any error rolls
 everything back, so a refused report leaves no rows.
 """
@@ -11,29 +12,24 @@ everything back, so a refused report leaves no rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import groupby
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from agent.document import coverage_from_json
-from agent.model import MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_OUTPUT_CHARS, MAX_TRACE_CHARS, Coverage, clip
+from agent.model import Coverage
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, state
-from hub.runs.services.errors import InvalidDocument, WrongProject
+from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
+from hub.runs.services.transform import RowLoader, batches, merge_repeated_tests
 
 log = logging.getLogger(__name__)
-
-_COUNT_FIELD = ("passed", "failed", "errors", "skipped")
 
 
 @dataclass(frozen=True)
@@ -56,71 +52,6 @@ class Receipt:
             "results": upload.results,
             "files": upload.files,
         }
-
-
-@dataclass(frozen=True)
-class Header:
-    """The validated run, job and coverage of a report, in the hub's terms."""
-
-    run: dict[str, Any]
-    job: dict[str, Any]
-    coverage: Coverage | None
-    files: list[dict[str, Any]]
-
-    @classmethod
-    def from_document(cls, project: Project, doc: dict[str, Any]) -> Header:
-        named = doc.get("project")
-        if named and named.lower() != project.full_name.lower():
-            raise WrongProject(
-                f"The report names project {named!r} but the token belongs to {project.full_name!r}."
-            )
-        run = doc["run"]
-        repository = run.get("repository")
-        if repository and repository.lower() != project.full_name.lower():
-            raise WrongProject(
-                f"The run is from repository {repository!r} but the token belongs to {project.full_name!r}."
-            )
-        job = doc.get("job") or {}
-        coverage = doc.get("coverage")
-        return cls(
-            run={
-                "provider": run.get("provider") or project.provider,
-                "provider_run_id": run["run_id"],
-                "attempt": run.get("attempt") or 1,
-                "run_number": run.get("number") or "",
-                "workflow": run.get("workflow") or "",
-                "event": run.get("event") or "",
-                "branch": run.get("branch") or "",
-                "base_branch": run.get("base_branch") or "",
-                "commit_sha": (run.get("commit_sha") or "").lower(),
-                "pull_request": run.get("pull_request"),
-                "url": run.get("url") or "",
-                "status": run.get("status"),
-                "conclusion": run.get("conclusion"),
-                "started_at": _timestamp(run.get("started_at"), "run.started_at"),
-                "finished_at": _timestamp(run.get("finished_at"), "run.finished_at"),
-            },
-            job={
-                "name": job.get("name") or "default",
-                "provider_job_id": job.get("id") or "",
-                "url": job.get("url") or "",
-                "status": job.get("status"),
-                "conclusion": job.get("conclusion"),
-                "started_at": _timestamp(job.get("started_at"), "job.started_at"),
-                "finished_at": _timestamp(job.get("finished_at"), "job.finished_at"),
-            },
-            coverage=coverage_from_json(coverage) if coverage else None,
-            files=list(doc.get("files") or []),
-        )
-
-
-def _timestamp(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise InvalidDocument(f"report.{field} {value!r} is not an ISO 8601 date-time")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.UTC)
 
 
 def find_replay(project: Project, idempotency_key: str | None) -> Receipt | None:
@@ -225,9 +156,7 @@ def _apply(obj: Run | Job, proposed: dict[str, Any], descriptive: tuple[str, ...
         obj.save(update_fields=[*changes, *(["updated_at"] if isinstance(obj, Run) else [])])
 
 
-_FAILURES = frozenset(("failed", "error"))
 STATISTICS_AFTER_NEW_TESTS = 2000
-_COUNT_OF = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped"}
 
 
 def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Iterable[dict]) -> dict:
@@ -238,9 +167,9 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Ite
     database's bulk writer, so on PostgreSQL the server stores one batch while Python builds the next rows.
     """
     now = timezone.now()
-    loader = _RowLoader(run.pk, job.pk, upload.pk)
+    loader = RowLoader(run.pk, job.pk, upload.pk)
     statistics_fresh = False
-    for batch in _batches(cases, settings.INGEST_BATCH_SIZE):
+    for batch in batches(cases, settings.INGEST_BATCH_SIZE):
         keyed = []
         tests: dict[bytes, tuple] = {}
         for case in batch:
@@ -256,118 +185,8 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Ite
             statistics_fresh = True
         load.insert_results(loader.rows(keyed, ids))
     if loader.repeated:
-        _merge_repeated_tests(upload.pk, loader.repeated, loader.counts)
+        merge_repeated_tests(upload.pk, loader.repeated, loader.counts)
     return {**loader.counts, "duration": loader.duration}
-
-
-class _RowLoader:
-    """Turns cases into result rows and keeps the upload's counts on the way.
-
-    Memory does not grow with the report: which tests were already seen in this upload is one bit per
-    test id, and the rare test reported twice is merged after the load (``_merge_repeated_tests``).
-    """
-
-    def __init__(self, run_id: int, job_id: int, upload_id: int) -> None:
-        self.ids = (run_id, job_id, upload_id)
-        self.counts = dict.fromkeys(("results", "tests", *_COUNT_FIELD, "flaky"), 0)
-        self.duration = 0.0
-        self.seen = bytearray()
-        self.repeated: set[int] = set()
-
-    def rows(self, keyed: list[tuple[bytes, dict]], ids: dict[bytes, int]) -> Iterator[tuple]:
-        run_id, job_id, upload_id = self.ids
-        counts, seen = self.counts, self.seen
-        duration = 0.0
-        results = 0
-        for key, case in keyed:
-            test_id = ids[key]
-            byte, bit = test_id >> 3, 1 << (test_id & 7)
-            if byte >= len(seen):
-                seen.extend(bytes(byte - len(seen) + 4096))
-            if seen[byte] & bit:
-                self.repeated.add(test_id)
-            seen[byte] |= bit
-            attempt = 0
-            failed_before = False
-            for rerun in case.get("reruns") or ():
-                attempt += 1
-                status = rerun["status"]
-                failed_before = failed_before or status in _FAILURES
-                yield _row(run_id, job_id, upload_id, test_id, attempt, False, status, rerun, None)
-                duration += rerun.get("duration") or 0.0
-            status = case["status"]
-            output = _output(case) if status in _FAILURES else None
-            yield _row(run_id, job_id, upload_id, test_id, attempt + 1, True, status, case, output)
-            results += attempt + 1
-            duration += case.get("duration") or 0.0
-            counts[_COUNT_OF[status]] += 1
-            counts["tests"] += 1
-            if failed_before and status == "passed":
-                counts["flaky"] += 1
-        counts["results"] += results
-        self.duration += duration
-
-
-def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, output) -> tuple:
-    get = source.get
-    message, failure_type, trace = get("message"), get("type"), get("trace")
-    return (
-        run_id,
-        job_id,
-        upload_id,
-        test_id,
-        attempt,
-        final,
-        status,
-        get("duration"),
-        clip(message, MAX_MESSAGE_CHARS) if message else "",  # a passing case has none: skip the call
-        clip(failure_type, MAX_NAME_CHARS) if failure_type else "",
-        clip(trace, MAX_TRACE_CHARS) if trace else "",
-        output or "",
-    )
-
-
-def _output(case: dict) -> str | None:
-    parts = [text for text in (case.get("stdout"), case.get("stderr")) if text]
-    return clip("\n".join(parts), MAX_OUTPUT_CHARS) if parts else None
-
-
-def _merge_repeated_tests(upload_id: int, test_ids: set[int], counts: dict) -> None:
-    """A test reported more than once in one upload is one test with several attempts: renumber its
-    rows in arrival order, keep only the last final, and replace what each report of it counted by the
-    single outcome it has."""
-    rows = load.results_of(upload_id, sorted(test_ids))  # (id, test_id, status, final), by test then id
-    updates: list[tuple[int, bool, int]] = []
-    for _, group in groupby(rows, key=lambda row: row[1]):
-        group = list(group)
-        failed_in_case = failed_overall = False
-        for index, (result_id, _, status, final) in enumerate(group):
-            if final:  # the end of one report of the test: take back what it counted
-                counts[_COUNT_OF[status]] -= 1
-                counts["tests"] -= 1
-                counts["flaky"] -= int(status == "passed" and failed_in_case)
-                failed_in_case = False
-            else:
-                failed_in_case = failed_in_case or status in _FAILURES
-            last = index == len(group) - 1
-            if last:
-                counts[_COUNT_OF[status]] += 1
-                counts["tests"] += 1
-                counts["flaky"] += int(status == "passed" and failed_overall)
-            failed_overall = failed_overall or status in _FAILURES
-            updates.append((index + 1, last, result_id))
-    load.renumber_attempts(updates)
-
-
-def _batches(cases: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    batch: list[dict] = []
-    for case in cases:
-        batch.append(case)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _store_coverage(job: Job, upload: Upload, coverage: Coverage) -> None:
