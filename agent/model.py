@@ -113,6 +113,11 @@ class ReportParseError(Exception):
         self.error = error
 
 
+def rate(covered: int, valid: int) -> float | None:
+    """A coverage rate, or None when there was nothing to cover (not 0%, not 100%)."""
+    return covered / valid if valid else None
+
+
 @dataclass(frozen=True, slots=True)
 class FileCoverage:
     path: str
@@ -123,11 +128,11 @@ class FileCoverage:
 
     @property
     def line_rate(self) -> float | None:
-        return self.lines_covered / self.lines_valid if self.lines_valid else None
+        return rate(self.lines_covered, self.lines_valid)
 
     @property
     def branch_rate(self) -> float | None:
-        return self.branches_covered / self.branches_valid if self.branches_valid else None
+        return rate(self.branches_covered, self.branches_valid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +148,11 @@ class Coverage:
 
     @property
     def line_rate(self) -> float | None:
-        return self.lines_covered / self.lines_valid if self.lines_valid else None
+        return rate(self.lines_covered, self.lines_valid)
 
     @property
     def branch_rate(self) -> float | None:
-        return self.branches_covered / self.branches_valid if self.branches_valid else None
+        return rate(self.branches_covered, self.branches_valid)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from agent.model import rate
 from hub.projects.models import Project, Provider
 
 
@@ -219,11 +220,11 @@ class CoverageReport(models.Model):
 
     @property
     def line_rate(self) -> float | None:
-        return self.lines_covered / self.lines_valid if self.lines_valid else None
+        return rate(self.lines_covered, self.lines_valid)
 
     @property
     def branch_rate(self) -> float | None:
-        return self.branches_covered / self.branches_valid if self.branches_valid else None
+        return rate(self.branches_covered, self.branches_valid)
 
 
 class FileCoverage(models.Model):

@@ -80,10 +80,10 @@ def ingest(
     """Load one report in one transaction, or find the upload that already loaded it."""
     with transaction.atomic():
         run, job = ensure_run_and_job(project, header)
-        existing = Upload.objects.filter(
-            Q(project=project, idempotency_key=idempotency_key) if idempotency_key else Q(pk__in=[]),
-        ) | Upload.objects.filter(job=job, content_sha256=content_sha256)
-        found = existing.first()
+        same = Q(job=job, content_sha256=content_sha256)
+        if idempotency_key:
+            same |= Q(project=project, idempotency_key=idempotency_key)
+        found = Upload.objects.filter(same).first()
         if found is not None:
             return Receipt(found, replayed=True)
         upload = Upload.objects.create(
@@ -186,7 +186,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Ite
         load.insert_results(loader.rows(keyed, ids))
     if loader.repeated:
         merge_repeated_tests(upload.pk, loader.repeated, loader.counts)
-    return {**loader.counts, "duration": loader.duration}
+    return loader.counts
 
 
 def _store_coverage(job: Job, upload: Upload, coverage: Coverage) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import chain
 from typing import Any
 
@@ -130,9 +131,7 @@ def read_files(files) -> tuple[list[dict[str, Any]], list[str], dict[str, Any] |
 
 def _named(exc: ReportParseError, name: str) -> str:
     """The parser names the temporary file; a person needs the name they uploaded."""
-    error = exc.error
-    where = name if error.line is None else f"{name}:{error.line}"
-    return f"{where}: {error.message}"
+    return str(replace(exc.error, path=name))
 
 
 def iter_cases(paths: list[str]) -> Iterator[dict[str, Any]]:

@@ -24,8 +24,9 @@ class RowLoader:
 
     def __init__(self, run_id: int, job_id: int, upload_id: int) -> None:
         self.ids = (run_id, job_id, upload_id)
-        self.counts = dict.fromkeys(("results", "tests", *_COUNT_FIELD, "flaky"), 0)
-        self.duration = 0.0
+        self.counts: dict[str, float] = dict.fromkeys(
+            ("results", "tests", *_COUNT_FIELD, "flaky", "duration"), 0
+        )
         self.seen = bytearray()
         self.repeated: set[int] = set()
 
@@ -60,7 +61,7 @@ class RowLoader:
             if failed_before and status == "passed":
                 counts["flaky"] += 1
         counts["results"] += results
-        self.duration += duration
+        counts["duration"] += duration
 
 
 def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, output) -> tuple:

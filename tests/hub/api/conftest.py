@@ -1,4 +1,4 @@
-"""Read-API fixtures: a superuser, clients that carry a person's API token, and a clean throttle cache."""
+"""Read-API fixtures: a superuser and clients that carry a person's API token."""
 
 from __future__ import annotations
 
@@ -6,18 +6,9 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from hub.projects import services
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counters():
-    """Throttles count requests in the cache; each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
