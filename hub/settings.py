@@ -226,7 +226,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counters live in the cache: shared through Redis when the hub runs as several processes,
+# per process in the embedded set-up.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "hub"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off and HTTPS is terminated
 # in front of the hub (set SECURE_SSL_REDIRECT=false if a proxy already redirects).

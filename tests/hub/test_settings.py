@@ -37,6 +37,13 @@ def test_redis_url_switches_the_task_broker_to_redis():
     assert result.stdout.split()[1] == "redis://cache:6379/0"
 
 
+def test_redis_url_shares_the_cache_and_so_the_rate_limits_between_hub_processes():
+    code = "import hub.settings as s; print(s.CACHES['default']['BACKEND'])"
+    env = {**os.environ, "SECRET_KEY": "s" * 50, "REDIS_URL": "redis://cache:6379/0"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
