@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_q",
     "hub.projects",
     "hub.runs",
+    "hub.failures",
+    "hub.flaky",
     "hub.api",
 ]
 

@@ -55,6 +55,9 @@ class Project(models.Model):
     )
     default_branch = models.CharField(max_length=255, default="main")
     settings = models.JSONField(default=dict, blank=True, help_text="Per-project options (see docs).")
+    auto_quarantine = models.BooleanField(
+        default=False, help_text="Quarantine tests the hub finds flaky (never broken ones) without asking."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ProjectQuerySet.as_manager()

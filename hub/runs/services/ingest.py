@@ -104,7 +104,15 @@ def ingest(
             Run.objects.filter(pk=run.pk).update(**increments)
         if header.coverage is not None:
             _store_coverage(job, upload, header.coverage)
+        transaction.on_commit(lambda: schedule_analysis(upload.pk))
     return Receipt(upload, replayed=False)
+
+
+def schedule_analysis(upload_id: int) -> None:
+    """Hand the landed upload to the task queue for failure analysis and flaky detection."""
+    from django_q.tasks import async_task
+
+    async_task("hub.runs.tasks.analyse_upload", upload_id, task_name=f"analyse-upload-{upload_id}")
 
 
 def _upsert_run(project: Project, fields: dict[str, Any]) -> Run:

@@ -1,0 +1,50 @@
+"""The one way a test's state changes: the health row moves and the change is kept with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from hub.flaky.models import StateChange, TestHealth, TestState
+
+
+def health_for(test) -> TestHealth:
+    """The test's health row, created healthy the first time it is needed."""
+    health, _ = TestHealth.objects.get_or_create(test=test, defaults={"project_id": test.project_id})
+    return health
+
+
+def change_state(
+    health: TestHealth,
+    to_state: TestState | str,
+    *,
+    reason: str,
+    rule: str = "",
+    user=None,
+    evidence: Iterable[dict] = (),
+) -> StateChange | None:
+    """Move ``health`` to ``to_state`` and record why; nothing happens (and None is returned) when the
+    test is already there. ``rule`` names the rule that decided; ``user`` the person, when it was one."""
+    if not rule and user is None:
+        raise ValueError("a state change needs the rule or the person that made it")
+    if health.state == to_state:
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        change = StateChange.objects.create(
+            test_id=health.test_id,
+            project_id=health.project_id,
+            from_state=health.state,
+            to_state=to_state,
+            at=now,
+            reason=reason,
+            rule=rule,
+            user=user,
+            evidence=list(evidence),
+        )
+        health.state = to_state
+        health.state_since = now
+        TestHealth.objects.filter(pk=health.pk).update(state=to_state, state_since=now)
+    return change
