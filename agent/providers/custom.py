@@ -1,0 +1,577 @@
+"""A CI we have no module for, described in configuration: its endpoints, how to authenticate, where
+our fields are in its JSON, and what its statuses mean in ours.
+
+The description is the ``config`` mapping, in ``.orchestrate.yml`` under ``ci: config:``::
+
+    ci:
+      provider: custom
+      repo: web/app                       # available to URLs as {repo}
+      config:
+        trigger_url: https://ci.example.com/api/trigger
+        status_url: https://ci.example.com/api/status/{run_id}
+        auth: {type: bearer, token: ${CI_TOKEN}}
+        fields: {id: data.id, status: data.state}
+        status_map: {ok: success, broken: failure, busy: in_progress}
+
+Every operation has its endpoint key (``ENDPOINTS``); an operation whose key is not set raises
+``UnsupportedOperation`` naming the key. URLs may be absolute, or paths under ``api_url``; their
+placeholders (``{run_id}``, ``{job_id}``, ...) are filled URL-encoded. Answers are read through dotted
+paths (``data.items.0.id``); a path left out is the field's own name, so a CI that already speaks our
+vocabulary needs no ``fields`` at all.
+
+``${VAR}`` is not expanded here: ``orchestrate ci`` expands the file's ``ci:`` block once when it reads
+it, so a value reaching this class is literal (a ``$`` in a token stays a ``$``).
+"""
+
+from __future__ import annotations
+
+import base64
+import string
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from agent.providers.base import (
+    ArtifactInfo,
+    Conclusion,
+    JobInfo,
+    NotFoundError,
+    Provider,
+    ProviderError,
+    RunInfo,
+    RunStatus,
+    Triggered,
+    parse_time,
+)
+from agent.providers.extract import extract_zip
+from agent.providers.http import ApiClient, collect
+
+MAX_DOWNLOAD_BYTES = 2 << 30
+MAX_LOG_BYTES = 16 << 20
+
+# operation -> (config key of its endpoint, default method, placeholders its URL may use)
+ENDPOINTS: dict[str, tuple[str, str, frozenset[str]]] = {
+    "list": ("list_url", "GET", frozenset({"repo", "branch", "workflow", "status", "limit"})),
+    "trigger": ("trigger_url", "POST", frozenset({"repo", "ref", "workflow"})),
+    "status": ("status_url", "GET", frozenset({"repo", "run_id"})),
+    "jobs": ("jobs_url", "GET", frozenset({"repo", "run_id"})),
+    "log": ("log_url", "GET", frozenset({"repo", "job_id"})),
+    "retry": ("retry_url", "POST", frozenset({"repo", "run_id"})),
+    "retry_failed": ("retry_failed_url", "POST", frozenset({"repo", "run_id"})),
+    "retry_job": ("retry_job_url", "POST", frozenset({"repo", "run_id", "job_id"})),
+    "cancel": ("cancel_url", "POST", frozenset({"repo", "run_id"})),
+    "artifacts": ("artifacts_url", "GET", frozenset({"repo", "run_id"})),
+    "artifact": ("artifact_url", "GET", frozenset({"repo", "run_id", "artifact_id", "artifact_name"})),
+}
+# operation -> what a person calls it, for "custom cannot ... without ci.config.KEY"
+OPERATION_NAMES: dict[str, str] = {
+    "list": "list runs",
+    "trigger": "trigger a run",
+    "status": "read a run",
+    "jobs": "list a run's jobs",
+    "log": "read a job's log",
+    "retry": "re-run a run",
+    "retry_failed": "re-run a run's failed jobs",
+    "retry_job": "re-run one job",
+    "cancel": "cancel a run",
+    "artifacts": "list a run's artifacts",
+    "artifact": "download an artifact that has no url field",
+}
+RUN_FIELDS = ("id", "status", "conclusion", "url", "workflow", "branch", "commit_sha", "event", "attempt",
+              "created_at", "updated_at", "jobs")  # fmt: skip
+JOB_FIELDS = ("id", "name", "status", "conclusion", "url", "started_at", "completed_at")
+ARTIFACT_FIELDS = ("id", "name", "size", "expired", "url")
+LISTS = ("runs", "jobs", "artifacts")
+SETTINGS = frozenset(
+    {key for key, _, _ in ENDPOINTS.values()}
+    | {"auth", "headers", "methods", "trigger_body", "fields", "job_fields", "artifact_fields", "items",
+       "status_map", "max_rate_limit_wait", "max_download_bytes", "max_log_bytes"}
+)  # fmt: skip
+AUTH_TYPES = ("bearer", "header", "basic", "none")
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+WRITES = ("trigger", "retry", "retry_failed", "retry_job", "cancel")  # the operations whose method is set
+DEFAULT_TRIGGER_BODY = {"ref": "{ref}", "workflow": "{workflow}", "inputs": "{inputs}"}
+CONCLUSIONS = frozenset(Conclusion)
+OURS = frozenset(RunStatus) | CONCLUSIONS
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def dig(data: Any, path: str) -> Any:
+    """The value at a dotted path (``data.items.0.id``; an empty path is ``data``), or None."""
+    for part in path.split(".") if path else ():
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def _file_name(text: str, fallback: str) -> str:
+    name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text.strip()).strip("._")
+    return name[:100] or fallback
+
+
+class CustomProvider(Provider):
+    name = "custom"
+
+    def __init__(self, repo: str, **kwargs: Any) -> None:
+        super().__init__(repo, **kwargs)
+        self._check_settings()
+        # YAML reads `0:` or `yes:` as a number or a boolean; the CI's values are compared as text.
+        self.status_map = {
+            str(key): str(value) for key, value in (self.config.get("status_map") or {}).items()
+        }
+        self.endpoints = {
+            op: str(self.config[key]) for op, (key, _, _) in ENDPOINTS.items() if self.config.get(key)
+        }
+        absolute = [url for url in self.endpoints.values() if url.startswith(("https://", "http://"))]
+        if not self.endpoints:
+            raise ProviderError(
+                "the custom provider has no endpoints",
+                "set at least ci.config.status_url (and trigger_url, list_url...) in .orchestrate.yml; "
+                "see docs/providers.md",
+            )
+        if not self.api_url:
+            relative = [ENDPOINTS[op][0] for op, url in self.endpoints.items() if url not in absolute]
+            if relative:
+                raise ProviderError(
+                    f"ci.config.{relative[0]} is a path but there is no API address to put it under",
+                    "set ci.api_url (or --api-url), or give the endpoint as a full https:// URL",
+                )
+            parts = urlsplit(absolute[0])
+            self.api_url = f"{parts.scheme}://{parts.netloc}"
+        headers = {str(key): str(value) for key, value in (self.config.get("headers") or {}).items()}
+        credentials = self._auth_headers()
+        if credentials:
+            for url in [self.api_url, *absolute]:
+                self._require_tls(url)
+        self.http = ApiClient(
+            self.api_url,
+            provider="the custom CI",
+            headers={"Accept": "application/json", **headers, **credentials},
+            session=self.session,
+            timeout=self.timeout,
+            auth_hint="check ci.config.auth in .orchestrate.yml (its type and its token) and the token's "
+            "rights on the CI",
+            not_found_hint="check the endpoint URLs in ci.config and the id",
+            sleep=self.sleep,
+            clock=self.clock,
+            max_rate_limit_wait=float(self.config.get("max_rate_limit_wait", 300)),
+            trusted_urls=absolute,
+        )
+
+    # -- configuration ---------------------------------------------------------------------------------
+
+    def _check_settings(self) -> None:
+        unknown = sorted(str(key) for key in self.config if key not in SETTINGS)
+        if unknown:
+            raise ProviderError(
+                f"unknown setting(s) in ci.config for the custom provider: {', '.join(unknown)}",
+                f"expected some of: {', '.join(sorted(SETTINGS))}",
+            )
+        for key in ("auth", "headers", "methods", "status_map"):
+            if self.config.get(key) is not None and not isinstance(self.config[key], Mapping):
+                raise ProviderError(f"ci.config.{key} must be a mapping (key: value lines under it)", "")
+        for key, _, _ in ENDPOINTS.values():
+            if self.config.get(key) is not None and not isinstance(self.config[key], str):
+                raise ProviderError(f"ci.config.{key} must be a URL or a path, as a string", "")
+        for key, allowed in (("fields", RUN_FIELDS), ("job_fields", JOB_FIELDS),
+                             ("artifact_fields", ARTIFACT_FIELDS), ("items", LISTS)):  # fmt: skip
+            value = self.config.get(key) or {}
+            if not isinstance(value, Mapping) or any(k not in allowed for k in value):
+                raise ProviderError(
+                    f"ci.config.{key} must map some of {', '.join(allowed)} to paths in the answers",
+                    f"for example {key}: {{{allowed[0]}: data.{allowed[0]}}}",
+                )
+        status_map = self.config.get("status_map") or {}
+        wrong = sorted(f"{k}: {v}" for k, v in status_map.items() if str(v) not in OURS)
+        if wrong:
+            raise ProviderError(
+                f"ci.config.status_map maps to values that are not ours: {', '.join(wrong)}",
+                f"map each of the CI's statuses to one of: {', '.join(sorted(OURS))}",
+            )
+        methods = self.config.get("methods") or {}
+        bad = sorted(
+            f"{k}: {v}" for k, v in methods.items() if k not in WRITES or str(v).upper() not in METHODS
+        )
+        if bad:
+            raise ProviderError(
+                f"ci.config.methods has entries it cannot use: {', '.join(bad)}",
+                f"operations: {', '.join(WRITES)}; methods: {', '.join(sorted(METHODS))}",
+            )
+
+    def _auth_headers(self) -> dict[str, str]:
+        auth = self.config.get("auth")
+        if auth is None:
+            return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if not isinstance(auth, Mapping) or auth.get("type", "bearer") not in AUTH_TYPES:
+            raise ProviderError(
+                "ci.config.auth must be a mapping whose type is one of: " + ", ".join(AUTH_TYPES),
+                "for example auth: {type: bearer, token: ${CI_TOKEN}}",
+            )
+        kind = auth.get("type", "bearer")
+        if kind == "none":
+            return {}
+        if kind == "basic":
+            if not auth.get("username"):
+                raise ProviderError(
+                    "ci.config.auth of type basic needs a username", "add username: and password:"
+                )
+            pair = f"{auth['username']}:{auth.get('password') or self.token or ''}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        token = str(auth.get("token") or self.token or "")
+        if not token:
+            raise ProviderError(
+                f"ci.config.auth of type {kind} has no token",
+                "add token: ${CI_TOKEN} under auth (and export CI_TOKEN), or set ORCHESTRATE_CI_TOKEN",
+            )
+        if kind == "header":
+            header = str(auth.get("header") or "")
+            if not header:
+                raise ProviderError(
+                    "ci.config.auth of type header needs the header's name", "add header: X-Api-Key"
+                )
+            return {header: token}
+        return {"Authorization": f"Bearer {token}"}
+
+    def _require_tls(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "https" and (parts.hostname or "") not in LOOPBACK:
+            raise ProviderError(
+                f"refusing to send credentials to {parts.scheme}://{parts.netloc} without TLS",
+                "use https:// endpoints (plain http is accepted only for localhost)",
+            )
+
+    def _url(self, operation: str, **values: object) -> str:
+        """The operation's endpoint with its placeholders filled (URL-encoded); UnsupportedOperation when
+        the configuration has none."""
+        key, _, allowed = ENDPOINTS[operation]
+        template = self.endpoints.get(operation)
+        if template is None:
+            raise self.unsupported(
+                f"{OPERATION_NAMES[operation]} without ci.config.{key}",
+                f"set ci.config.{key} in .orchestrate.yml to the CI's endpoint for it; see docs/providers.md",
+            )
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        unknown = sorted(names - allowed)
+        if unknown:
+            raise ProviderError(
+                f"ci.config.{key} uses {', '.join('{' + n + '}' for n in unknown)}, which it cannot fill",
+                f"it may use: {', '.join('{' + n + '}' for n in sorted(allowed))}",
+            )
+        filled = {
+            "repo": quote(self.repo, safe="/"),
+            **{k: quote(str(v or ""), safe="") for k, v in values.items()},
+        }
+        return template.format_map(filled)
+
+    def _request(self, operation: str, url: str, **kwargs: Any) -> Any:
+        method = str((self.config.get("methods") or {}).get(operation) or ENDPOINTS[operation][1]).upper()
+        response = self.http.request(method, url, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    # -- mapping ---------------------------------------------------------------------------------------
+
+    def _path(self, group: str, name: str) -> str:
+        return str((self.config.get(group) or {}).get(name, name))
+
+    def _get(self, data: Any, group: str, name: str) -> Any:
+        return dig(data, self._path(group, name))
+
+    def _items(self, body: Any, name: str) -> list[Any]:
+        path = (self.config.get("items") or {}).get(name)
+        found = (
+            dig(body, str(path)) if path is not None else body if isinstance(body, list) else dig(body, name)
+        )
+        if not isinstance(found, list):
+            raise ProviderError(
+                f"the custom CI's answer has no list of {name} where expected",
+                f'set ci.config.items.{name} to the path of the list in the answer ("" for the whole answer)',
+            )
+        return found
+
+    def _state(self, data: Any, group: str, default: str | None = None) -> tuple[str, str | None]:
+        value = self._get(data, group, "status")
+        if value is None and default is not None:
+            return default, None
+        mapped = self._map(value)
+        if mapped in CONCLUSIONS:
+            return RunStatus.COMPLETED.value, mapped
+        if mapped != RunStatus.COMPLETED:
+            return mapped, None
+        found = self._get(data, group, "conclusion")
+        conclusion = self._map(found) if found is not None else None
+        if conclusion not in CONCLUSIONS:
+            raise ProviderError(
+                f"the custom CI says a run or job completed ({value!r}) but gives no conclusion of ours "
+                f"(at {self._path(group, 'conclusion')!r}: {found!r})",
+                f"set {group}.conclusion to the path of its result, and map the results in "
+                "ci.config.status_map (passed: success, failed: failure)",
+            )
+        return RunStatus.COMPLETED.value, conclusion
+
+    def _map(self, value: Any) -> str:
+        text = "" if value is None else str(value)
+        status_map = self.status_map
+        mapped = str(status_map.get(text, status_map.get(text.lower(), text)))
+        if mapped not in OURS:
+            raise ProviderError(
+                f"the custom CI's status {text!r} has no meaning in ours",
+                f"map it in ci.config.status_map to one of {', '.join(sorted(OURS))} "
+                f"(for example status_map: {{{text}: failure}})",
+            )
+        return mapped
+
+    def run_info(
+        self, data: Any, jobs: tuple[JobInfo, ...] = (), *, default_status: str | None = None
+    ) -> RunInfo:
+        run_id = self._get(data, "fields", "id")
+        if run_id is None or run_id == "":
+            raise ProviderError(
+                "the custom CI's answer has no run id where expected",
+                f"set ci.config.fields.id to its path (now {self._path('fields', 'id')!r})",
+            )
+        status, conclusion = self._state(data, "fields", default_status)
+        attempt = self._get(data, "fields", "attempt")
+        return RunInfo(
+            id=str(run_id),
+            status=status,
+            conclusion=conclusion,
+            url=str(self._get(data, "fields", "url") or ""),
+            workflow=str(self._get(data, "fields", "workflow") or ""),
+            branch=str(self._get(data, "fields", "branch") or ""),
+            commit_sha=str(self._get(data, "fields", "commit_sha") or ""),
+            event=str(self._get(data, "fields", "event") or ""),
+            attempt=int(attempt) if str(attempt or "").isdigit() else 1,
+            created_at=parse_time(self._get(data, "fields", "created_at")),
+            updated_at=parse_time(self._get(data, "fields", "updated_at")),
+            jobs=jobs,
+            raw=dict(data) if isinstance(data, Mapping) else {"value": data},
+        )
+
+    def job_info(self, data: Any) -> JobInfo:
+        job_id = self._get(data, "job_fields", "id")
+        if job_id is None or job_id == "":
+            raise ProviderError(
+                "the custom CI's answer has a job without an id where expected",
+                f"set ci.config.job_fields.id to its path (now {self._path('job_fields', 'id')!r})",
+            )
+        status, conclusion = self._state(data, "job_fields")
+        return JobInfo(
+            id=str(job_id),
+            name=str(self._get(data, "job_fields", "name") or ""),
+            status=status,
+            conclusion=conclusion,
+            url=str(self._get(data, "job_fields", "url") or ""),
+            started_at=parse_time(self._get(data, "job_fields", "started_at")),
+            completed_at=parse_time(self._get(data, "job_fields", "completed_at")),
+            raw=dict(data) if isinstance(data, Mapping) else {"value": data},
+        )
+
+    def artifact_info(self, data: Any) -> ArtifactInfo:
+        size = self._get(data, "artifact_fields", "size")
+        name = self._get(data, "artifact_fields", "name")
+        artifact_id = self._get(data, "artifact_fields", "id")
+        return ArtifactInfo(
+            id=str(artifact_id if artifact_id is not None else name),
+            name=str(name or ""),
+            size=size if isinstance(size, int) else None,
+            expired=bool(self._get(data, "artifact_fields", "expired")),
+            raw=dict(data) if isinstance(data, Mapping) else {"value": data},
+        )
+
+    # -- runs ------------------------------------------------------------------------------------------
+
+    def list_runs(
+        self,
+        *,
+        branch: str | None = None,
+        workflow: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[RunInfo]:
+        """Every page (``Link: rel="next"``) until ``limit`` runs match; the filters also apply here, for
+        CIs whose list endpoint ignores them."""
+        url = self._url("list", branch=branch, workflow=workflow, status=status, limit=limit)
+        found: list[RunInfo] = []
+        for body in self.http.link_pages(url):
+            for data in self._items(body, "runs"):
+                run = self.run_info(data)
+                if (
+                    (branch is None or run.branch == branch)
+                    and (workflow is None or run.workflow == workflow)
+                    and (status is None or run.status == status)
+                ):
+                    found.append(run)
+                    if len(found) >= limit:
+                        return found
+        return found
+
+    def trigger(self, *, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> Triggered:
+        url = self._url("trigger", ref=ref, workflow=workflow)
+        body = self._body(self.config.get("trigger_body", DEFAULT_TRIGGER_BODY), workflow, ref, inputs or {})
+        answer = self._request("trigger", url, json=body)
+        run_id = self._get(answer, "fields", "id") if answer is not None else None
+        if run_id is None or run_id == "":
+            return Triggered(
+                None, "", f"triggered {workflow or 'a run'} on {ref}; the CI did not name the run"
+            )
+        run = (
+            self.get_run(str(run_id))
+            if "status" in self.endpoints
+            else self.run_info(answer, default_status="queued")
+        )
+        return Triggered(run, run.url, f"started run {run.id} of {workflow or 'the CI'} on {ref}")
+
+    def _body(self, template: Any, workflow: str, ref: str, inputs: Mapping[str, str]) -> Any:
+        """The trigger body: the template with ``{ref}``, ``{workflow}`` and ``{repo}`` filled in its
+        strings, and a string that is exactly ``{inputs}`` replaced by the inputs as a mapping."""
+        if isinstance(template, Mapping):
+            return {str(k): self._body(v, workflow, ref, inputs) for k, v in template.items()}
+        if isinstance(template, list):
+            return [self._body(item, workflow, ref, inputs) for item in template]
+        if template == "{inputs}":
+            return {str(key): str(value) for key, value in inputs.items()}
+        if isinstance(template, str):
+            values = {"ref": ref, "workflow": workflow, "repo": self.repo}
+            try:
+                return template.format_map(values)
+            except (KeyError, ValueError, IndexError):
+                raise ProviderError(
+                    f"ci.config.trigger_body has {template!r}, which it cannot fill",
+                    'its strings may use {ref}, {workflow} and {repo}, and "{inputs}" alone',
+                ) from None
+        return template
+
+    def get_run(self, run_id: str) -> RunInfo:
+        data = self._status(run_id)
+        if "jobs" in self.endpoints:
+            jobs = tuple(self.list_jobs(run_id))
+        elif "jobs" in (self.config.get("fields") or {}):
+            jobs = tuple(self._embedded_jobs(data))  # one request: the jobs come with the run
+        else:
+            jobs = ()
+        return self.run_info(data, jobs)
+
+    def _status(self, run_id: str) -> Any:
+        url = self._url("status", run_id=run_id)
+        return self.http.get_json(url, not_found_hint="check ci.config.status_url and the run id")
+
+    def _embedded_jobs(self, data: Any) -> list[JobInfo]:
+        """The jobs inside a run's answer (``fields.jobs``); none while the CI has not listed any."""
+        found = self._get(data, "fields", "jobs")
+        if found is None:
+            return []
+        if not isinstance(found, list):
+            raise ProviderError(
+                f"the custom CI's run has no list of jobs at {self._path('fields', 'jobs')!r}",
+                "set ci.config.fields.jobs to the path of the jobs list in status_url's answer",
+            )
+        return [self.job_info(job) for job in found]
+
+    def list_jobs(self, run_id: str) -> list[JobInfo]:
+        if "jobs" in self.endpoints:
+            pages = self.http.link_pages(self._url("jobs", run_id=run_id))
+            return [self.job_info(data) for data in collect(pages, lambda body: self._items(body, "jobs"))]
+        if "jobs" in (self.config.get("fields") or {}):
+            return self._embedded_jobs(self._status(run_id))
+        raise self.unsupported(
+            "list a run's jobs without ci.config.jobs_url",
+            "set ci.config.jobs_url, or fields.jobs to the path of the jobs in status_url's answer",
+        )
+
+    # -- logs ------------------------------------------------------------------------------------------
+
+    def job_log(self, job_id: str, *, max_bytes: int = 16 << 20) -> str:
+        return self.http.read_tail(self._url("log", job_id=job_id), max_bytes=max_bytes)
+
+    def run_logs(self, run_id: str, dest: Path) -> list[Path]:
+        """Each job's log (from ``log_url``) as ``DEST/{id}-{name}.log``; jobs still queued are skipped."""
+        self._url("log", job_id="")  # unsupported before any request when there is no log_url
+        limit = int(self.config.get("max_log_bytes", MAX_LOG_BYTES))
+        written = []
+        for job in self.list_jobs(run_id):
+            if job.status == RunStatus.QUEUED:
+                continue
+            path = dest / f"{_file_name(job.id, 'job')}-{_file_name(job.name, 'job')}.log"
+            text = self.job_log(job.id, max_bytes=limit)
+            dest.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+            written.append(path)
+        return written
+
+    # -- control ---------------------------------------------------------------------------------------
+
+    def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
+        if job_id is not None and failed_only:
+            raise ProviderError(
+                "re-run either one job or the failed jobs, not both", "drop --job or --failed"
+            )
+        if job_id is not None:
+            operation, url = "retry_job", self._url("retry_job", run_id=run_id, job_id=job_id)
+        elif failed_only:
+            operation, url = "retry_failed", self._url("retry_failed", run_id=run_id)
+        else:
+            operation, url = "retry", self._url("retry", run_id=run_id)
+        answer = self._request(operation, url)
+        if isinstance(answer, Mapping) and self._get(answer, "fields", "id") not in (None, ""):
+            return self.run_info(answer, default_status="queued")
+        if "status" in self.endpoints:
+            return self.run_info(self._status(run_id))
+        return None
+
+    def cancel(self, run_id: str) -> None:
+        self._request("cancel", self._url("cancel", run_id=run_id))
+
+    # -- artifacts -------------------------------------------------------------------------------------
+
+    def list_artifacts(self, run_id: str) -> list[ArtifactInfo]:
+        pages = self.http.link_pages(self._url("artifacts", run_id=run_id))
+        return [
+            self.artifact_info(data) for data in collect(pages, lambda body: self._items(body, "artifacts"))
+        ]
+
+    def download_artifacts(self, run_id: str, dest: Path, *, name: str | None = None) -> list[Path]:
+        """Each artifact from its ``url`` field or ``artifact_url``: a zip is extracted safely into
+        ``DEST/NAME``, anything else saved as ``DEST/NAME``."""
+        artifacts = self.list_artifacts(run_id)
+        if name is not None:
+            artifacts = [artifact for artifact in artifacts if artifact.name == name]
+            if not artifacts:
+                raise NotFoundError(
+                    f"run {run_id} has no artifact named {name!r}", "`orchestrate ci artifacts` lists them"
+                )
+        limit = int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
+        written: list[Path] = []
+        for artifact in artifacts:
+            if artifact.expired:
+                continue
+            url = self._get(artifact.raw, "artifact_fields", "url")
+            if not url:
+                url = self._url(
+                    "artifact", run_id=run_id, artifact_id=artifact.id, artifact_name=artifact.name
+                )
+            target = dest / _file_name(artifact.name, f"artifact-{_file_name(artifact.id, 'x')}")
+            with tempfile.TemporaryDirectory(prefix="orchestrate-") as scratch:
+                download = self.http.download(str(url), Path(scratch) / "artifact", max_bytes=limit)
+                if zipfile.is_zipfile(download):
+                    written += extract_zip(download, target, name=f"artifact {artifact.name!r}")
+                else:
+                    dest.mkdir(parents=True, exist_ok=True)
+                    if target.is_symlink() or target.is_dir():
+                        raise ProviderError(
+                            f"refusing to overwrite {target}: it is a link or a directory", ""
+                        )
+                    target.write_bytes(download.read_bytes())
+                    written.append(target)
+        return written

@@ -1,0 +1,427 @@
+"""GitLab CI, on gitlab.com and self-managed instances, through the REST API v4.
+
+A "run" is a pipeline and its jobs are the pipeline's jobs and bridges (trigger jobs that start a
+downstream pipeline). Endpoints per operation (``P`` = ``/projects/{id}``, the project's numeric id or its
+URL-encoded path, ``group%2Fsub%2Fname``):
+
+- list runs: ``GET P/pipelines`` (``ref``, ``name``; pages by ``X-Next-Page``)
+- trigger: ``POST P/pipeline`` with ``{ref, variables}``; with a ``CI_JOB_TOKEN``,
+  ``POST P/trigger/pipeline`` with ``token``, ``ref`` and ``variables[KEY]`` (the one way a job token may
+  start a pipeline)
+- run and jobs: ``GET P/pipelines/{id}``, ``GET P/pipelines/{id}/jobs`` and ``.../bridges``
+- logs: ``GET P/jobs/{id}/trace`` (plain text); a run's logs are every started job's trace
+- re-run: ``POST P/pipelines/{id}/retry`` (its failed and cancelled jobs), ``POST P/jobs/{id}/retry`` (one
+  job, which gets a new id). GitLab cannot run every job of a pipeline again: a whole re-run is a *new*
+  pipeline on the same ref with the same variables (``GET P/pipelines/{id}/variables``), on the ref's
+  current commit
+- cancel: ``POST P/pipelines/{id}/cancel``
+- artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
+  storage, followed without the token), extracted safely
+
+GitLab has no workflows. A pipeline's ``name`` (``workflow: name:`` in ``.gitlab-ci.yml``) stands for one:
+``list_runs(workflow=...)`` filters on it. ``trigger`` starts the project's pipeline whatever the workflow
+given, unless ``config["workflow_variable"]`` names a CI/CD variable to carry it (for ``rules:`` to select
+jobs on).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from agent.providers.base import (
+    ArtifactInfo,
+    Conclusion,
+    JobInfo,
+    NotFoundError,
+    Provider,
+    ProviderError,
+    RunInfo,
+    RunStatus,
+    Triggered,
+    parse_time,
+)
+from agent.providers.extract import extract_zip
+from agent.providers.http import ApiClient, collect
+
+PUBLIC_API = "https://gitlab.com/api/v4"
+PER_PAGE = 100
+MAX_DOWNLOAD_BYTES = 2 << 30  # one job's artifacts zip as downloaded
+MAX_LOG_BYTES = 16 << 20  # the tail of each job's trace kept by run_logs
+
+# GitLab's pipeline and job statuses in our vocabulary: (status, conclusion when completed).
+# ``manual`` waits for a person to start a job and ``scheduled`` for a timer; a ``manual`` pipeline goes
+# no further by itself, so it counts as finished (neutral) and ``wait`` ends, while ``scheduled`` runs on.
+STATUSES: dict[str, tuple[RunStatus, Conclusion | None]] = {
+    "created": (RunStatus.QUEUED, None),
+    "waiting_for_resource": (RunStatus.QUEUED, None),
+    "preparing": (RunStatus.QUEUED, None),
+    "pending": (RunStatus.QUEUED, None),
+    "scheduled": (RunStatus.QUEUED, None),
+    "running": (RunStatus.IN_PROGRESS, None),
+    "canceling": (RunStatus.IN_PROGRESS, None),
+    "success": (RunStatus.COMPLETED, Conclusion.SUCCESS),
+    "failed": (RunStatus.COMPLETED, Conclusion.FAILURE),
+    "canceled": (RunStatus.COMPLETED, Conclusion.CANCELLED),
+    "skipped": (RunStatus.COMPLETED, Conclusion.SKIPPED),
+    "manual": (RunStatus.COMPLETED, Conclusion.NEUTRAL),
+}
+# A failed job whose failure_reason says it ran out of time timed out.
+TIMEOUT_REASONS = frozenset({"job_execution_timeout", "stuck_or_timeout_failure"})
+
+AUTH_HINT = (
+    "use a personal, group or project access token with the api scope (read_api is enough for list, "
+    "status, wait, logs and artifacts) and at least the Developer role, in GITLAB_TOKEN for "
+    "`orchestrate ci`; see docs/providers.md"
+)
+JOB_TOKEN_HINT = (
+    "the token is a CI_JOB_TOKEN, which GitLab allows only a few API calls (triggering a pipeline, "  # noqa: S105
+    "fetching a known job's artifacts), not listing pipelines or jobs, reading logs, retrying or "
+    "cancelling: set GITLAB_TOKEN to an access token with the api scope"
+)
+TOKEN_TYPES = ("private", "job", "oauth")
+NAME_PATTERN = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def api_url_for(url: str | None) -> str:
+    """The REST API base for what a caller gives: nothing (gitlab.com), an instance's address
+    (``https://gitlab.example.com`` becomes ``https://gitlab.example.com/api/v4``), or an API URL as is
+    (``CI_API_V4_URL``)."""
+    if not url:
+        return PUBLIC_API
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "https://" + url
+    if url.endswith("/api/v4"):
+        return url
+    if not urlsplit(url).path:
+        return url + "/api/v4"
+    return url
+
+
+def project_id(repo: str) -> str:
+    """How the API names a project: its numeric id, or its full path URL-encoded (slashes included)."""
+    text = repo.strip().strip("/")
+    if text.isdigit():
+        return text
+    return quote(text, safe="")
+
+
+def state(value: object) -> tuple[str, str | None]:
+    """Our (status, conclusion) for a GitLab status; an unknown one is taken to be still running."""
+    status, conclusion = STATUSES.get(str(value), (RunStatus.IN_PROGRESS, None))
+    return status.value, conclusion.value if conclusion is not None else None
+
+
+def job_info(data: Mapping[str, Any]) -> JobInfo:
+    """A job or a bridge (whose link is its downstream pipeline when it has one)."""
+    status, conclusion = state(data.get("status"))
+    if conclusion == Conclusion.FAILURE and data.get("failure_reason") in TIMEOUT_REASONS:
+        conclusion = Conclusion.TIMED_OUT.value
+    downstream = data.get("downstream_pipeline") or {}
+    return JobInfo(
+        id=str(data["id"]),
+        name=str(data.get("name") or ""),
+        status=status,
+        conclusion=conclusion,
+        url=str(data.get("web_url") or downstream.get("web_url") or ""),
+        started_at=parse_time(data.get("started_at")),
+        completed_at=parse_time(data.get("finished_at")),
+        raw=dict(data),
+    )
+
+
+def run_info(data: Mapping[str, Any], jobs: tuple[JobInfo, ...] = ()) -> RunInfo:
+    status, conclusion = state(data.get("status"))
+    return RunInfo(
+        id=str(data["id"]),
+        status=status,
+        conclusion=conclusion,
+        url=str(data.get("web_url") or ""),
+        workflow=str(data.get("name") or ""),
+        branch=str(data.get("ref") or ""),
+        commit_sha=str(data.get("sha") or ""),
+        event=str(data.get("source") or ""),
+        attempt=1,  # GitLab re-runs jobs as new jobs; a pipeline has no attempts
+        created_at=parse_time(data.get("created_at")),
+        updated_at=parse_time(data.get("updated_at")),
+        jobs=jobs,
+        raw=dict(data),
+    )
+
+
+def artifact_info(job: Mapping[str, Any], now: datetime) -> ArtifactInfo | None:
+    """A job's artifacts archive, or None when the job kept none (its trace and reports are not one)."""
+    archive = job.get("artifacts_file") or next(
+        (item for item in job.get("artifacts") or () if item.get("file_type") == "archive"), None
+    )
+    if not archive:
+        return None
+    size = archive.get("size")
+    expires = parse_time(job.get("artifacts_expire_at"))
+    return ArtifactInfo(
+        id=str(job["id"]),
+        name=str(job.get("name") or ""),
+        size=size if isinstance(size, int) else None,
+        expired=expires is not None and expires <= now,
+        raw=dict(job),
+    )
+
+
+def _number(value: str, what: str) -> str:
+    """GitLab's pipeline and job ids are numbers; checking keeps anything else out of the request path."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ProviderError(
+            f"GitLab {what} ids are numbers, not {value!r}",
+            "find one with `orchestrate ci list` (pipelines) or `orchestrate ci status --run ID` (jobs)",
+        )
+    return text
+
+
+def file_name(text: str, fallback: str) -> str:
+    """One safe path component made of a job's name."""
+    name = NAME_PATTERN.sub("_", text.strip()).strip("._")
+    return name[:100] or fallback
+
+
+class GitLabProvider(Provider):
+    name = "gitlab"
+    default_api_url = PUBLIC_API
+
+    def __init__(self, repo: str, **kwargs: Any) -> None:
+        super().__init__(repo, **kwargs)
+        self.api_url = api_url_for(self.api_url)
+        self.token_type = str(self.config.get("token_type") or "private")
+        if self.token_type not in TOKEN_TYPES:
+            raise ProviderError(
+                f"unknown GitLab token_type {self.token_type!r}", f"use one of: {', '.join(TOKEN_TYPES)}"
+            )
+        headers: dict[str, str] = {}
+        if self.token:
+            header = {"private": "PRIVATE-TOKEN", "job": "JOB-TOKEN", "oauth": "Authorization"}
+            value = f"Bearer {self.token}" if self.token_type == "oauth" else self.token  # noqa: S105
+            headers[header[self.token_type]] = value
+        auth_hint = JOB_TOKEN_HINT if self.job_token else AUTH_HINT
+        not_found = f"check --repo {self.repo} (the project's full path, group/sub/name) and the id"
+        if not self.token:
+            not_found += "; a private project also answers 404 without a token: set GITLAB_TOKEN"
+        elif self.job_token:
+            not_found += f"; {JOB_TOKEN_HINT}"
+        if not urlsplit(self.api_url).path:
+            not_found += "; for a self-managed GitLab --api-url is https://HOST/api/v4"
+        self.http = ApiClient(
+            self.api_url,
+            provider="GitLab",
+            headers=headers,
+            session=self.session,
+            timeout=self.timeout,
+            auth_hint=auth_hint,
+            not_found_hint=not_found,
+            sleep=self.sleep,
+            clock=self.clock,
+            max_rate_limit_wait=float(self.config.get("max_rate_limit_wait", 300)),
+        )
+        self.base = f"/projects/{project_id(self.repo)}"
+        # Bridges seen by list_jobs (id -> downstream pipeline): they have no trace of their own.
+        self.bridges: dict[str, str] = {}
+
+    @property
+    def job_token(self) -> bool:
+        return self.token_type == "job"  # noqa: S105 (a kind of token, not one)
+
+    # -- runs ------------------------------------------------------------------------------------------
+
+    def list_runs(
+        self,
+        *,
+        branch: str | None = None,
+        workflow: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[RunInfo]:
+        params: dict[str, Any] = {"order_by": "id", "sort": "desc"}
+        if branch:
+            params["ref"] = branch
+        if workflow:
+            params["name"] = workflow  # the pipeline's name (workflow: name:)
+        # Our status is several of GitLab's, and its filter takes one: filter here, read lazily.
+        per_page = PER_PAGE if status else max(1, min(limit, PER_PAGE))
+        pages = self.http.numbered_pages(
+            f"{self.base}/pipelines", items=lambda body: body, params=params, per_page=per_page
+        )
+        found = collect(
+            pages,
+            lambda body: [data for data in body if status is None or state(data.get("status"))[0] == status],
+            limit,
+        )
+        return [run_info(data) for data in found]
+
+    def get_run(self, run_id: str) -> RunInfo:
+        return run_info(self._pipeline(run_id), tuple(self.list_jobs(run_id)))
+
+    def _pipeline(self, run_id: str) -> dict[str, Any]:
+        return self.http.get_json(
+            f"{self.base}/pipelines/{_number(run_id, 'pipeline')}",
+            not_found_hint=f"check --repo {self.repo} and the pipeline id (`orchestrate ci list` lists them)",
+        )
+
+    def list_jobs(self, run_id: str) -> list[JobInfo]:
+        """The pipeline's jobs (latest attempt of each) and its bridges, oldest first."""
+        pipeline = _number(run_id, "pipeline")
+        found = []
+        for kind in ("jobs", "bridges"):
+            pages = self.http.numbered_pages(
+                f"{self.base}/pipelines/{pipeline}/{kind}", items=lambda body: body, per_page=PER_PAGE
+            )
+            found += collect(pages, lambda body: body)
+        jobs = [job_info(data) for data in sorted(found, key=lambda data: int(data["id"]))]
+        for job in jobs:
+            if "downstream_pipeline" in job.raw:
+                self.bridges[job.id] = str((job.raw["downstream_pipeline"] or {}).get("web_url") or "")
+        return jobs
+
+    # -- trigger ---------------------------------------------------------------------------------------
+
+    def trigger(self, *, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> Triggered:
+        ref = ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
+        variables = {str(key): str(value) for key, value in (inputs or {}).items()}
+        carrier = self.config.get("workflow_variable")
+        if carrier and workflow:
+            variables.setdefault(str(carrier), workflow)
+        data = self._create_pipeline(ref, variables)
+        run = run_info(data)
+        if carrier and workflow:
+            about = f"{workflow} passed as {carrier}"
+        elif workflow:
+            about = f"GitLab has no workflows: the project's pipeline runs, {workflow!r} is not sent"
+        else:
+            about = "the project's pipeline"
+        return Triggered(run, run.url, f"started pipeline {run.id} on {ref} ({about})")
+
+    def _create_pipeline(self, ref: str, variables: Mapping[str, str]) -> dict[str, Any]:
+        hint = f"check --repo {self.repo} and that {ref!r} is a branch or tag of it"
+        if self.job_token:
+            form = {"token": self.token, "ref": ref}
+            form.update({f"variables[{key}]": value for key, value in variables.items()})
+            response = self.http.request(
+                "POST", f"{self.base}/trigger/pipeline", data=form, not_found_hint=hint
+            )
+        else:
+            body = {"ref": ref, "variables": [{"key": k, "value": v} for k, v in variables.items()]}
+            response = self.http.request("POST", f"{self.base}/pipeline", json=body, not_found_hint=hint)
+        return self.http.json_body(response)
+
+    # -- logs ------------------------------------------------------------------------------------------
+
+    def job_log(self, job_id: str, *, max_bytes: int = 16 << 20) -> str:
+        """A job's trace; for a bridge met in ``list_jobs``, a line pointing at its downstream pipeline
+        (GitLab keeps no trace for a bridge, and asking answers 404)."""
+        if job_id in self.bridges:
+            downstream = self.bridges[job_id] or "not started yet"
+            return f"(a trigger job: its logs are those of the downstream pipeline, {downstream})\n"
+        return self.http.read_tail(
+            f"{self.base}/jobs/{_number(job_id, 'job')}/trace",
+            max_bytes=max_bytes,
+            not_found_hint=(
+                f"check --repo {self.repo} and the job id (`orchestrate ci status --run ID` lists them); "
+                "a bridge (trigger job) has no log, and expired logs are erased"
+            ),
+        )
+
+    def run_logs(self, run_id: str, dest: Path) -> list[Path]:
+        """Each started job's trace as ``DEST/{id}-{name}.log`` (its tail, when very long)."""
+        limit = int(self.config.get("max_log_bytes", MAX_LOG_BYTES))
+        written = []
+        for job in self.list_jobs(run_id):
+            if job.id in self.bridges or job.raw.get("started_at") is None:
+                continue  # a bridge, or a job that never ran: no trace
+            path = dest / f"{job.id}-{file_name(job.name, 'job')}.log"
+            dest.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.job_log(job.id, max_bytes=limit), "utf-8")
+            written.append(path)
+        return written
+
+    # -- control ---------------------------------------------------------------------------------------
+
+    def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
+        pipeline = _number(run_id, "pipeline")
+        if job_id is not None and failed_only:
+            raise ProviderError(
+                "re-run either one job or the failed jobs, not both", "drop --job or --failed"
+            )
+        hint = f"check --repo {self.repo} and the pipeline or job id"
+        if job_id is not None:
+            self.http.request("POST", f"{self.base}/jobs/{_number(job_id, 'job')}/retry", not_found_hint=hint)
+            return run_info(self._pipeline(pipeline))
+        if failed_only:
+            response = self.http.request(
+                "POST", f"{self.base}/pipelines/{pipeline}/retry", not_found_hint=hint
+            )
+            return run_info(self.http.json_body(response))
+        # Every job again: GitLab can only start a new pipeline, on the same ref with the same variables.
+        original = self._pipeline(pipeline)
+        variables = self.http.get_json(f"{self.base}/pipelines/{pipeline}/variables") or []
+        values = {str(item["key"]): str(item.get("value", "")) for item in variables if "key" in item}
+        return run_info(self._create_pipeline(str(original.get("ref") or ""), values))
+
+    def cancel(self, run_id: str) -> None:
+        self.http.request(
+            "POST",
+            f"{self.base}/pipelines/{_number(run_id, 'pipeline')}/cancel",
+            not_found_hint=f"check --repo {self.repo} and the pipeline id",
+        )
+
+    # -- artifacts -------------------------------------------------------------------------------------
+
+    def list_artifacts(self, run_id: str) -> list[ArtifactInfo]:
+        """One artifact per job that kept an archive, named after the job."""
+        now = datetime.now(UTC)
+        found = (artifact_info(job.raw, now) for job in self.list_jobs(run_id))
+        return [artifact for artifact in found if artifact is not None]
+
+    def download_artifacts(self, run_id: str, dest: Path, *, name: str | None = None) -> list[Path]:
+        artifacts = self.list_artifacts(run_id)
+        if name is not None:
+            chosen = [artifact for artifact in artifacts if artifact.name == name]
+            if not chosen:
+                names = ", ".join(sorted({artifact.name for artifact in artifacts})) or "none"
+                raise NotFoundError(
+                    f"no job of pipeline {run_id} named {name!r} kept artifacts",
+                    f"jobs with artifacts: {names}",
+                )
+            if all(artifact.expired for artifact in chosen):
+                raise ProviderError(
+                    f"the artifacts of job {name!r} in pipeline {run_id} have expired",
+                    "GitLab erases them after artifacts: expire_in: (.gitlab-ci.yml); re-run the job",
+                )
+        else:
+            chosen = artifacts
+        written: list[Path] = []
+        for artifact, directory in zip(chosen, _directories(chosen), strict=True):
+            if artifact.expired:
+                continue
+            written += self._download_zip(
+                f"{self.base}/jobs/{_number(artifact.id, 'job')}/artifacts",
+                dest / directory,
+                f"the artifacts of job {artifact.name!r}",
+            )
+        return written
+
+    def _download_zip(self, path: str, dest: Path, label: str) -> list[Path]:
+        limit = int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
+        with tempfile.TemporaryDirectory(prefix="orchestrate-") as scratch:
+            archive = self.http.download(path, Path(scratch) / "artifacts.zip", max_bytes=limit)
+            return extract_zip(archive, dest, name=label)
+
+
+def _directories(artifacts: list[ArtifactInfo]) -> Iterator[str]:
+    """A directory per artifact: the job's name, with its id added when two jobs share a name."""
+    names = [file_name(artifact.name, f"job-{artifact.id}") for artifact in artifacts]
+    for artifact, name in zip(artifacts, names, strict=True):
+        yield name if names.count(name) == 1 else f"{name}-{artifact.id}"
