@@ -41,9 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(
-    argv: list[str], env: Mapping[str, str], *, sleep: Callable[[float], None] = time.sleep
+    argv: list[str],
+    env: Mapping[str, str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ExitStatus:
-    runtime = Runtime(env=env, sleep=sleep)
+    runtime = Runtime(env=env, sleep=sleep, clock=clock)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

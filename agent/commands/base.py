@@ -23,6 +23,10 @@ class ExitStatus(enum.IntEnum):
     HUB_REJECTED = 4  # the hub refused the upload (4xx): token, project, validation
     UPLOAD_FAILED = 5  # the hub could not be reached or kept failing, or the report could not be saved
     INTERRUPTED = 130  # Ctrl-C
+    # ``orchestrate ci`` speaks gh's exit codes: the same numbers under the names that command uses.
+    RUN_FAILED = 1  # the run failed or timed out, or the provider refused the operation
+    RUN_CANCELLED = 2  # the run was cancelled (2 is also a usage error, as with argparse)
+    AUTH_REQUIRED = 4  # no token, or the provider refused it (401/403)
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Runtime:
 
     env: Mapping[str, str]
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
