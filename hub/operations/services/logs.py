@@ -1,0 +1,160 @@
+"""A failed job's log: fetched from its provider once, kept compressed and bounded, and categorised.
+
+Failures that produce no test report (a dependency that does not resolve, a lint step, a runner that
+died) are only visible in the log, so when a webhook (or the reconciler) first sees a job complete with a
+failure, the task ``hub.webhooks.tasks.job_failed`` calls ``fetch_job_log``. It:
+
+1. claims the job's ``JobLog`` row (created once per job; a second call finds it and does nothing, unless
+   an earlier fetch failed transiently or its worker died mid-fetch);
+2. reads the log's tail through the project's client, at most ``JOB_LOG_MAX_BYTES`` (the end of a log is
+   where its error is), and stores it gzip-compressed in the row;
+3. categorises it with the project's failure rules (``categorise_log``) and writes the job's
+   ``JobFailure`` with ``source=log``, unless the job already has one from its test results with a known
+   category. Test results win because they name the failing test and its own message; a log's match is
+   the last line any rule recognises, which in a job with test failures is often the runner's summary.
+   A tests-based ``unknown`` is replaced: the log then knows more (the rule lives in
+   ``hub.failures.services.job_failure``, which the test-result analysis writes through too).
+
+No log body and no token is ever logged; errors keep the provider's message only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agent.providers import AuthenticationError, NotFoundError, ProviderError, UnsupportedOperation
+from hub.failures.models import JobFailure
+from hub.failures.services import job_failure
+from hub.failures.services.rules import rules_for
+from hub.integrations.clients import ClientUnavailable, client_for
+from hub.operations.models import JobLog, LogState
+from hub.projects.models import Provider as ProjectProvider
+from hub.runs.models import Conclusion, Job
+
+log = logging.getLogger(__name__)
+
+FAILED_CONCLUSIONS = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
+MAX_ATTEMPTS = 3  # fetches of one log before it is given up as unavailable
+MAX_ERROR = 1000
+# Errors a later attempt would meet again: the log is marked unavailable at once.
+PERMANENT = (ClientUnavailable, NotFoundError, UnsupportedOperation)
+CUT_MARK = "[... "  # how the clients start a log whose head they cut (agent.providers.http.tail_text)
+
+
+def fetch_job_log(job_id: int) -> JobLog | None:
+    """Fetch, store and categorise the log of failed job ``job_id`` once; None when there is nothing to
+    do (no such job, not failed, already fetched or being fetched)."""
+    job = Job.objects.select_related("run__project").filter(pk=job_id).first()
+    if job is None or job.conclusion not in FAILED_CONCLUSIONS:
+        return None
+    job_log = _claim(job)
+    if job_log is None:
+        return None
+    project = job.run.project
+    try:
+        reference = log_reference(job)
+        client = client_for(project)
+        text = client.job_log(reference, max_bytes=settings.JOB_LOG_MAX_BYTES)
+    except ProviderError as error:
+        permanent = isinstance(error, PERMANENT) or (
+            isinstance(error, AuthenticationError) and job_log.attempts >= MAX_ATTEMPTS
+        )
+        return _failed(job_log, str(error), permanent or job_log.attempts >= MAX_ATTEMPTS)
+    content, truncated = bounded(text, settings.JOB_LOG_MAX_BYTES)
+    kept = content.decode("utf-8", errors="replace")
+    match = rules_for(project).categorise_log(kept)
+    with transaction.atomic():
+        JobLog.objects.filter(pk=job_log.pk).update(
+            state=LogState.STORED,
+            content=JobLog.compress(content),
+            size=len(content),
+            truncated=truncated,
+            error="",
+            fetched_at=timezone.now(),
+        )
+        _write_failure(job, match.category, match.rule, match.excerpt)
+    log.info("job %s: log stored (%s bytes), category %s", job.pk, len(content), match.category)
+    job_log.refresh_from_db()
+    return job_log
+
+
+def log_reference(job: Job) -> str:
+    """What the provider's ``job_log`` takes for this job: its id, or CircleCI's job number (which its
+    webhooks give only in the job's URL)."""
+    if job.run.project.provider == ProjectProvider.CIRCLECI:
+        number = job.url.rstrip("/").rsplit("/jobs/", 1)[-1] if "/jobs/" in job.url else ""
+        if number.isdigit():
+            return number
+    elif job.provider_job_id:
+        return job.provider_job_id
+    raise UnsupportedOperation(
+        f"the provider's id of job {job.name!r} is unknown",
+        "the hub learns it from the CI's webhooks; a job known only from reports has no log to fetch",
+    )
+
+
+def bounded(text: str, limit: int) -> tuple[bytes, bool]:
+    """The text's last ``limit`` bytes, from a whole line when cut; and whether anything was cut."""
+    data = text.encode("utf-8", errors="replace")
+    truncated = text.startswith(CUT_MARK)
+    if len(data) > limit:
+        data = data[-limit:]
+        newline = data.find(b"\n")
+        if 0 <= newline < len(data) - 1:
+            data = data[newline + 1 :]
+        truncated = True
+    return data, truncated
+
+
+def retry_failed(limit: int) -> int:
+    """Fetch again the logs whose last fetch failed transiently or whose worker died (the reconciler
+    calls this)."""
+    ids = list(
+        JobLog.objects.filter(_retriable(timezone.now()))
+        .order_by("claimed_at")
+        .values_list("job_id", flat=True)[:limit]
+    )
+    for job_id in ids:
+        fetch_job_log(job_id)
+    return len(ids)
+
+
+def _claim(job: Job) -> JobLog | None:
+    """The job's log row, claimed for this fetch; None when it is stored, unavailable or being fetched."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return JobLog.objects.create(job=job, state=LogState.FETCHING, attempts=1, claimed_at=now)
+    except IntegrityError:
+        pass
+    claimed = JobLog.objects.filter(_retriable(now), job=job).update(
+        state=LogState.FETCHING, attempts=F("attempts") + 1, claimed_at=now
+    )
+    return JobLog.objects.get(job=job) if claimed == 1 else None
+
+
+def _retriable(now) -> Q:
+    """Log records another fetch may claim: failed transiently, or claimed by a worker that died (its
+    task would have been handed on after ``Q_RETRY``), within ``MAX_ATTEMPTS``."""
+    abandoned = now - timedelta(seconds=settings.Q_RETRY)
+    return Q(attempts__lt=MAX_ATTEMPTS) & (
+        Q(state=LogState.FAILED) | Q(state=LogState.FETCHING, claimed_at__lt=abandoned)
+    )
+
+
+def _failed(job_log: JobLog, error: str, permanent: bool) -> JobLog:
+    state = LogState.UNAVAILABLE if permanent else LogState.FAILED
+    JobLog.objects.filter(pk=job_log.pk).update(state=state, error=error[:MAX_ERROR])
+    log.warning("job %s: log not fetched (%s): %s", job_log.job_id, state, error[:MAX_ERROR])
+    job_log.refresh_from_db()
+    return job_log
+
+
+def _write_failure(job: Job, category: str, rule: str, excerpt: str) -> None:
+    job_failure.write(job.pk, source=JobFailure.Source.LOG, category=category, rule=rule, excerpt=excerpt)

@@ -1,0 +1,17 @@
+"""django-q2 tasks for operations: thin functions taking plain values, calling services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from hub.operations.services import logs, reconcile
+
+
+def reconcile_runs() -> str:
+    """The scheduled pass: stale runs checked with their provider, then failed log fetches retried."""
+    summary = reconcile.reconcile()
+    retried = logs.retry_failed(settings.RECONCILE_BATCH)
+    return (
+        f"checked {summary.checked} run(s), {summary.advanced} moved, {summary.failed} error(s); "
+        f"{retried} log fetch(es) retried"
+    )
