@@ -55,7 +55,10 @@ class FailureCluster(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "fingerprint"], name="cluster_unique_fingerprint")
         ]
-        indexes = [models.Index(fields=["project", "-last_seen"], name="cluster_project_recent")]
+        indexes = [
+            models.Index(fields=["project", "-last_seen"], name="cluster_project_recent"),
+            models.Index(fields=["project", "-occurrences"], name="cluster_project_frequent"),
+        ]
         ordering = ["-last_seen", "-id"]
 
     def __str__(self) -> str:
