@@ -44,6 +44,8 @@ test-postgresql: install
 bench: install
 	$(BIN)/python benchmarks/parse.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/flaky_sim.py
+	$(BIN)/python benchmarks/flaky_recompute.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

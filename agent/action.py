@@ -66,7 +66,7 @@ INPUTS: tuple[Input, ...] = (
     Input("token", Kind.ENV, "ORCHESTRATE_TOKEN"),
     Input("project", Kind.TEXT, "--project"),
     Input("job-name", Kind.TEXT, "--job-name"),
-    Input("fail-on", Kind.TEXT, "--fail-on", choices=("never", "failures", "errors")),
+    Input("fail-on", Kind.TEXT, "--fail-on", choices=("never", "failures", "errors", "unquarantined")),
     Input("strict", Kind.SWITCH, "--strict"),
     Input("working-directory", Kind.LOCAL),
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agent.commands.tally import Tally
 from agent.model import Status, TestCase
+from agent.quarantine import QuarantineEntry
 from agent.upload import FileResult
 
 MAX_SUMMARY_BYTES = 1024 * 1024
@@ -47,14 +48,21 @@ def mask(secret: str) -> str:
 
 
 def annotations(tally: Tally) -> list[str]:
-    """``::error`` lines for failed tests that name a file, most useful first, at most 50."""
-    return [_annotation(case) for case in tally.annotation_candidates]
+    """``::error`` lines for failed tests that name a file, most useful first, at most 50; a quarantined
+    test's failure is a ``::warning``, since it does not fail the step."""
+    return [
+        _annotation(case, quarantined=tally.quarantine_entry(case) is not None)
+        for case in tally.annotation_candidates
+    ]
 
 
-def _annotation(case: TestCase) -> str:
+def _annotation(case: TestCase, *, quarantined: bool = False) -> str:
     title = _test_name(case)[:MAX_TITLE_CHARS]
     message = case.message or case.trace or f"{case.status.value}: {title}"
-    return command("error", message[:MAX_ANNOTATION_CHARS], file=case.file, line=case.line, title=title)
+    level = "warning" if quarantined else "error"
+    if quarantined:
+        title = f"Quarantined: {title}"[:MAX_TITLE_CHARS]
+    return command(level, message[:MAX_ANNOTATION_CHARS], file=case.file, line=case.line, title=title)
 
 
 def outputs_text(values: Mapping[str, str]) -> str:
@@ -94,6 +102,12 @@ def markdown_summary(
     errors and slowest tests always; failed tests' details while they fit, then a note of how many more."""
     budget -= SUMMARY_MARGIN
     head = [_title(tally), "", _counts_table(tally, files), ""]
+    if tally.quarantined:
+        head += [
+            f"**Quarantined:** {tally.quarantined} of the {tally.failed_or_errored} failures are tests on "
+            "the project's quarantine list; they are recorded but do not fail the step.",
+            "",
+        ]
     if run_url:
         head += [f"[See this run in Orchestrate]({run_url})", ""]
     errors = [f for f in files if f.error]
@@ -115,7 +129,7 @@ def markdown_summary(
     room = budget - len(fixed.encode()) - sum(len(d.encode()) for d in details)
     shown = 0
     for case in tally.failures:
-        block = _failure_block(case)
+        block = _failure_block(case, tally.quarantine_entry(case))
         size = len(block.encode())
         if size > room:
             break
@@ -130,7 +144,9 @@ def markdown_summary(
 
 
 def _title(tally: Tally) -> str:
-    if tally.failed_or_errored:
+    if tally.failed_or_errored and not tally.unquarantined:
+        mark = "⚠️"
+    elif tally.failed_or_errored:
         mark = "❌"
     elif tally.tests:
         mark = "✅"
@@ -150,9 +166,12 @@ def _counts_table(tally: Tally, files: Sequence[FileResult]) -> str:
     )
 
 
-def _failure_block(case: TestCase) -> str:
+def _failure_block(case: TestCase, quarantined: QuarantineEntry | None = None) -> str:
     where = f" ({html.escape(case.file)}{':' + str(case.line) if case.line else ''})" if case.file else ""
     label = "error" if case.status is Status.ERROR else "failed"
+    if quarantined is not None:
+        by = f", owner {quarantined.owner}" if quarantined.owner else ""
+        label += f" (quarantined: {_inline(quarantined.reason + by, 300)})"
     body = "\n\n".join(part for part in (case.message, case.trace) if part) or "(no message)"
     if len(body) > MAX_DETAIL_CHARS:
         body = body[:MAX_DETAIL_CHARS] + f"\n... [{len(body) - MAX_DETAIL_CHARS} characters cut]"

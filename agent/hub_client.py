@@ -1,4 +1,4 @@
-"""Talks to the hub's HTTP API: report and artifact uploads, retried politely.
+"""Talks to the hub's HTTP API: report and artifact uploads and the quarantine list, retried politely.
 
 Retry policy, in one place: connection errors, timeouts and 5xx answers are retried, and so is 429;
 other 4xx answers are final (a bad token does not get better by asking again). Waits grow exponentially
@@ -33,6 +33,7 @@ from agent import __version__
 USER_AGENT = f"orchestrate-agent/{__version__}"
 REPORTS_PATH = "/api/v1/reports"
 ARTIFACTS_PATH = "/api/v1/artifacts"
+QUARANTINE_PATH = "/api/v1/quarantine"
 BASE_DELAY = 1.0
 MAX_DELAY = 30.0
 MAX_RETRY_AFTER = 120.0
@@ -142,7 +143,23 @@ class HubClient:
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         return self._post(ARTIFACTS_PATH, headers, lambda: MultipartBody(fields, path, boundary))
 
+    def get_quarantine(self, project: str | None = None) -> HubReply:
+        """GET the project's active quarantine list (``agent.quarantine.QuarantineList`` reads it); with an
+        agent token the project may be left out."""
+        params = {"project": project} if project else None
+        return self._send("GET", QUARANTINE_PATH, {}, None, params=params)
+
     def _post(self, route: str, headers: Mapping[str, str], open_body: Callable[[], _Body]) -> HubReply:
+        return self._send("POST", route, headers, open_body)
+
+    def _send(
+        self,
+        method: str,
+        route: str,
+        headers: Mapping[str, str],
+        open_body: Callable[[], _Body] | None,
+        params: Mapping[str, str] | None = None,
+    ) -> HubReply:
         url = self.base_url + route
         all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **headers}
         if self.token:
@@ -150,10 +167,16 @@ class HubClient:
         attempt = 0
         while True:
             attempt += 1
-            body = open_body()
+            body = open_body() if open_body else None
             try:
-                response = self._session.post(
-                    url, data=body, headers=all_headers, timeout=self.timeout, allow_redirects=False
+                response = self._session.request(
+                    method,
+                    url,
+                    data=body,
+                    params=params,
+                    headers=all_headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 problem, wait, status = f"cannot reach {self.base_url}: {_reason(exc)}", None, None
@@ -167,7 +190,7 @@ class HubClient:
                 if 300 <= status < 400:
                     where = response.headers.get("Location", "elsewhere")
                     raise HubRejected(
-                        f"the hub redirected the upload to {where}: set the hub URL to the final address",
+                        f"the hub redirected the request to {where}: set the hub URL to the final address",
                         status=status,
                     )
                 code, message = _error_of(response)
@@ -184,7 +207,8 @@ class HubClient:
                             code=code,
                         )
             finally:
-                body.close()
+                if body is not None:
+                    body.close()
             if attempt > self.retries:
                 tries = "1 try" if attempt == 1 else f"{attempt} tries"
                 raise HubUnavailable(f"{problem} (after {tries})", status=status)

@@ -15,6 +15,9 @@ from typing import TypeVar
 DEFAULT_TIMEOUT = 30.0  # seconds per HTTP request (connect and read)
 DEFAULT_RETRIES = 4  # retries after the first try: five tries in all
 DEFAULT_SPOOL_DIR = Path(".orchestrate") / "reports"
+AUTH_MODES = ("auto", "token", "oidc")  # auto: the agent token, else the CI's OIDC token (docs/oidc.md)
+# Where a GitLab job's `id_tokens:` entry puts the token (a variable name, not a secret).
+DEFAULT_ID_TOKEN_VAR = "ORCHESTRATE_ID_TOKEN"  # noqa: S105
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 
 Number = TypeVar("Number", int, float)
@@ -34,6 +37,9 @@ class Settings:
     github_actions: bool = False
     step_summary: Path | None = None
     github_output: Path | None = None
+    auth: str = "auto"
+    oidc_audience: str | None = None
+    id_token_var: str = DEFAULT_ID_TOKEN_VAR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -47,12 +53,22 @@ class Settings:
             github_actions=github,
             step_summary=_path(env, "GITHUB_STEP_SUMMARY") if github else None,
             github_output=_path(env, "GITHUB_OUTPUT") if github else None,
+            auth=_choice(env, "ORCHESTRATE_AUTH", AUTH_MODES),
+            oidc_audience=_text(env, "ORCHESTRATE_OIDC_AUDIENCE"),
+            id_token_var=_text(env, "ORCHESTRATE_ID_TOKEN_VAR") or DEFAULT_ID_TOKEN_VAR,
         )
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name)
     return value.strip() if value and value.strip() else None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (_text(env, name) or choices[0]).lower()
+    if value not in choices:
+        raise SettingsError(f"{name}={env.get(name)!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

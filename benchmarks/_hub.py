@@ -76,7 +76,7 @@ def postgres_unavailable(server_url: str = POSTGRES_SERVER) -> str | None:
 
 
 @contextmanager
-def scratch_backend(name: str, workdir: Path) -> Iterator[Backend]:
+def scratch_backend(name: str, workdir: Path, database: str = POSTGRES_DATABASE) -> Iterator[Backend]:
     """Create an empty database for ``name`` (sqlite or postgresql) and remove it afterwards."""
     if name == "sqlite":
         path = workdir / "hub.sqlite3"
@@ -87,15 +87,15 @@ def scratch_backend(name: str, workdir: Path) -> Iterator[Backend]:
     import psycopg
 
     parts = urlsplit(POSTGRES_SERVER)
-    url = urlunsplit(parts._replace(path=f"/{POSTGRES_DATABASE}"))
+    url = urlunsplit(parts._replace(path=f"/{database}"))
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {POSTGRES_DATABASE}")
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
     try:
         yield Backend("postgresql", url)
     finally:
         with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def hub_environment(backend: Backend, workdir: Path) -> dict[str, str]:
@@ -160,6 +160,7 @@ class Hub:
     api_token: str = ""
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    overrides: dict[str, str] = field(default_factory=dict)  # settings on top of hub_environment()
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -179,7 +180,7 @@ class Hub:
         return json.loads(done.stdout)
 
     def start(self) -> None:
-        self.env = hub_environment(self.backend, self.workdir)
+        self.env = {**hub_environment(self.backend, self.workdir), **self.overrides}
         self.manage("migrate", "--noinput")
         tokens = self.helper("setup", self.project)
         self.agent_token, self.api_token = tokens["agent_token"], tokens["api_token"]
@@ -217,7 +218,7 @@ class Hub:
                     and len(self.worker_pids()) >= self.workers
                 ):
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"the hub did not answer /healthz within {START_TIMEOUT:.0f} s: {self.log_tail()}")
@@ -248,7 +249,7 @@ class Hub:
                 try:
                     if requests.get(f"{self.url}/healthz", timeout=2).ok:
                         return pids
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
                     pass
             time.sleep(0.05)
         raise RuntimeError(f"gunicorn did not replace its workers within {START_TIMEOUT:.0f} s")
@@ -317,11 +318,15 @@ class PeakRss:
 
 
 @contextmanager
-def running_hub(backend_name: str) -> Iterator[Hub]:
-    """A scratch database for ``backend_name``, migrated, with a hub serving it; all gone afterwards."""
+def running_hub(backend_name: str, *, database: str = POSTGRES_DATABASE, **overrides: str) -> Iterator[Hub]:
+    """A scratch database for ``backend_name``, migrated, with a hub serving it; all gone afterwards.
+    ``overrides`` are hub settings (environment variables) on top of the benchmark defaults."""
     with tempfile.TemporaryDirectory(prefix="orchestrate-bench-") as tmp:
         workdir = Path(tmp)
-        with scratch_backend(backend_name, workdir) as backend, Hub(backend, workdir) as hub:
+        with (
+            scratch_backend(backend_name, workdir, database) as backend,
+            Hub(backend, workdir, overrides=overrides) as hub,
+        ):
             yield hub
 
 

@@ -73,3 +73,14 @@ def envsecret(name: str) -> str | None:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
     return value
+
+
+def envfile(name: str) -> Path | None:
+    """A path to a file that must exist and be readable, or None when the variable is unset or empty."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    path = Path(raw.strip()).expanduser()
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a readable file")
+    return path

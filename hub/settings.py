@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hub.env import envbool, envint, envlist, envsecret, envsize
+from hub.env import envbool, envfile, envint, envlist, envsecret, envsize
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ORCHESTRATE_VAR_DIR", BASE_DIR / "var"))
@@ -30,6 +30,15 @@ if not _secret:
     _secret = "insecure-development-key-only-for-debug-mode-do-not-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = _secret
 TOKEN_HMAC_KEY = envsecret("TOKEN_HMAC_KEY")  # keys the stored token digests; defaults to SECRET_KEY
+# Keys that encrypt integration secrets at rest: comma-separated, the first encrypts, all decrypt (rotation:
+# "new,old", then `manage.py reencrypt_secrets`, then "new"). Defaults to SECRET_KEY. See docs/webhooks.md.
+ORCHESTRATE_ENCRYPTION_KEYS = [
+    key.strip() for key in (envsecret("ORCHESTRATE_ENCRYPTION_KEY") or "").split(",") if key.strip()
+]
+# Hub-wide webhook secrets, for organisation-wide hooks; a project's own secret (admin) replaces them.
+GITHUB_WEBHOOK_SECRET = envsecret("GITHUB_WEBHOOK_SECRET")
+GITLAB_WEBHOOK_TOKEN = envsecret("GITLAB_WEBHOOK_TOKEN")
+CIRCLECI_WEBHOOK_SECRET = envsecret("CIRCLECI_WEBHOOK_SECRET")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -51,6 +60,9 @@ INSTALLED_APPS = [
     "hub.failures",
     "hub.flaky",
     "hub.api",
+    "hub.integrations",
+    "hub.webhooks",
+    "hub.operations",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +171,26 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger multipart files spool to a temporary file
 INGEST_BATCH_SIZE = envint("INGEST_BATCH_SIZE", 5000, minimum=100)
 RETENTION_DAYS = envint("RETENTION_DAYS", 180)  # 0 keeps everything
+# Your failure-category rules (YAML, docs/failures.md), tried before the built-in ones; checked at start.
+FAILURE_RULES_FILE = envfile("FAILURE_RULES_FILE")
+
+# Tokenless upload with OpenID Connect ID tokens from GitHub Actions, GitLab CI and CircleCI (docs/oidc.md).
+OIDC_ENABLED = envbool("OIDC_ENABLED", True)
+OIDC_AUDIENCES = envlist("OIDC_AUDIENCES", [SITE_URL])  # a project's settings oidc.audiences replace it
+OIDC_JWKS_TTL = envint("OIDC_JWKS_TTL", 3600, minimum=60)  # seconds the issuers' keys are cached
+OIDC_JWKS_MIN_REFRESH = envint("OIDC_JWKS_MIN_REFRESH", 60)  # at most one key fetch per issuer this often
+OIDC_LEEWAY = envint("OIDC_LEEWAY", 60)  # seconds of clock skew allowed on exp, nbf and iat
+OIDC_HTTP_TIMEOUT = envint("OIDC_HTTP_TIMEOUT", 10, minimum=1)
+WEBHOOK_MAX_BYTES = envsize("WEBHOOK_MAX_BYTES", 25 << 20)  # GitHub caps its payloads at 25 MB
+WEBHOOK_RETENTION_DAYS = envint("WEBHOOK_RETENTION_DAYS", 30)  # deliveries kept for replay; 0 keeps all
+QUARANTINE_DAYS = envint("QUARANTINE_DAYS", 30, minimum=1)  # a quarantine entry's expiry when none is given
+# The hub acting at providers (docs/operators.md): operators' actions, reconciliation, failed jobs' logs.
+PROVIDER_TIMEOUT = envint("PROVIDER_TIMEOUT", 20, minimum=1)  # seconds per provider API request
+PROVIDER_MAX_RATE_LIMIT_WAIT = envint("PROVIDER_MAX_RATE_LIMIT_WAIT", 30)  # seconds; longer limits fail
+RECONCILE_EVERY_MINUTES = envint("RECONCILE_EVERY_MINUTES", 10)  # 0 turns reconciliation off
+RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", 30, minimum=1)  # a run unchanged this long
+RECONCILE_BATCH = envint("RECONCILE_BATCH", 50, minimum=1)  # runs asked about per pass
+JOB_LOG_MAX_BYTES = envsize("JOB_LOG_MAX_BYTES", 1 << 20)  # a failed job's log tail kept (before gzip)
 
 # django-q2. The ORM broker needs no service (the embedded default); REDIS_URL switches to Redis.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while the first still runs.
@@ -225,6 +257,9 @@ SPECTACULAR_SETTINGS = {
         "ResultStatusEnum": "hub.runs.models.ResultStatus",
         "ConclusionEnum": "hub.runs.models.Conclusion",
         "ProviderEnum": "hub.projects.models.Provider",
+        "TestStateEnum": "hub.flaky.models.TestState",
+        "FailureCategoryEnum": "hub.failures.models.Category",
+        "FailureClassificationEnum": "hub.failures.models.Classification",
     },
 }
 

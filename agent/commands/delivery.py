@@ -52,9 +52,12 @@ def deliver(
         return
     if not conn.token:
         outcome.state = "not_configured"
-        outcome.message = (
-            f"no token (--token or ORCHESTRATE_TOKEN); the report is saved at {spooled.path}; {later}"
+        reason = (
+            f"no agent token, and {conn.auth_problem}"
+            if conn.auth_problem
+            else "no token (--token or ORCHESTRATE_TOKEN)"
         )
+        outcome.message = f"{reason}; the report is saved at {spooled.path}; {later}"
         problem(runtime, github, commands, "error", "Orchestrate upload skipped", outcome.message)
         return
     from agent.hub_client import HubRejected, HubUnavailable  # imports requests: only when uploading

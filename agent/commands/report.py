@@ -2,8 +2,10 @@
 
 The order of events is chosen so that nothing is lost and the build is not broken by reporting:
 
-1. On GitHub Actions the token is masked before anything is printed.
-2. The run context is detected (``agent.ci``) and explicit flags are laid over it.
+1. The token is resolved (the agent token, or the CI's OIDC token); on GitHub Actions it is masked
+   before anything is printed.
+2. The run context is detected (``agent.ci``) and explicit flags are laid over it. With ``--fail-on
+   unquarantined`` the project's quarantine list is fetched (``agent.commands.quarantine``; fail safe).
 3. Reports are parsed as they stream into a gzip spool file (``agent.upload``), tallied on the way.
 4. The spool is uploaded with an idempotency key (``agent.hub_client`` retries); on success it is deleted.
 5. Artifacts are uploaded once the report is in, so the hub knows their run.
@@ -14,6 +16,7 @@ Fail open: an unreachable hub, or 5xx after every retry, is a warning that names
 token, rejected report) is always printed as an error, and fails the step only with ``--strict``.
 When several things go wrong at once the status is, in this order: USAGE, HUB_REJECTED or UPLOAD_FAILED
 (with ``--strict``), NO_REPORTS (with ``--strict``), TESTS_FAILED (per ``--fail-on``), OK.
+Quarantined failures are uploaded and recorded like any other; they only stop deciding the exit status.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from agent.commands import connection, delivery
 from agent.commands.base import ExitStatus, Runtime, UsageError
 
 if TYPE_CHECKING:
+    from agent.commands import quarantine
     from agent.commands.tally import Tally
     from agent.model import RunContext
     from agent.settings import Settings
@@ -61,10 +65,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--fail-on",
-        choices=("failures", "errors", "never"),
+        choices=("failures", "errors", "unquarantined", "never"),
         default="never",
         help="exit non-zero when a test finally failed or errored (failures), only errored (errors), "
-        "or never (default)",
+        "a test outside the project's quarantine list failed or errored (unquarantined), or never (default)",
     )
     parser.add_argument(
         "--strict", action="store_true", help="fail the step when the upload fails or nothing can be read"
@@ -87,7 +91,7 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     settings = connection.load_settings(runtime)
-    conn = connection.resolve(args, settings)
+    conn = connection.obtain_token(connection.resolve(args, settings), settings, runtime)
     github = settings.github_actions
     commands = runtime.stderr if args.json else runtime.stdout  # workflow commands; stdout stays JSON
     if github and conn.token:
@@ -106,9 +110,14 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
 
     from pathlib import Path
 
+    from agent.commands import quarantine
     from agent.commands.files import expand
     from agent.commands.tally import Tally
     from agent.upload import iter_cases, read_coverages, write_report
+
+    quarantined: quarantine.QuarantineStatus | None = None
+    if args.fail_on == "unquarantined":
+        quarantined = quarantine.fetch(conn, args.project, runtime, github, commands)
 
     reports = expand(args.junit)
     coverages = expand(args.coverage)
@@ -116,7 +125,7 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     for pattern in reports.unmatched + coverages.unmatched + artifacts.unmatched:
         runtime.err(f"warning: no file matches {pattern}")
 
-    tally = Tally()
+    tally = Tally(quarantine=quarantined.entries if quarantined else None)
     results: list[FileResult] = []
     coverage_results: list[FileResult] = []
     coverage = read_coverages(coverages.paths, coverage_results)
@@ -152,7 +161,7 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     files = results + coverage_results
     _publish(args, runtime, settings, tally, files, outcome, commands)
     if args.json:
-        _print_json(runtime, context, tally, files, spooled, outcome)
+        _print_json(runtime, context, tally, files, spooled, outcome, quarantined)
     return _exit_status(args, tally, files, outcome)
 
 
@@ -197,6 +206,7 @@ def _print_json(
     files: list[FileResult],
     spooled: Spooled | None,
     outcome: delivery.Outcome,
+    quarantined: quarantine.QuarantineStatus | None,
 ) -> None:
     import json
 
@@ -223,6 +233,9 @@ def _print_json(
             "results": outcome.results,
         },
         "artifacts": outcome.artifacts,
+        "quarantine": None
+        if quarantined is None
+        else {**quarantined.to_json(), "failures_quarantined": tally.quarantined},
     }
     runtime.out(json.dumps(document, ensure_ascii=False))
 
@@ -247,5 +260,7 @@ def _exit_status(
     if args.fail_on == "failures" and tally.failed_or_errored:
         return ExitStatus.TESTS_FAILED
     if args.fail_on == "errors" and tally.errors:
+        return ExitStatus.TESTS_FAILED
+    if args.fail_on == "unquarantined" and tally.unquarantined:  # every failure, without the list
         return ExitStatus.TESTS_FAILED
     return ExitStatus.OK

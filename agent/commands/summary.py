@@ -22,12 +22,22 @@ def text_summary(tally: Tally, files: Sequence[FileResult], run_url: str | None)
         lines += [f"  {_line(f.error or '')}" for f in unreadable[:MAX_FAILURES_LISTED]]
     if tally.failures:
         lines.append(f"Failed tests ({tally.failed_or_errored}):")
+        if tally.quarantined:
+            lines.append(
+                f"  {tally.quarantined} of them quarantined (they do not fail the step), "
+                f"{tally.unquarantined} not quarantined"
+            )
         for case in tally.failures[:MAX_FAILURES_LISTED]:
             where = f" [{case.file}{':' + str(case.line) if case.line else ''}]" if case.file else ""
             owner = f"{case.classname or case.suite}." if (case.classname or case.suite) else ""
-            lines.append(f"  {case.status.value.upper()} {_line(owner + case.name)}{where}")
+            entry = tally.quarantine_entry(case)
+            mark = " (quarantined)" if entry else ""
+            lines.append(f"  {case.status.value.upper()}{mark} {_line(owner + case.name)}{where}")
             if case.message:
                 lines.append(f"      {_line(case.message)}")
+            if entry:
+                by = f", owner {entry.owner}" if entry.owner else ""
+                lines.append(f"      quarantined: {_line(entry.reason)}{by}")
         if tally.failed_or_errored > MAX_FAILURES_LISTED:
             lines.append(f"  ... and {tally.failed_or_errored - MAX_FAILURES_LISTED} more")
     if tally.slowest:

@@ -4,6 +4,9 @@ The summaries (job summary, plain text, ``--json``), the GitHub outputs and the 
 ``Tally``. It keeps counts for every case but only a bounded set of cases: the first failures (for the
 summary's details), the slowest tests, and the candidates for annotations, so a report with a million
 failures costs no more memory here than one with a thousand.
+
+Given the project's quarantine list (``report --fail-on unquarantined``), it also counts the failures of
+quarantined tests as they pass, so the exit status is decided over every failure, not the ones kept.
 """
 
 from __future__ import annotations
@@ -11,8 +14,12 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 from itertools import count
+from typing import TYPE_CHECKING
 
 from agent.model import Status, TestCase
+
+if TYPE_CHECKING:
+    from agent.quarantine import QuarantineEntry, QuarantineList
 
 MAX_FAILURES_KEPT = 200
 MAX_SLOWEST = 10
@@ -29,6 +36,8 @@ class Tally:
     flaky: int = 0
     duration: float = 0.0
     failures: list[TestCase] = field(default_factory=list)
+    quarantine: QuarantineList | None = None
+    quarantined: int = 0  # failures of quarantined tests
     _slowest: list[tuple[float, int, TestCase]] = field(default_factory=list, repr=False)
     _with_line: list[TestCase] = field(default_factory=list, repr=False)
     _with_file: list[TestCase] = field(default_factory=list, repr=False)
@@ -60,6 +69,8 @@ class Tally:
                 heapq.heapreplace(slowest, (duration, -next(self._seq), case))
 
     def _keep_failure(self, case: TestCase) -> None:
+        if self.quarantine is not None and self.quarantine.entry_for(case) is not None:
+            self.quarantined += 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append(case)
         if case.file:
@@ -70,6 +81,14 @@ class Tally:
     @property
     def failed_or_errored(self) -> int:
         return self.failed + self.errors
+
+    @property
+    def unquarantined(self) -> int:
+        """Failures and errors of tests outside the quarantine list."""
+        return self.failed_or_errored - self.quarantined
+
+    def quarantine_entry(self, case: TestCase) -> QuarantineEntry | None:
+        return self.quarantine.entry_for(case) if self.quarantine is not None else None
 
     @property
     def slowest(self) -> list[TestCase]:

@@ -38,7 +38,7 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     from agent.upload import read_key, remove
 
     settings = connection.load_settings(runtime)
-    conn = connection.resolve(args, settings)
+    conn = connection.obtain_token(connection.resolve(args, settings), settings, runtime)
     if settings.github_actions and conn.token:
         from agent.github_output import mask
 
@@ -46,7 +46,7 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     if not conn.hub_url:
         raise UsageError("no hub configured: pass --hub or set ORCHESTRATE_HUB_URL")
     if not conn.token:
-        raise UsageError("no token: pass --token or set ORCHESTRATE_TOKEN")
+        raise UsageError(conn.auth_problem or "no token: pass --token or set ORCHESTRATE_TOKEN")
     if len(args.files) > 1 and args.idempotency_key:
         raise UsageError("--idempotency-key applies to one file; pass a single FILE with it")
 

@@ -1,14 +1,18 @@
-"""Bearer-token authentication for people (API tokens) and the agent (project tokens).
+"""Bearer-token authentication for people (API tokens) and the agent (project tokens or CI OIDC tokens).
 
 Both kinds are looked up by their lookup id and checked against an HMAC in constant time
 (``hub.projects.tokens``). An agent token authenticates no user: it carries its project, and only the
-ingest endpoints accept it.
+ingest endpoints and the quarantine list (read-only) accept it. A CI's OIDC token (a JWT) is verified by
+``hub.oidc`` and stands in for an agent token, bound to one project and one run.
 """
 
 from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
+from hub.oidc.errors import IssuerUnavailable, OidcError
+from hub.oidc.verify import authenticate as verify_oidc_token
+from hub.oidc.verify import looks_like_jwt
 from hub.projects.models import AgentToken, ApiToken
 
 
@@ -61,13 +65,58 @@ class AgentTokenAuthentication(authentication.BaseAuthentication):
             return None
         if not plain.startswith("orch_a_"):
             raise exceptions.AuthenticationFailed(
-                "This endpoint takes a project's agent token (orch_a_...); create one with "
-                "`manage.py createproject` or in the admin."
+                "This endpoint takes a project's agent token (orch_a_...; create one with "
+                "`manage.py createproject` or in the admin) or a CI's OIDC token (docs/oidc.md)."
             )
         token = AgentToken.authenticate(plain)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked agent token.")
         return AgentPrincipal(token), token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="ingest"'
+
+
+class OidcPrincipal(AgentPrincipal):
+    """An upload authenticated by a CI's OIDC token: like an agent token, one project, and one run."""
+
+    def __init__(self, identity) -> None:
+        self.token = None
+        self.identity = identity
+        self.project = identity.project
+        self.pk = f"oidc-{identity.family}-{identity.repository}"  # rate limits per repository
+
+    def __str__(self) -> str:
+        return f"OIDC token of {self.identity.repository} run {self.identity.run_id} for {self.project}"
+
+
+class OidcAuthenticationFailed(exceptions.AuthenticationFailed):
+    """401 whose error code names the failed check (``oidc_expired``, ``oidc_wrong_audience``, ...)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.default_code = f"oidc_{reason}"
+
+
+class OidcAuthenticationError(exceptions.APIException):
+    status_code = 503
+    default_code = "oidc_issuer_unavailable"
+
+
+class OidcAuthentication(authentication.BaseAuthentication):
+    """A bearer value that is a JWT goes here (``hub.oidc``); anything else to the agent token."""
+
+    def authenticate(self, request):
+        plain = bearer_token(request)
+        if plain is None or not looks_like_jwt(plain):
+            return None
+        try:
+            identity = verify_oidc_token(plain)
+        except OidcError as exc:
+            raise OidcAuthenticationFailed(exc.reason, exc.message) from None
+        except IssuerUnavailable as exc:
+            raise OidcAuthenticationError(exc.message) from None
+        return OidcPrincipal(identity), identity
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="ingest"'

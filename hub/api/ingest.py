@@ -1,8 +1,8 @@
 """The agent's endpoints: ``POST /api/v1/reports`` and ``POST /api/v1/artifacts``.
 
-Thin on purpose: authenticate the project's agent token, pick the body reader for the content type, and
-hand over to ``hub.runs.services``. The body is read from the socket by the services themselves, within
-the hub's own limits, so no parser here touches it first.
+Thin on purpose: authenticate the project's agent token (or a CI's OIDC token, bound to its run), pick
+the body reader for the content type, and hand over to ``hub.runs.services``. The body is read from the
+socket by the services themselves, within the hub's own limits, so no parser here touches it first.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from hub.api.authentication import AgentPrincipal, AgentTokenAuthentication
+from hub.api.authentication import AgentPrincipal, AgentTokenAuthentication, OidcAuthentication, OidcPrincipal
 from hub.api.errors import error_body
+from hub.oidc.binding import check_run, check_stored_run
 from hub.runs.services import documents, multipart
 from hub.runs.services.artifacts import store_artifact
 from hub.runs.services.body import spool_body
@@ -43,7 +44,7 @@ class IsAgent(permissions.BasePermission):
 
 
 class AgentUploadView(APIView):
-    authentication_classes = [AgentTokenAuthentication]
+    authentication_classes = [OidcAuthentication, AgentTokenAuthentication]
     permission_classes = [IsAgent]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "uploads"
@@ -53,6 +54,13 @@ class AgentUploadView(APIView):
         if isinstance(exc, IngestError):
             return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
         return super().handle_exception(exc)
+
+    @staticmethod
+    def bound(request, header: Header) -> Header:
+        """An upload with an OIDC token may only write to the run the token was issued for (403)."""
+        if isinstance(request.user, OidcPrincipal):
+            check_run(request.user.identity, header.run)
+        return header
 
     @staticmethod
     def check_length(request, limit: int, name: str) -> None:
@@ -80,8 +88,14 @@ REPORT_RESPONSES = {
         OpenApiTypes.OBJECT, description="Stored (or replayed: header Idempotent-Replayed)."
     ),
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed JSON, XML or gzip."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Missing, invalid or revoked agent token."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="The report names another project."),
+    401: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Missing, invalid or revoked agent token, or an OIDC token that fails a check (named).",
+    ),
+    403: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="The report names another project, or another run than its OIDC token.",
+    ),
     413: OpenApiResponse(OpenApiTypes.OBJECT, description="Larger than the limit the message names."),
     415: OpenApiResponse(
         OpenApiTypes.OBJECT, description="Neither JSON nor multipart, or an unknown encoding."
@@ -114,6 +128,8 @@ class ReportUploadView(AgentUploadView):
         if key and len(key) > MAX_IDEMPOTENCY_KEY:
             raise MalformedBody(f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
         replay = find_replay(project, key)
+        if replay is not None and isinstance(request.user, OidcPrincipal):
+            check_stored_run(request.user.identity, replay.upload.run)  # nor read another run's answer
         if replay is None:
             content_type = (request.META.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
             if content_type == "application/json":
@@ -140,7 +156,7 @@ class ReportUploadView(AgentUploadView):
         )
         try:
             doc, has_cases = documents.read_header(spool.file)
-            header = Header.from_document(project, doc)
+            header = self.bound(request, Header.from_document(project, doc))
             cases = documents.iter_cases(spool.file) if has_cases else iter(())
             return ingest(project, header, cases, content_sha256=spool.sha256, idempotency_key=key)
         finally:
@@ -153,7 +169,9 @@ class ReportUploadView(AgentUploadView):
             )
         fields, files = self.multipart_form(request)
         records, good, coverage = multipart.read_files(files)
-        header = Header.from_document(project, multipart.header_document(fields, records, coverage))
+        header = self.bound(
+            request, Header.from_document(project, multipart.header_document(fields, records, coverage))
+        )
         digest = multipart.content_digest(fields, files)
         with transaction.atomic():
             receipt = ingest(
@@ -202,7 +220,9 @@ class ArtifactUploadView(AgentUploadView):
         name = fields.pop("name", [None])[0]
         if not declared:
             raise MalformedBody("The `sha256` field (hex digest of the file) is required.")
-        header = Header.from_document(project, multipart.header_document(fields, [], None))
+        header = self.bound(
+            request, Header.from_document(project, multipart.header_document(fields, [], None))
+        )
         with transaction.atomic():
             run, job = ensure_run_and_job(project, header)
             artifact = store_artifact(run, job, uploaded, name=name, declared_sha256=declared)

@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from hub.api.viewsets import flaky, operations
+from hub.api.viewsets.failures import ClusterViewSet, RunFailuresView
 from hub.api.viewsets.projects import ProjectViewSet
 from hub.api.viewsets.runs import RunResultsView, RunViewSet
 from hub.api.viewsets.testcases import TestHistoryView, TestViewSet
@@ -11,9 +13,19 @@ router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("runs", RunViewSet, basename="run")
 router.register("tests", TestViewSet, basename="test")
+router.register("clusters", ClusterViewSet, basename="cluster")
 
 urlpatterns = [
     path("runs/<int:run_id>/results/", RunResultsView.as_view(), name="run-results"),
     path("tests/<int:test_id>/history/", TestHistoryView.as_view(), name="test-history"),
+    path("runs/<int:run_id>/failures/", RunFailuresView.as_view(), name="run-failures"),
+    path("flaky", flaky.FlakyTestListView.as_view(), name="flaky-tests"),
+    path("tests/<int:test_id>/health/", flaky.TestHealthView.as_view(), name="test-health"),
+    path("tests/<int:test_id>/mark-fixed", flaky.MarkFixedView.as_view(), name="test-mark-fixed"),
+    path("quarantine", flaky.QuarantineView.as_view(), name="quarantine"),
+    path("quarantine/<int:entry_id>", flaky.QuarantineEntryView.as_view(), name="quarantine-entry"),
+    path("projects/<int:project_id>/trigger", operations.TriggerView.as_view(), name="project-trigger"),
+    path("runs/<int:run_id>/rerun", operations.RerunView.as_view(), name="run-rerun"),
+    path("runs/<int:run_id>/cancel", operations.CancelView.as_view(), name="run-cancel"),
     *router.urls,
 ]

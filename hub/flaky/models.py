@@ -74,6 +74,15 @@ class TestHealth(models.Model):
     first_failure_at = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     last_result_at = models.DateTimeField(null=True, blank=True)
+
+    # Bookkeeping for detection: what the last verdict saw, and which evidence is spent.
+    evidence_after = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Results up to this id are spent: the test was cleared (healthy or fixed) after them, so "
+        "only newer failures can make it suspected, flaky or broken again.",
+    )
+    judged_through = models.PositiveBigIntegerField(default=0, help_text="Newest result the verdict saw.")
+    judged_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""The nightly full recompute, created or updated by name after every ``migrate``."""
+"""The nightly full recompute and the hourly close of expired quarantine entries, created or updated by
+name after every ``migrate``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ def ensure_schedules(**kwargs) -> None:
         defaults={
             "func": "hub.flaky.tasks.recompute_all",
             "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name="flaky.quarantine-expiry",
+        defaults={
+            "func": "hub.flaky.quarantine_tasks.expire_quarantine",
+            "schedule_type": Schedule.HOURLY,
             "repeats": -1,
         },
     )

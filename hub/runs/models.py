@@ -199,6 +199,12 @@ class TestResult(models.Model):
             models.Index(fields=["run", "status"], name="result_run_status"),
             models.Index(fields=["test", "-id"], name="result_test_recent"),
             models.Index(fields=["job"], name="result_job"),
+            # Only failing rows pay for it: finds the few tests that ever failed without reading results.
+            models.Index(
+                fields=["test"],
+                condition=models.Q(status__in=["failed", "error"]),
+                name="result_test_failing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ a benchmark breaks.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,28 @@ def test_the_ingest_benchmark_runs_through_the_http_api_on_sqlite():
     output = run("benchmarks/ingest.py", "--quick", "--backends", "sqlite")
     assert "request to committed" in output
     assert "GET /api/v1/runs/" in output
+
+
+def test_the_flaky_simulator_builds_the_same_history_from_the_same_seed():
+    first, again, other = (
+        run("benchmarks/flaky_sim.py", "--quick", "--dry-run", "--seed", seed) for seed in ("1", "1", "2")
+    )
+    assert first.startswith("history ")
+    assert first == again
+    assert first.split(":")[0] != other.split(":")[0]
+
+
+def test_the_flaky_simulator_scores_the_hubs_verdicts_against_its_ground_truth(tmp_path):
+    output = run("benchmarks/flaky_sim.py", "--quick", "--json", str(tmp_path / "figures.json"))
+    report = json.loads((tmp_path / "figures.json").read_text())
+    assert "precision (ever labelled flaky)" in output
+    assert "DeFlaker" in output
+    assert report["task_failures"] == 0
+    # The history really holds regressions that fail and later pass: the naive baseline takes them for flaky.
+    assert report["figures"]["naive"]["regressions_flaky"] > 0
+
+
+def test_the_recompute_benchmark_times_the_full_recompute_and_the_flaky_list_on_sqlite():
+    output = run("benchmarks/flaky_recompute.py", "--quick", "--backends", "sqlite")
+    assert "recompute_project, 40k results" in output
+    assert "GET /api/v1/flaky p95" in output

@@ -71,7 +71,7 @@ def test_it_keeps_a_value_that_starts_with_a_dash_from_reading_as_a_flag(env: di
     assert build_command(env).argv == ["report", "--junit=-odd-name.xml"]
 
 
-@pytest.mark.parametrize("policy", ["never", "failures", "errors"])
+@pytest.mark.parametrize("policy", ["never", "failures", "errors", "unquarantined"])
 def test_it_passes_each_fail_on_policy(env: dict[str, str], policy: str) -> None:
     env["INPUT_FAIL-ON"] = policy
 

@@ -25,4 +25,17 @@ class AgentTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         scheme = build_bearer_security_scheme_object("Authorization", "Bearer", bearer_format="orch_a_...")
-        return {**scheme, "description": "A project's agent token, for uploads only."}
+        return {**scheme, "description": "A project's agent token, for uploads and the quarantine list."}
+
+
+class OidcTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "hub.api.authentication.OidcAuthentication"
+    name = "oidcToken"
+
+    def get_security_definition(self, auto_schema):
+        scheme = build_bearer_security_scheme_object("Authorization", "Bearer", bearer_format="JWT")
+        return {
+            **scheme,
+            "description": "A CI's OpenID Connect ID token (GitHub Actions, GitLab CI, CircleCI), bound to "
+            "its repository's project and its run; see docs/oidc.md.",
+        }

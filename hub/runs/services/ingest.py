@@ -64,8 +64,8 @@ def find_replay(project: Project, idempotency_key: str | None) -> Receipt | None
 def ensure_run_and_job(project: Project, header: Header) -> tuple[Run, Job]:
     """The run and job a report or artifact belongs to, created or moved forward (inside a transaction)."""
     load.lock_project(project.pk)
-    run = _upsert_run(project, header.run)
-    return run, _upsert_job(run, header.job)
+    run = upsert_run(project, header.run)
+    return run, upsert_job(run, header.job)
 
 
 def ingest(
@@ -115,16 +115,22 @@ def schedule_analysis(upload_id: int) -> None:
     async_task("hub.runs.tasks.analyse_upload", upload_id, task_name=f"analyse-upload-{upload_id}")
 
 
-def _upsert_run(project: Project, fields: dict[str, Any]) -> Run:
+def upsert_run(project: Project, fields: dict[str, Any]) -> Run:
+    """The run with ``fields["provider_run_id"]`` and ``fields["attempt"]``, created or moved forward.
+
+    Reports and webhooks both come through here (inside a transaction, after ``load.lock_project``), so
+    the two meet in one run. Other keys are optional: a missing status means in progress.
+    """
     key = {"project": project, "provider_run_id": fields["provider_run_id"], "attempt": fields["attempt"]}
+    status = fields.get("status") or RunStatus.IN_PROGRESS
     # A run is dated by when it started in CI when the report says so, else by its arrival.
-    created = fields["started_at"] or timezone.now()
+    created = fields.get("started_at") or timezone.now()
     Run.objects.bulk_create(
-        [Run(**key, provider=fields["provider"], status=RunStatus.IN_PROGRESS, created_at=created)],
+        [Run(**key, provider=fields["provider"], status=status, created_at=created)],
         ignore_conflicts=True,
     )
     run = Run.objects.select_for_update().get(**key)
-    proposed = {**fields, "status": fields["status"] or RunStatus.IN_PROGRESS}
+    proposed = {**fields, "status": status}
     _apply(
         run,
         proposed,
@@ -142,10 +148,12 @@ def _upsert_run(project: Project, fields: dict[str, Any]) -> Run:
     return run
 
 
-def _upsert_job(run: Run, fields: dict[str, Any]) -> Job:
-    Job.objects.bulk_create([Job(run=run, name=fields["name"])], ignore_conflicts=True)
+def upsert_job(run: Run, fields: dict[str, Any]) -> Job:
+    """The job of ``run`` named ``fields["name"]``, created or moved forward (as ``upsert_run``)."""
+    status = fields.get("status") or RunStatus.IN_PROGRESS
+    Job.objects.bulk_create([Job(run=run, name=fields["name"], status=status)], ignore_conflicts=True)
     job = Job.objects.select_for_update().get(run=run, name=fields["name"])
-    proposed = {**fields, "status": fields["status"] or RunStatus.IN_PROGRESS}
+    proposed = {**fields, "status": status}
     _apply(job, proposed, descriptive=("provider_job_id", "url"))
     return job
 

@@ -1,0 +1,69 @@
+"""Operators' requests to a CI through the API, and the audit record each one answers with."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from hub.operations.models import Action
+
+MAX_INPUTS = 25  # GitHub's limit for workflow_dispatch inputs
+
+
+class TriggerSerializer(serializers.Serializer):
+    workflow = serializers.CharField(
+        max_length=1000,
+        help_text="GitHub: the workflow's file (ci.yml), id or name; GitLab and CircleCI: see docs.",
+    )
+    ref = serializers.CharField(
+        max_length=255, required=False, help_text="Branch or tag; the project's default branch if left out."
+    )
+    inputs = serializers.DictField(
+        child=serializers.CharField(max_length=10_000, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="Workflow inputs, pipeline variables or parameters (strings).",
+    )
+
+    def validate_inputs(self, value: dict) -> dict:
+        if len(value) > MAX_INPUTS:
+            raise serializers.ValidationError(f"At most {MAX_INPUTS} inputs.")
+        if any(not key or len(key) > 255 for key in value):
+            raise serializers.ValidationError("Input names are 1 to 255 characters.")
+        return value
+
+
+class RerunSerializer(serializers.Serializer):
+    failed_only = serializers.BooleanField(default=False, help_text="Re-run only the failed jobs.")
+    job = serializers.IntegerField(
+        required=False, min_value=1, help_text="The hub's id of one job of this run to re-run."
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data.get("failed_only") and data.get("job") is not None:
+            raise serializers.ValidationError("Give failed_only or job, not both.")
+        return data
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.full_name", read_only=True)
+
+    class Meta:
+        model = Action
+        fields = (
+            "id",
+            "project",
+            "run",
+            "kind",
+            "via",
+            "actor",
+            "target",
+            "parameters",
+            "outcome",
+            "message",
+            "hint",
+            "provider_status",
+            "result_run_id",
+            "result_url",
+            "created_at",
+        )
+        read_only_fields = fields

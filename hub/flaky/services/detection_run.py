@@ -1,0 +1,173 @@
+"""Detection as a workflow: load histories, judge each test with the pure rules, write the verdicts.
+
+``update_for_upload`` runs after every ingest (from ``hub.runs.tasks.analyse_upload``), so a verdict
+comes within the ingest that brought its evidence; ``recompute_project`` rebuilds every verdict of a
+project from its results (nightly, and after changing the rules). Both go through ``judge_tests``, so
+the incremental and the full path cannot disagree. Aggregates are written in one bulk upsert; a state
+moves only through ``states.change_state``, which keeps the audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from hub.flaky import detection
+from hub.flaky.models import TestHealth, TestState
+from hub.flaky.services import history
+from hub.flaky.services.states import change_state
+from hub.projects.models import Project
+from hub.runs.models import Upload
+
+log = logging.getLogger(__name__)
+
+_AGGREGATE_FIELDS = tuple(detection.Aggregates.__dataclass_fields__)
+_TIME_FIELDS = ("first_failure_at", "last_failure_at", "last_result_at")
+_VERDICT_FIELDS = (
+    "score",
+    "confidence_low",
+    "confidence_high",
+    "evidence",
+    "onset_sha",
+    "onset_run_id",
+    "clean_runs_needed",
+)
+_UPDATE_FIELDS = (
+    *_AGGREGATE_FIELDS,
+    *_VERDICT_FIELDS,
+    "evidence_after",
+    "judged_through",
+    "judged_at",
+    "updated_at",
+)
+_CLEARED = (TestState.HEALTHY, TestState.FIXED)
+
+
+def update_for_upload(upload_id: int) -> int:
+    """Judge the tests of one upload that failed or are under watch; return how many were judged."""
+    upload = Upload.objects.select_related("job", "project").filter(pk=upload_id).first()
+    if upload is None:  # pruned or rolled back before the task ran: nothing to judge
+        return 0
+    test_ids = history.judged_in_upload(upload)
+    judge_tests(upload.project, test_ids)
+    return len(test_ids)
+
+
+def recompute_project(project: Project | int) -> int:
+    """Rebuild every verdict of a project from its results; return how many tests were judged."""
+    if not isinstance(project, Project):
+        project = Project.objects.get(pk=project)
+    test_ids = history.judged_in_project(project.pk)
+    judge_tests(project, test_ids)
+    return len(test_ids)
+
+
+def recompute_all() -> int:
+    """``recompute_project`` for every project; return how many tests were judged."""
+    return sum(recompute_project(project) for project in Project.objects.all())
+
+
+def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detection.Verdict]:
+    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts."""
+    if not test_ids:
+        return {}
+    outcomes = history.histories(test_ids, project.default_branch)
+    current = _health_rows(project, test_ids)
+    now = timezone.now()
+    verdicts: dict[int, detection.Verdict] = {}
+    rows: list[TestHealth] = []
+    stored = {test_id: _written(health) for test_id, health in current.items() if not health._state.adding}
+    for test_id in test_ids:
+        health = current[test_id]
+        if health.state in _CLEARED and health.judged_at and health.state_since > health.judged_at:
+            # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
+            # verdict saw is spent.
+            health.evidence_after = max(health.evidence_after, health.judged_through)
+        verdict = detection.judge(
+            outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
+        )
+        _apply(health, verdict, now)
+        verdicts[test_id] = verdict
+        if stored.get(test_id) != _written(health) or verdict.state != health.state:
+            rows.append(health)  # unchanged rows are not rewritten: a nightly recompute changes few
+    with transaction.atomic():
+        TestHealth.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["test"], update_fields=list(_UPDATE_FIELDS)
+        )
+        changed = [health for health in rows if verdicts[health.test_id].state != health.state]
+        for health in changed:
+            verdict = verdicts[health.test_id]
+            change_state(
+                health, verdict.state, reason=verdict.reason, rule=verdict.rule, evidence=verdict.evidence
+            )
+        if changed:
+            # Our own change must not read as a person's change next time (see the check above).
+            TestHealth.objects.filter(pk__in=[h.pk for h in changed]).update(judged_at=F("state_since"))
+    if changed:
+        log.info("flaky detection: %d state changes in project %s", len(changed), project.pk)
+        _after_verdicts(changed)
+    return verdicts
+
+
+def _written(health: TestHealth) -> tuple:
+    """What a verdict writes, but the time it was written."""
+    return tuple(getattr(health, name) for name in _UPDATE_FIELDS[:-2])
+
+
+def _health_rows(project: Project, test_ids: Sequence[int]) -> dict[int, TestHealth]:
+    rows: dict[int, TestHealth] = {}
+    for chunk in history.chunks(test_ids):
+        rows.update((h.test_id, h) for h in TestHealth.objects.filter(test_id__in=chunk))
+    for test_id in test_ids:
+        if test_id not in rows:
+            rows[test_id] = TestHealth(test_id=test_id, project_id=project.pk)
+    return rows
+
+
+def _apply(health: TestHealth, verdict: detection.Verdict, now: datetime) -> None:
+    aggregates = verdict.aggregates
+    for name in _AGGREGATE_FIELDS:
+        value = getattr(aggregates, name)
+        setattr(health, name, _when(value) if name in _TIME_FIELDS else value)
+    health.recent = health.recent[-200:]
+    health.score = verdict.score
+    health.confidence_low = verdict.confidence_low
+    health.confidence_high = verdict.confidence_high
+    health.evidence = verdict.evidence
+    health.onset_sha = verdict.onset_sha
+    health.onset_run_id = verdict.onset_run
+    health.clean_runs_needed = verdict.clean_runs_needed if verdict.state != TestState.HEALTHY else 0
+    health.judged_through = max(health.judged_through, verdict.newest_result_id)
+    health.judged_at = now
+    health.updated_at = now
+    if verdict.clears:
+        health.evidence_after = verdict.newest_result_id
+
+
+def _when(value) -> datetime | None:
+    """Run times from a raw cursor: aware on PostgreSQL, naive UTC (or text) on SQLite."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _after_verdicts(changed: list[TestHealth]) -> None:
+    """Newly flaky tests go on the quarantine list where the project quarantines automatically."""
+    from hub.flaky.services import quarantine
+
+    flaky = [h for h in changed if h.state == TestState.FLAKY]
+    if not flaky:
+        return
+    projects = {p.pk: p for p in Project.objects.filter(pk__in={h.project_id for h in flaky})}
+    for health in flaky:
+        health.project = projects[health.project_id]
+        quarantine.on_verdict(health)

@@ -1,0 +1,135 @@
+"""The queries behind detection: which tests need judging, and each one's recent history as ``Outcome``s.
+
+Set-based and bounded: a handful of statements whatever the number of tests, and at most ``WINDOW``
+result rows per test, read through the (test, -id) index. Finding the tests worth judging never reads all
+results: only tests that ever failed can be anything but healthy, and the partial index on failing
+results (``result_test_failing``) lists them while costing ingest nothing for passing rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import connection
+
+from hub.flaky.detection import DEFAULT_RULES, Outcome, Rules
+from hub.flaky.models import TestHealth, TestState
+from hub.runs.models import Job, Run, Test, TestResult, Upload
+
+WATCHED = (TestState.SUSPECTED, TestState.FLAKY, TestState.BROKEN, TestState.QUARANTINED)
+WINDOW = 200  # result rows per test: every attempt of its most recent jobs
+_CHUNK = 2000  # ids per statement (SQLite allows 32766 host parameters)
+
+RESULTS, RUNS, JOBS, TESTS = (m._meta.db_table for m in (TestResult, Run, Job, Test))
+
+_INFRA_SQL = "(j.tests >= %s AND (j.failed + j.errors) > %s * j.tests)"
+
+_HISTORY_SQL = f"""
+SELECT r.id, r.run_id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NULL),
+       ru.pull_request, r.job_id, j.name, r.attempt, r.final, r.status, r.duration,
+       CAST(ru.created_at AS text), {_INFRA_SQL}, r.test_id
+FROM (
+    SELECT t.id AS tid, COALESCE((
+        SELECT r2.id FROM {RESULTS} r2 WHERE r2.test_id = t.id ORDER BY r2.id DESC LIMIT 1 OFFSET %s
+    ), 0) AS cutoff
+    FROM {TESTS} t WHERE t.id IN ({{ids}})
+) c
+JOIN {RESULTS} r ON r.test_id = c.tid AND r.id >= c.cutoff
+JOIN {RUNS} ru ON ru.id = r.run_id
+JOIN {JOBS} j ON j.id = r.job_id
+"""
+
+# PostgreSQL would run the correlated cut-off above once per result row; a lateral join instead reads each
+# test's newest rows straight off the (test, -id) index and stops at the window.
+_HISTORY_SQL_POSTGRESQL = f"""
+SELECT r.id, r.run_id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NULL),
+       ru.pull_request, r.job_id, j.name, r.attempt, r.final, r.status, r.duration,
+       CAST(ru.created_at AS text), {_INFRA_SQL}, r.test_id
+FROM unnest(%s::bigint[]) AS t(id)
+CROSS JOIN LATERAL (
+    SELECT r2.id, r2.run_id, r2.job_id, r2.attempt, r2.final, r2.status, r2.duration, r2.test_id
+    FROM {RESULTS} r2 WHERE r2.test_id = t.id ORDER BY r2.id DESC LIMIT %s
+) r
+JOIN {RUNS} ru ON ru.id = r.run_id
+JOIN {JOBS} j ON j.id = r.job_id
+"""
+
+_EVER_FAILED_SQL = f"""
+SELECT DISTINCT r.test_id
+FROM {RESULTS} r
+JOIN {TESTS} t ON t.id = r.test_id
+JOIN {JOBS} j ON j.id = r.job_id
+WHERE r.status IN ('failed', 'error') AND t.project_id = %s AND NOT {_INFRA_SQL}
+"""
+
+
+def histories(
+    test_ids: Sequence[int], default_branch: str, rules: Rules = DEFAULT_RULES
+) -> dict[int, list[Outcome]]:
+    """The last ``WINDOW`` results of each test, as outcomes (unordered: detection orders them).
+
+    Run times come as text: detection only carries them through, and turning every row's timestamp into
+    an aware datetime would cost more than the rest of the row (the writer parses the few it keeps)."""
+    found: dict[int, list[Outcome]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        for chunk in chunks(sorted(set(test_ids))):
+            if connection.vendor == "postgresql":
+                sql = _HISTORY_SQL_POSTGRESQL
+                params = [default_branch, rules.infra_min_tests, rules.infra_fraction, chunk, WINDOW]
+            else:
+                sql = _HISTORY_SQL.replace("{ids}", ", ".join(["%s"] * len(chunk)))
+                params = [default_branch, rules.infra_min_tests, rules.infra_fraction, WINDOW - 1, *chunk]
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():  # rows in Outcome's field order; detection unpacks them
+                found[row[-1]].append(row)
+    return found
+
+
+def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
+    """The upload's tests that failed (any attempt), unless its job is an infrastructure failure, and its
+    tests under watch (``WATCHED``), whatever they did this time: their clean runs count towards leaving
+    the state. Healthy and fixed tests that passed cannot change state, so they wait for the nightly
+    recompute to refresh their figures."""
+    from hub.flaky.detection import is_infrastructure
+
+    job = upload.job
+    ids: set[int] = set()
+    if not is_infrastructure(job.tests, job.failed, job.errors, rules):
+        ids.update(
+            TestResult.objects.filter(upload_id=upload.pk, status__in=("failed", "error"))
+            .values_list("test_id", flat=True)
+            .distinct()
+        )
+    watched = list(
+        TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
+            "test_id", flat=True
+        )
+    )
+    for chunk in chunks(watched):
+        ids.update(
+            TestResult.objects.filter(upload_id=upload.pk, test_id__in=chunk)
+            .values_list("test_id", flat=True)
+            .distinct()
+        )
+    return sorted(ids)
+
+
+def judged_in_project(project_id: int, rules: Rules = DEFAULT_RULES) -> list[int]:
+    """Every test of the project that ever failed outside an infrastructure failure, and every test in a
+    state other than healthy."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EVER_FAILED_SQL, [project_id, rules.infra_min_tests, rules.infra_fraction])
+        ids = {row[0] for row in cursor.fetchall()}
+    ids.update(
+        TestHealth.objects.filter(project_id=project_id)
+        .exclude(state=TestState.HEALTHY)
+        .values_list("test_id", flat=True)
+    )
+    return sorted(ids)
+
+
+def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = list(ids)
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]

@@ -1,0 +1,17 @@
+"""django-q2 tasks for flaky detection: thin functions taking ids, calling the detection services.
+
+The per-upload update runs inside ``hub.runs.tasks.analyse_upload``; these are the full recomputes (the
+nightly schedule in ``schedules.py`` calls ``recompute_all``).
+"""
+
+from __future__ import annotations
+
+from hub.flaky.services import detection_run
+
+
+def recompute_all() -> int:
+    return detection_run.recompute_all()
+
+
+def recompute_project(project_id: int) -> int:
+    return detection_run.recompute_project(project_id)
