@@ -8,15 +8,19 @@ Values cross this boundary as frozen dataclasses in our vocabulary: statuses and
 strings as the hub's ``RunStatus`` and ``Conclusion``, ids are strings (GitHub's are integers, CircleCI's
 UUIDs), and each value keeps the provider's own JSON in ``raw`` for ``--json`` output.
 
+Each provider module's status tables (``STATUSES``, ``CONCLUSIONS``, ``WORKFLOW_STATUSES``...) are the one
+translation of that CI's vocabulary into ours: the hub's webhooks read them too, and say where they differ.
+
 Errors are ``ProviderError`` subclasses carrying a message (what is wrong) and a hint (what to do next), and
-the exit status the ``ci`` commands end with.
+the exit status the ``ci`` commands end with. The helpers at the end are what several providers do alike.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +28,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import requests
+
+MAX_DOWNLOAD_BYTES = 2 << 30  # one download (a zip of logs or artifacts, one file); config max_download_bytes
+MAX_LOG_BYTES = 16 << 20  # the tail of each job's log kept by run_logs; config max_log_bytes
+NAME_PATTERN = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class RunStatus(StrEnum):
@@ -213,6 +221,23 @@ class Provider(ABC):
         """The error for an operation this CI's API does not offer (raise it)."""
         return UnsupportedOperation(f"{self.name} cannot {operation}", hint)
 
+    @property
+    def max_download_bytes(self) -> int:
+        return int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
+
+    def write_logs(self, jobs: Iterable[JobInfo], dest: Path) -> list[Path]:
+        """``run_logs`` for a CI that serves logs job by job: each job's log (its tail past
+        ``max_log_bytes``) as ``DEST/{id}-{name}.log``; the caller leaves out jobs that have none."""
+        limit = int(self.config.get("max_log_bytes", MAX_LOG_BYTES))
+        written = []
+        for job in jobs:
+            path = dest / f"{file_name(job.id, 'job')}-{file_name(job.name, 'job')}.log"
+            text = self.job_log(job.id, max_bytes=limit)
+            dest.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+            written.append(path)
+        return written
+
     @abstractmethod
     def list_runs(
         self,
@@ -259,3 +284,33 @@ class Provider(ABC):
     @abstractmethod
     def download_artifacts(self, run_id: str, dest: Path, *, name: str | None = None) -> list[Path]:
         """Download a run's artifacts (or the one called ``name``) under ``dest``; returns the files."""
+
+
+# -- what several providers do alike ---------------------------------------------------------------------
+
+
+def absolute_url(url: str) -> str:
+    """An address as a person may give it (``gitlab.example.com/``) as a URL: https unless said, no
+    trailing slash. Each provider's ``api_url_for`` then finds its API under it."""
+    url = url.strip().rstrip("/")
+    return url if "://" in url else "https://" + url
+
+
+def numeric_id(value: object, what: str, hint: str) -> str:
+    """An id the CI numbers (``what``: ``"GitHub run"``), checked so nothing else reaches a request path."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ProviderError(f"{what} ids are numbers, not {value!r}", hint)
+    return text
+
+
+def check_retry_choice(*, failed_only: bool, job_id: str | None) -> None:
+    """``retry`` re-runs one job or the failed jobs, not both: refused before any request."""
+    if job_id is not None and failed_only:
+        raise ProviderError("re-run either one job or the failed jobs, not both", "drop --job or --failed")
+
+
+def file_name(text: str, fallback: str) -> str:
+    """One safe path component made of a job's or an artifact's name (or id)."""
+    name = NAME_PATTERN.sub("_", text.strip()).strip("._")
+    return name[:100] or fallback

@@ -65,15 +65,16 @@ from agent.providers.base import (
     RunInfo,
     RunStatus,
     Triggered,
+    absolute_url,
+    check_retry_choice,
+    file_name,
     parse_time,
 )
 from agent.providers.http import ApiClient, collect, tail_text
 
 PUBLIC_API = "https://circleci.com/api/v2"
 ARTIFACT_HOSTS = ("https://output.circle-artifacts.com",)
-MAX_DOWNLOAD_BYTES = 2 << 30  # one artifact file
 MAX_STEP_OUTPUT_BYTES = 64 << 20  # one step's output as JSON, before it is joined into the log
-MAX_LOG_BYTES = 16 << 20  # the tail of each job's log kept by run_logs
 VCS_SLUGS = {
     "gh": "github",
     "github": "github",
@@ -83,10 +84,11 @@ VCS_SLUGS = {
 }
 PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-NAME_PATTERN = re.compile(r"[^A-Za-z0-9._-]+")
 
-# Workflow statuses in ours. ``failing`` still runs (a job failed, others go on). ``on_hold`` waits for
-# someone to approve a job and goes no further by itself: finished, neutral, so ``wait`` ends.
+# Workflow statuses in ours; an unknown one is taken to be still running. With JOB_STATUSES, the one
+# translation of CircleCI's words: the hub's webhooks (hub/webhooks/services/circleci.py) read them through
+# ``state``. ``failing`` still runs (a job failed, others go on). ``on_hold`` waits for someone to approve a
+# job and goes no further by itself: finished, neutral, so ``wait`` ends.
 WORKFLOW_STATUSES: dict[str, tuple[RunStatus, Conclusion | None]] = {
     "running": (RunStatus.IN_PROGRESS, None),
     "failing": (RunStatus.IN_PROGRESS, None),
@@ -98,7 +100,7 @@ WORKFLOW_STATUSES: dict[str, tuple[RunStatus, Conclusion | None]] = {
     "not_run": (RunStatus.COMPLETED, Conclusion.SKIPPED),
     "on_hold": (RunStatus.COMPLETED, Conclusion.NEUTRAL),
 }
-# Job statuses in ours (``blocked``: waiting for the jobs it requires).
+# Job statuses in ours (``blocked``: waiting for the jobs it requires; ``retried``: replaced by a re-run).
 JOB_STATUSES: dict[str, tuple[RunStatus, Conclusion | None]] = {
     **WORKFLOW_STATUSES,
     "queued": (RunStatus.QUEUED, None),
@@ -132,9 +134,7 @@ def api_url_for(url: str | None) -> str:
     CircleCI server's address (``https://HOST`` becomes ``https://HOST/api/v2``), or an API URL as is."""
     if not url:
         return PUBLIC_API
-    url = url.strip().rstrip("/")
-    if "://" not in url:
-        url = "https://" + url
+    url = absolute_url(url)
     parts = urlsplit(url)
     if (parts.hostname or "").lower() in ("circleci.com", "app.circleci.com") and parts.path in (
         "",
@@ -163,7 +163,9 @@ def slug_for(repo: str, vcs: str = "gh") -> str:
     return "/".join(parts)
 
 
-def _state(table: Mapping[str, tuple[RunStatus, Conclusion | None]], value: object) -> tuple[str, str | None]:
+def state(table: Mapping[str, tuple[RunStatus, Conclusion | None]], value: object) -> tuple[str, str | None]:
+    """Our (status, conclusion) for a workflow's (``WORKFLOW_STATUSES``) or a job's (``JOB_STATUSES``)
+    status."""
     status, conclusion = table.get(str(value), (RunStatus.IN_PROGRESS, None))
     return status.value, conclusion.value if conclusion is not None else None
 
@@ -193,7 +195,7 @@ def pipeline_state(pipeline: Mapping[str, Any], workflows: list[dict[str, Any]])
         if pipeline.get("state") in PIPELINE_WAITING:
             return RunStatus.QUEUED.value, None
         return RunStatus.COMPLETED.value, Conclusion.SKIPPED.value
-    states = [_state(WORKFLOW_STATUSES, workflow.get("status")) for workflow in workflows]
+    states = [state(WORKFLOW_STATUSES, workflow.get("status")) for workflow in workflows]
     statuses = {status for status, _ in states}
     if RunStatus.IN_PROGRESS in statuses:
         return RunStatus.IN_PROGRESS.value, None
@@ -204,12 +206,6 @@ def pipeline_state(pipeline: Mapping[str, Any], workflows: list[dict[str, Any]])
         if conclusion in conclusions:
             return RunStatus.COMPLETED.value, conclusion.value
     return RunStatus.COMPLETED.value, Conclusion.SKIPPED.value
-
-
-def file_name(text: str, fallback: str) -> str:
-    """One safe path component made of a job's name."""
-    name = NAME_PATTERN.sub("_", text.strip()).strip("._")
-    return name[:100] or fallback
 
 
 def relative_path(path: str) -> PurePosixPath | None:
@@ -254,17 +250,12 @@ class CircleCIProvider(Provider):
         if not self.token:
             not_found += "; a private project also answers 404 without a token: set CIRCLE_TOKEN"
         hosts = self.config.get("artifact_hosts") or ARTIFACT_HOSTS
-        self.http = ApiClient(
-            self.api_url,
-            provider="CircleCI",
+        self.http = ApiClient.for_provider(
+            self,
+            "CircleCI",
             headers=headers,
-            session=self.session,
-            timeout=self.timeout,
             auth_hint=AUTH_HINT,
             not_found_hint=not_found,
-            sleep=self.sleep,
-            clock=self.clock,
-            max_rate_limit_wait=float(self.config.get("max_rate_limit_wait", 300)),
             trusted_urls=[str(host) for host in hosts],
         )
 
@@ -307,7 +298,7 @@ class CircleCIProvider(Provider):
     ) -> RunInfo:
         """One workflow as a run of its own: its status, its jobs, attempt 1 (a re-run of it is a new
         workflow, so another run), as the agent, the webhooks and the hub count it."""
-        status, conclusion = _state(WORKFLOW_STATUSES, workflow.get("status"))
+        status, conclusion = state(WORKFLOW_STATUSES, workflow.get("status"))
         vcs = pipeline.get("vcs") or {}
         return RunInfo(
             id=str(workflow["id"]),
@@ -328,7 +319,7 @@ class CircleCIProvider(Provider):
     def job_info(self, data: Mapping[str, Any], workflow: Mapping[str, Any], pipeline_url: str) -> JobInfo:
         """A job, named by its number (what logs and artifacts are addressed by); an approval job has no
         number and is named by its UUID."""
-        status, conclusion = _state(JOB_STATUSES, data.get("status"))
+        status, conclusion = state(JOB_STATUSES, data.get("status"))
         number = data.get("job_number")
         url = f"{pipeline_url}/workflows/{workflow.get('id')}"
         return JobInfo(
@@ -536,28 +527,17 @@ class CircleCIProvider(Provider):
         return "".join(str(item.get("message") or "") for item in messages if isinstance(item, dict))
 
     def run_logs(self, run_id: str, dest: Path) -> list[Path]:
-        """Each started job's log as ``DEST/{number}-{name}.log``."""
-        limit = int(self.config.get("max_log_bytes", MAX_LOG_BYTES))
-        written = []
-        for job in self.list_jobs(run_id):
-            if not job.id.isdigit() or job.started_at is None:
-                continue  # an approval job, or one that never ran
-            path = dest / f"{job.id}-{file_name(job.name, 'job')}.log"
-            text = self.job_log(job.id, max_bytes=limit)
-            dest.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
-            written.append(path)
-        return written
+        """Each started job's log as ``DEST/{number}-{name}.log``; an approval job, or a job that never ran,
+        has none."""
+        jobs = self.list_jobs(run_id)
+        return self.write_logs([job for job in jobs if job.id.isdigit() and job.started_at is not None], dest)
 
     # -- control ---------------------------------------------------------------------------------------
 
     def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
         """Re-run a pipeline's latest workflows, or the one workflow named (each re-run is a new workflow
         in the same pipeline); for a workflow, the new workflow is the run returned."""
-        if job_id is not None and failed_only:
-            raise ProviderError(
-                "re-run either one job or the failed jobs, not both", "drop --job or --failed"
-            )
+        check_retry_choice(failed_only=failed_only, job_id=job_id)
         pipeline, workflow = self._lookup(run_id)
         if workflow is not None:
             return self._rerun_workflow(workflow, failed_only=failed_only, job_id=job_id)
@@ -688,7 +668,7 @@ class CircleCIProvider(Provider):
                     f"run {run_id} has no artifact at {name!r}",
                     f"`orchestrate ci artifacts {run_id}` lists their paths",
                 )
-        limit = int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
+        limit = self.max_download_bytes
         nodes: dict[str, set[int]] = {}
         names: dict[str, set[str]] = {}
         for job, item in found:

@@ -44,13 +44,12 @@ from agent.providers.base import (
     RunInfo,
     RunStatus,
     Triggered,
+    check_retry_choice,
+    file_name,
     parse_time,
 )
 from agent.providers.extract import extract_zip
 from agent.providers.http import ApiClient, collect
-
-MAX_DOWNLOAD_BYTES = 2 << 30
-MAX_LOG_BYTES = 16 << 20
 
 # operation -> (config key of its endpoint, default method, placeholders its URL may use)
 ENDPOINTS: dict[str, tuple[str, str, frozenset[str]]] = {
@@ -111,11 +110,6 @@ def dig(data: Any, path: str) -> Any:
     return data
 
 
-def _file_name(text: str, fallback: str) -> str:
-    name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in text.strip()).strip("._")
-    return name[:100] or fallback
-
-
 class CustomProvider(Provider):
     name = "custom"
 
@@ -150,18 +144,13 @@ class CustomProvider(Provider):
         if credentials:
             for url in [self.api_url, *absolute]:
                 self._require_tls(url)
-        self.http = ApiClient(
-            self.api_url,
-            provider="the custom CI",
+        self.http = ApiClient.for_provider(
+            self,
+            "the custom CI",
             headers={"Accept": "application/json", **headers, **credentials},
-            session=self.session,
-            timeout=self.timeout,
             auth_hint="check ci.config.auth in .orchestrate.yml (its type and its token) and the token's "
             "rights on the CI",
             not_found_hint="check the endpoint URLs in ci.config and the id",
-            sleep=self.sleep,
-            clock=self.clock,
-            max_rate_limit_wait=float(self.config.get("max_rate_limit_wait", 300)),
             trusted_urls=absolute,
         )
 
@@ -498,25 +487,13 @@ class CustomProvider(Provider):
     def run_logs(self, run_id: str, dest: Path) -> list[Path]:
         """Each job's log (from ``log_url``) as ``DEST/{id}-{name}.log``; jobs still queued are skipped."""
         self._url("log", job_id="")  # unsupported before any request when there is no log_url
-        limit = int(self.config.get("max_log_bytes", MAX_LOG_BYTES))
-        written = []
-        for job in self.list_jobs(run_id):
-            if job.status == RunStatus.QUEUED:
-                continue
-            path = dest / f"{_file_name(job.id, 'job')}-{_file_name(job.name, 'job')}.log"
-            text = self.job_log(job.id, max_bytes=limit)
-            dest.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
-            written.append(path)
-        return written
+        jobs = self.list_jobs(run_id)
+        return self.write_logs([job for job in jobs if job.status != RunStatus.QUEUED], dest)
 
     # -- control ---------------------------------------------------------------------------------------
 
     def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
-        if job_id is not None and failed_only:
-            raise ProviderError(
-                "re-run either one job or the failed jobs, not both", "drop --job or --failed"
-            )
+        check_retry_choice(failed_only=failed_only, job_id=job_id)
         if job_id is not None:
             operation, url = "retry_job", self._url("retry_job", run_id=run_id, job_id=job_id)
         elif failed_only:
@@ -551,7 +528,7 @@ class CustomProvider(Provider):
                 raise NotFoundError(
                     f"run {run_id} has no artifact named {name!r}", "`orchestrate ci artifacts` lists them"
                 )
-        limit = int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
+        limit = self.max_download_bytes
         written: list[Path] = []
         for artifact in artifacts:
             if artifact.expired:
@@ -561,7 +538,7 @@ class CustomProvider(Provider):
                 url = self._url(
                     "artifact", run_id=run_id, artifact_id=artifact.id, artifact_name=artifact.name
                 )
-            target = dest / _file_name(artifact.name, f"artifact-{_file_name(artifact.id, 'x')}")
+            target = dest / file_name(artifact.name, f"artifact-{file_name(artifact.id, 'x')}")
             with tempfile.TemporaryDirectory(prefix="orchestrate-") as scratch:
                 download = self.http.download(str(url), Path(scratch) / "artifact", max_bytes=limit)
                 if zipfile.is_zipfile(download):

@@ -15,11 +15,15 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+import tempfile
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from agent.providers.base import ProviderError
+
+if TYPE_CHECKING:
+    from agent.providers.http import ApiClient
 
 MAX_ENTRIES = 10_000
 MAX_BYTES = 2 << 30  # 2 GiB uncompressed per archive
@@ -64,6 +68,14 @@ def _link_stays_inside(relative: str, target: str) -> bool:
 
 def _inside(root: Path, path: Path) -> bool:
     return path == root or root in path.parents
+
+
+def download_zip(http: ApiClient, path_or_url: str, dest: Path, *, max_bytes: int, name: str) -> list[Path]:
+    """Download a zip (at most ``max_bytes``) into a scratch directory and extract it safely into ``dest``;
+    ``name`` says what it is in messages ("artifact 'coverage'"). Returns the files written."""
+    with tempfile.TemporaryDirectory(prefix="orchestrate-") as scratch:
+        archive = http.download(path_or_url, Path(scratch) / "download.zip", max_bytes=max_bytes)
+        return extract_zip(archive, dest, name=name)
 
 
 def extract_zip(

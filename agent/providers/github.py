@@ -20,7 +20,6 @@ which is looked up with ``GET R/actions/workflows``.
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -38,20 +37,24 @@ from agent.providers.base import (
     RunInfo,
     RunStatus,
     Triggered,
+    absolute_url,
+    check_retry_choice,
+    numeric_id,
     parse_time,
 )
-from agent.providers.extract import extract_zip
+from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
 PER_PAGE = 100
-MAX_DOWNLOAD_BYTES = 2 << 30  # one zip (a run's logs, an artifact) as downloaded
 TRIGGER_POLL_INTERVAL = 2.0
 TRIGGER_POLL_ATTEMPTS = 10  # about 20 s for a dispatched run to show up before we stop looking
 CLOCK_SLACK = timedelta(seconds=2)  # Date has whole seconds; created_at may round the other way
 
-# GitHub's run and job statuses in our vocabulary; anything else unfinished counts as in progress.
+# GitHub's run and job statuses in our vocabulary; anything else unfinished counts as in progress. These two
+# tables are the one translation of GitHub's words: the hub's webhooks (hub/webhooks/services/github.py)
+# read them through ``state``.
 STATUSES: dict[str, RunStatus] = {
     "requested": RunStatus.QUEUED,
     "queued": RunStatus.QUEUED,
@@ -60,8 +63,9 @@ STATUSES: dict[str, RunStatus] = {
     "in_progress": RunStatus.IN_PROGRESS,
     "completed": RunStatus.COMPLETED,
 }
-# GitHub's conclusions in ours. ``action_required`` (waiting for approval) and ``startup_failure`` (a
-# broken workflow file) did not succeed; ``stale`` runs were superseded, as good as cancelled.
+# GitHub's conclusions in ours; an unknown one did not succeed. ``action_required`` (a run from a fork waiting
+# for a maintainer's approval, with no jobs) and ``startup_failure`` (a broken workflow file) did not succeed;
+# ``stale`` is GitHub closing a run left incomplete for 14 days, which it treats like cancelled.
 CONCLUSIONS: dict[str, Conclusion] = {
     "success": Conclusion.SUCCESS,
     "failure": Conclusion.FAILURE,
@@ -87,9 +91,7 @@ def api_url_for(url: str | None) -> str:
     (``GITHUB_API_URL``; GitHub Enterprise Server's is ``https://HOST/api/v3``)."""
     if not url:
         return PUBLIC_API
-    url = url.strip().rstrip("/")
-    if "://" not in url:
-        url = "https://" + url
+    url = absolute_url(url)
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if host in ("github.com", "www.github.com", "api.github.com"):
@@ -110,25 +112,22 @@ def web_url_for(api_url: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
-def _status(value: object) -> str:
-    return STATUSES.get(str(value), RunStatus.IN_PROGRESS).value
-
-
-def _conclusion(status: str, value: object) -> str | None:
-    if status != RunStatus.COMPLETED:
-        return None
-    if value is None:
-        return None
-    return CONCLUSIONS.get(str(value), Conclusion.FAILURE).value
+def state(status: object, conclusion: object) -> tuple[str, str | None]:
+    """Our (status, conclusion) for a run's or a job's ``status`` and ``conclusion``; the conclusion only
+    once completed."""
+    ours = STATUSES.get(str(status), RunStatus.IN_PROGRESS)
+    if ours != RunStatus.COMPLETED or conclusion is None:
+        return ours.value, None
+    return ours.value, CONCLUSIONS.get(str(conclusion), Conclusion.FAILURE).value
 
 
 def job_info(data: Mapping[str, Any]) -> JobInfo:
-    status = _status(data.get("status"))
+    status, conclusion = state(data.get("status"), data.get("conclusion"))
     return JobInfo(
         id=str(data["id"]),
         name=str(data.get("name") or ""),
         status=status,
-        conclusion=_conclusion(status, data.get("conclusion")),
+        conclusion=conclusion,
         url=str(data.get("html_url") or data.get("url") or ""),
         started_at=parse_time(data.get("started_at")),
         completed_at=parse_time(data.get("completed_at")),
@@ -137,12 +136,12 @@ def job_info(data: Mapping[str, Any]) -> JobInfo:
 
 
 def run_info(data: Mapping[str, Any], jobs: tuple[JobInfo, ...] = ()) -> RunInfo:
-    status = _status(data.get("status"))
+    status, conclusion = state(data.get("status"), data.get("conclusion"))
     workflow = data.get("name") or PurePosixPath(str(data.get("path") or "")).name or data.get("workflow_id")
     return RunInfo(
         id=str(data["id"]),
         status=status,
-        conclusion=_conclusion(status, data.get("conclusion")),
+        conclusion=conclusion,
         url=str(data.get("html_url") or data.get("url") or ""),
         workflow=str(workflow or ""),
         branch=str(data.get("head_branch") or ""),
@@ -168,14 +167,11 @@ def artifact_info(data: Mapping[str, Any]) -> ArtifactInfo:
 
 
 def _number(value: str, what: str) -> str:
-    """GitHub's ids are numbers; checking keeps anything else out of the request path."""
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ProviderError(
-            f"GitHub {what} ids are numbers, not {value!r}",
-            "find one with `orchestrate ci list` (runs) or `orchestrate ci status --run ID` (jobs)",
-        )
-    return text
+    return numeric_id(
+        value,
+        f"GitHub {what}",
+        "find one with `orchestrate ci list` (runs) or `orchestrate ci status --run ID` (jobs)",
+    )
 
 
 def _artifact_dir(artifact: ArtifactInfo) -> str:
@@ -204,17 +200,8 @@ class GitHubProvider(Provider):
             not_found += "; a private repository also answers 404 without a token: set GITHUB_TOKEN"
         if self.api_url != PUBLIC_API and not urlsplit(self.api_url).path:
             not_found += "; for GitHub Enterprise Server --api-url is https://HOST/api/v3"
-        self.http = ApiClient(
-            self.api_url,
-            provider="GitHub",
-            headers=headers,
-            session=self.session,
-            timeout=self.timeout,
-            auth_hint=AUTH_HINT,
-            not_found_hint=not_found,
-            sleep=self.sleep,
-            clock=self.clock,
-            max_rate_limit_wait=float(self.config.get("max_rate_limit_wait", 300)),
+        self.http = ApiClient.for_provider(
+            self, "GitHub", headers=headers, auth_hint=AUTH_HINT, not_found_hint=not_found
         )
         owner, name = self.repo.split("/")
         self.base = f"/repos/{quote(owner)}/{quote(name)}"
@@ -339,22 +326,15 @@ class GitHubProvider(Provider):
 
     def run_logs(self, run_id: str, dest: Path) -> list[Path]:
         path = f"{self.base}/actions/runs/{_number(run_id, 'run')}/logs"
-        return self._download_zip(path, dest, f"the logs of run {run_id}")
-
-    def _download_zip(self, path_or_url: str, dest: Path, label: str) -> list[Path]:
-        limit = int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
-        with tempfile.TemporaryDirectory(prefix="orchestrate-") as scratch:
-            archive = self.http.download(path_or_url, Path(scratch) / "download.zip", max_bytes=limit)
-            return extract_zip(archive, dest, name=label)
+        return download_zip(
+            self.http, path, dest, max_bytes=self.max_download_bytes, name=f"the logs of run {run_id}"
+        )
 
     # -- control ---------------------------------------------------------------------------------------
 
     def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
         run = _number(run_id, "run")
-        if job_id is not None and failed_only:
-            raise ProviderError(
-                "re-run either one job or the failed jobs, not both", "drop --job or --failed"
-            )
+        check_retry_choice(failed_only=failed_only, job_id=job_id)
         if job_id is not None:
             path = f"{self.base}/actions/jobs/{_number(job_id, 'job')}/rerun"
         elif failed_only:
@@ -396,8 +376,13 @@ class GitHubProvider(Provider):
         for artifact in chosen:
             if artifact.expired:
                 continue
-            url = f"{self.base}/actions/artifacts/{_number(artifact.id, 'artifact')}/zip"
-            written += self._download_zip(url, dest / _artifact_dir(artifact), f"artifact {artifact.name!r}")
+            written += download_zip(
+                self.http,
+                f"{self.base}/actions/artifacts/{_number(artifact.id, 'artifact')}/zip",
+                dest / _artifact_dir(artifact),
+                max_bytes=self.max_download_bytes,
+                name=f"artifact {artifact.name!r}",
+            )
         return written
 
 

@@ -26,8 +26,6 @@ jobs on).
 
 from __future__ import annotations
 
-import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,19 +42,24 @@ from agent.providers.base import (
     RunInfo,
     RunStatus,
     Triggered,
+    absolute_url,
+    check_retry_choice,
+    file_name,
+    numeric_id,
     parse_time,
 )
-from agent.providers.extract import extract_zip
+from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 
 PUBLIC_API = "https://gitlab.com/api/v4"
 PER_PAGE = 100
-MAX_DOWNLOAD_BYTES = 2 << 30  # one job's artifacts zip as downloaded
-MAX_LOG_BYTES = 16 << 20  # the tail of each job's trace kept by run_logs
 
-# GitLab's pipeline and job statuses in our vocabulary: (status, conclusion when completed).
+# GitLab's pipeline and job statuses in our vocabulary: (status, conclusion when completed); an unknown one
+# is taken to be still running. The one translation of GitLab's words: the hub's webhooks
+# (hub/webhooks/services/gitlab.py) read it through ``state`` and ``job_state``.
 # ``manual`` waits for a person to start a job and ``scheduled`` for a timer; a ``manual`` pipeline goes
 # no further by itself, so it counts as finished (neutral) and ``wait`` ends, while ``scheduled`` runs on.
+# ``waiting_for_callback``: a job that handed its work to an outside service and waits for its answer.
 STATUSES: dict[str, tuple[RunStatus, Conclusion | None]] = {
     "created": (RunStatus.QUEUED, None),
     "waiting_for_resource": (RunStatus.QUEUED, None),
@@ -64,6 +67,7 @@ STATUSES: dict[str, tuple[RunStatus, Conclusion | None]] = {
     "pending": (RunStatus.QUEUED, None),
     "scheduled": (RunStatus.QUEUED, None),
     "running": (RunStatus.IN_PROGRESS, None),
+    "waiting_for_callback": (RunStatus.IN_PROGRESS, None),
     "canceling": (RunStatus.IN_PROGRESS, None),
     "success": (RunStatus.COMPLETED, Conclusion.SUCCESS),
     "failed": (RunStatus.COMPLETED, Conclusion.FAILURE),
@@ -85,7 +89,6 @@ JOB_TOKEN_HINT = (
     "cancelling: set GITLAB_TOKEN to an access token with the api scope"
 )
 TOKEN_TYPES = ("private", "job", "oauth")
-NAME_PATTERN = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def api_url_for(url: str | None) -> str:
@@ -94,9 +97,7 @@ def api_url_for(url: str | None) -> str:
     (``CI_API_V4_URL``)."""
     if not url:
         return PUBLIC_API
-    url = url.strip().rstrip("/")
-    if "://" not in url:
-        url = "https://" + url
+    url = absolute_url(url)
     if url.endswith("/api/v4"):
         return url
     if not urlsplit(url).path:
@@ -118,11 +119,27 @@ def state(value: object) -> tuple[str, str | None]:
     return status.value, conclusion.value if conclusion is not None else None
 
 
+def job_state(
+    value: object, *, allow_failure: bool = False, failure_reason: object = None
+) -> tuple[str, str | None]:
+    """Our (status, conclusion) for a job: as ``state``, and a failed job is neutral when it was allowed to
+    fail (GitLab shows a warning and the pipeline goes on), timed out when its failure reason says so."""
+    status, conclusion = state(value)
+    if conclusion == Conclusion.FAILURE:
+        if allow_failure:
+            conclusion = Conclusion.NEUTRAL.value
+        elif failure_reason in TIMEOUT_REASONS:
+            conclusion = Conclusion.TIMED_OUT.value
+    return status, conclusion
+
+
 def job_info(data: Mapping[str, Any]) -> JobInfo:
     """A job or a bridge (whose link is its downstream pipeline when it has one)."""
-    status, conclusion = state(data.get("status"))
-    if conclusion == Conclusion.FAILURE and data.get("failure_reason") in TIMEOUT_REASONS:
-        conclusion = Conclusion.TIMED_OUT.value
+    status, conclusion = job_state(
+        data.get("status"),
+        allow_failure=bool(data.get("allow_failure")),
+        failure_reason=data.get("failure_reason"),
+    )
     downstream = data.get("downstream_pipeline") or {}
     return JobInfo(
         id=str(data["id"]),
@@ -174,20 +191,11 @@ def artifact_info(job: Mapping[str, Any], now: datetime) -> ArtifactInfo | None:
 
 
 def _number(value: str, what: str) -> str:
-    """GitLab's pipeline and job ids are numbers; checking keeps anything else out of the request path."""
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ProviderError(
-            f"GitLab {what} ids are numbers, not {value!r}",
-            "find one with `orchestrate ci list` (pipelines) or `orchestrate ci status --run ID` (jobs)",
-        )
-    return text
-
-
-def file_name(text: str, fallback: str) -> str:
-    """One safe path component made of a job's name."""
-    name = NAME_PATTERN.sub("_", text.strip()).strip("._")
-    return name[:100] or fallback
+    return numeric_id(
+        value,
+        f"GitLab {what}",
+        "find one with `orchestrate ci list` (pipelines) or `orchestrate ci status --run ID` (jobs)",
+    )
 
 
 class GitLabProvider(Provider):
@@ -215,17 +223,8 @@ class GitLabProvider(Provider):
             not_found += f"; {JOB_TOKEN_HINT}"
         if not urlsplit(self.api_url).path:
             not_found += "; for a self-managed GitLab --api-url is https://HOST/api/v4"
-        self.http = ApiClient(
-            self.api_url,
-            provider="GitLab",
-            headers=headers,
-            session=self.session,
-            timeout=self.timeout,
-            auth_hint=auth_hint,
-            not_found_hint=not_found,
-            sleep=self.sleep,
-            clock=self.clock,
-            max_rate_limit_wait=float(self.config.get("max_rate_limit_wait", 300)),
+        self.http = ApiClient.for_provider(
+            self, "GitLab", headers=headers, auth_hint=auth_hint, not_found_hint=not_found
         )
         self.base = f"/projects/{project_id(self.repo)}"
         # Bridges seen by list_jobs (id -> downstream pipeline): they have no trace of their own.
@@ -335,26 +334,16 @@ class GitLabProvider(Provider):
         )
 
     def run_logs(self, run_id: str, dest: Path) -> list[Path]:
-        """Each started job's trace as ``DEST/{id}-{name}.log`` (its tail, when very long)."""
-        limit = int(self.config.get("max_log_bytes", MAX_LOG_BYTES))
-        written = []
-        for job in self.list_jobs(run_id):
-            if job.id in self.bridges or job.raw.get("started_at") is None:
-                continue  # a bridge, or a job that never ran: no trace
-            path = dest / f"{job.id}-{file_name(job.name, 'job')}.log"
-            dest.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.job_log(job.id, max_bytes=limit), "utf-8")
-            written.append(path)
-        return written
+        """Each started job's trace as ``DEST/{id}-{name}.log`` (its tail, when very long); a bridge, or a job
+        that never ran, has none."""
+        jobs = [job for job in self.list_jobs(run_id) if job.raw.get("started_at") is not None]
+        return self.write_logs([job for job in jobs if job.id not in self.bridges], dest)
 
     # -- control ---------------------------------------------------------------------------------------
 
     def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
         pipeline = _number(run_id, "pipeline")
-        if job_id is not None and failed_only:
-            raise ProviderError(
-                "re-run either one job or the failed jobs, not both", "drop --job or --failed"
-            )
+        check_retry_choice(failed_only=failed_only, job_id=job_id)
         hint = f"check --repo {self.repo} and the pipeline or job id"
         if job_id is not None:
             self.http.request("POST", f"{self.base}/jobs/{_number(job_id, 'job')}/retry", not_found_hint=hint)
@@ -406,18 +395,14 @@ class GitLabProvider(Provider):
         for artifact, directory in zip(chosen, _directories(chosen), strict=True):
             if artifact.expired:
                 continue
-            written += self._download_zip(
+            written += download_zip(
+                self.http,
                 f"{self.base}/jobs/{_number(artifact.id, 'job')}/artifacts",
                 dest / directory,
-                f"the artifacts of job {artifact.name!r}",
+                max_bytes=self.max_download_bytes,
+                name=f"the artifacts of job {artifact.name!r}",
             )
         return written
-
-    def _download_zip(self, path: str, dest: Path, label: str) -> list[Path]:
-        limit = int(self.config.get("max_download_bytes", MAX_DOWNLOAD_BYTES))
-        with tempfile.TemporaryDirectory(prefix="orchestrate-") as scratch:
-            archive = self.http.download(path, Path(scratch) / "artifacts.zip", max_bytes=limit)
-            return extract_zip(archive, dest, name=label)
 
 
 def _directories(artifacts: list[ArtifactInfo]) -> Iterator[str]:

@@ -37,7 +37,7 @@ import requests
 
 from agent import __version__
 from agent.hub_client import parse_retry_after
-from agent.providers.base import AuthenticationError, NotFoundError, ProviderError, RateLimitedError
+from agent.providers.base import AuthenticationError, NotFoundError, Provider, ProviderError, RateLimitedError
 
 USER_AGENT = f"orchestrate/{__version__} (+https://github.com/orchestrate-ci/orchestrate)"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -182,6 +182,35 @@ class ApiClient:
         self.mutation_interval = mutation_interval
         self.retries = retries
         self._last_mutation: float | None = None
+
+    @classmethod
+    def for_provider(
+        cls,
+        provider: Provider,
+        label: str,
+        *,
+        headers: Mapping[str, str],
+        auth_hint: str,
+        not_found_hint: str,
+        trusted_urls: Iterable[str] = (),
+    ) -> ApiClient:
+        """A provider client's API: its address, session, timeout, clocks and ``max_rate_limit_wait``
+        from the client; ``label`` names the CI in messages ("GitHub"); the rest is the provider's own."""
+        return cls(
+            provider.api_url,
+            provider=label,
+            headers=headers,
+            session=provider.session,
+            timeout=provider.timeout,
+            auth_hint=auth_hint,
+            not_found_hint=not_found_hint,
+            sleep=provider.sleep,
+            clock=provider.clock,
+            max_rate_limit_wait=float(
+                provider.config.get("max_rate_limit_wait", DEFAULT_MAX_RATE_LIMIT_WAIT)
+            ),
+            trusted_urls=trusted_urls,
+        )
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("https://", "http://")):

@@ -5,7 +5,9 @@ progress" in the hub long after it ended. Every ``RECONCILE_EVERY_MINUTES`` a pa
 have not changed for ``RECONCILE_AFTER_MINUTES``, at most ``RECONCILE_BATCH`` of them, those checked
 longest ago first (``RunCheck``), asks the provider for each (``get_run``) and writes its answer through
 the same ``record`` the webhooks use: state only moves forward, a job that completes with a failure has
-its log fetched, and a second pass over the same answer changes nothing.
+its log fetched, and a second pass over the same answer changes nothing. What the webhooks keep queued
+though the client calls it finished (a run waiting for approval, a manual job: ``held`` in each provider's
+webhook module) stays queued here too.
 
 Projects without a provider token (or on a CI the hub has no client for) are left out by the query. A
 project whose token is refused or whose rate limit is spent is skipped for the rest of the pass.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +28,7 @@ from django.utils import timezone
 
 from agent.providers import (
     AuthenticationError,
+    JobInfo,
     Provider,
     ProviderError,
     RateLimitedError,
@@ -35,6 +38,7 @@ from agent.providers import (
 from hub.integrations.clients import PROVIDER_NAMES, ClientUnavailable, client_for
 from hub.operations.models import RunCheck
 from hub.runs.models import Run
+from hub.webhooks.services import circleci, github, gitlab
 from hub.webhooks.services.record import record
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,12 @@ UNFINISHED = (RunStatus.QUEUED, RunStatus.IN_PROGRESS)
 PROJECT_ERRORS = (AuthenticationError, RateLimitedError, ClientUnavailable)
 MAX_ERROR = 1000
 PASS_SHARE_OF_TIMEOUT = 0.5
+# client name -> whether a run or job the client read is one the webhooks keep queued
+HELD: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "github": github.held,
+    "gitlab": gitlab.held,
+    "circleci": circleci.held,
+}
 
 
 @dataclass
@@ -125,12 +135,13 @@ def reconcile_run(run: Run, info: RunInfo) -> bool:
     elif info.attempt < run.attempt:
         return False
     else:
+        held = HELD.get(PROVIDER_NAMES.get(run.project.provider, ""), _never)
+        state = _state(info, held)
         fields = {
             **key,
-            "status": info.status,
-            "conclusion": info.conclusion,
+            **state,
             "started_at": info.created_at,
-            "finished_at": info.updated_at if info.completed else None,
+            "finished_at": info.updated_at if state["status"] == RunStatus.COMPLETED else None,
             "workflow": info.workflow[:1000],
             "branch": info.branch[:500],
             "commit_sha": info.commit_sha[:64].lower(),
@@ -141,8 +152,7 @@ def reconcile_run(run: Run, info: RunInfo) -> bool:
                 "name": job.name[:1000],
                 "provider_job_id": job.id[:200],
                 "url": job.url[:2000],
-                "status": job.status,
-                "conclusion": job.conclusion,
+                **_state(job, held),
                 "started_at": job.started_at,
                 "finished_at": job.completed_at,
             }
@@ -152,6 +162,17 @@ def reconcile_run(run: Run, info: RunInfo) -> bool:
     before = run.status
     found, _ = record(run.project, fields, jobs)
     return found.status != before
+
+
+def _state(item: RunInfo | JobInfo, held: Callable[[Mapping[str, Any]], bool]) -> dict[str, str | None]:
+    """The client's status and conclusion, but queued, as the webhooks keep it, while it can still start."""
+    if held(item.raw):
+        return {"status": RunStatus.QUEUED.value, "conclusion": None}
+    return {"status": item.status, "conclusion": item.conclusion}
+
+
+def _never(raw: Mapping[str, Any]) -> bool:
+    return False
 
 
 def _checked(run: Run, error: str) -> None:

@@ -5,13 +5,20 @@ A run is the workflow, identified as the agent identifies it (``agent/ci/circlec
 client takes that id as a run of its own, so the hub re-runs, cancels and reconciles the run by it. Jobs are
 named by ``CIRCLE_JOB`` on both sides. CircleCI sends only completions, so runs appear when their first
 job ends; the agent's reports (or the reconcile task) cover the time before.
+
+Conclusions are translated by the CircleCI client's tables (``agent.providers.circleci.WORKFLOW_STATUSES``
+and ``JOB_STATUSES``), the one translation the CLI, the reconcile task and these webhooks share;
+``ON_COMPLETION`` and ``held`` say where the hub must differ.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from agent.providers.circleci import JOB_STATUSES, WORKFLOW_STATUSES
+from agent.providers.circleci import state as circleci_state
 from hub.projects.models import Project
 from hub.runs.models import Conclusion, RunStatus
 from hub.webhooks.models import Delivery
@@ -22,19 +29,15 @@ EVENTS = frozenset({"workflow-completed", "job-completed", "ping"})
 PROVIDER = "circleci"
 VCS_PREFIXES = frozenset({"github", "gh", "bitbucket", "bb"})
 
-# Terminal statuses of workflows and jobs -> our conclusion.
-CONCLUSION = {
-    "success": Conclusion.SUCCESS,
-    "failed": Conclusion.FAILURE,
-    "error": Conclusion.FAILURE,
-    "failing": Conclusion.FAILURE,
-    "infrastructure_fail": Conclusion.FAILURE,
-    "terminated-unknown": Conclusion.FAILURE,
-    "unauthorized": Conclusion.FAILURE,
-    "timedout": Conclusion.TIMED_OUT,
-    "canceled": Conclusion.CANCELLED,
-    "not_run": Conclusion.SKIPPED,
-}
+# Where a completion event reads a status otherwise than the client's tables: those read a status that is
+# polled while the workflow runs, where ``failing`` means "a job failed, the others go on"; an event saying
+# the workflow or job completed while failing means it failed.
+ON_COMPLETION: dict[str, str] = {"failing": Conclusion.FAILURE}
+# Statuses after which the same workflow or job can still start, so the hub keeps it queued. ``on_hold`` (an
+# approval job and its workflow, waiting for a person) ends the CLI's ``wait`` as finished and neutral; but
+# the hub's state only moves forward and a conclusion sticks, and the approval can still come. Webhooks
+# report completions only, so only the reconcile task meets it.
+STILL_STARTS = frozenset({"on_hold"})
 
 
 def project_name(payload: dict[str, Any]) -> str | None:
@@ -65,6 +68,20 @@ def process(delivery: Delivery, payload: dict[str, Any]) -> Outcome:
     if delivery.project is None:
         return Outcome.ignored("the CircleCI project is not a project of this hub")
     return handler(delivery.project, payload)
+
+
+def held(data: Mapping[str, Any]) -> bool:
+    """Whether the hub keeps this workflow or job queued though the client calls it finished
+    (``STILL_STARTS``); the reconcile task asks too, about what the client read."""
+    return str(data.get("status")) in STILL_STARTS
+
+
+def conclusion(table: Mapping[str, Any], value: Any) -> str | None:
+    """The conclusion of a workflow (``WORKFLOW_STATUSES``) or job (``JOB_STATUSES``) that completed with
+    status ``value``; None when the status has none."""
+    if str(value) in ON_COMPLETION:
+        return ON_COMPLETION[str(value)]
+    return circleci_state(table, value)[1]
 
 
 def _run_fields(payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -98,7 +115,7 @@ def _workflow_completed(project: Project, payload: dict[str, Any]) -> Outcome:
         {
             **fields,
             "status": RunStatus.COMPLETED,
-            "conclusion": CONCLUSION.get(workflow.get("status")),
+            "conclusion": conclusion(WORKFLOW_STATUSES, workflow.get("status")),
             "finished_at": parse_time(workflow.get("stopped_at")),
         },
     )
@@ -121,7 +138,7 @@ def _job_completed(project: Project, payload: dict[str, Any]) -> Outcome:
                 "provider_job_id": text(job.get("id"), 200),
                 "url": f"{fields['url']}/jobs/{number}" if fields["url"] and number else "",
                 "status": RunStatus.COMPLETED,
-                "conclusion": CONCLUSION.get(job.get("status")),
+                "conclusion": conclusion(JOB_STATUSES, job.get("status")),
                 "started_at": parse_time(job.get("started_at")),
                 "finished_at": parse_time(job.get("stopped_at")),
             }

@@ -5,39 +5,31 @@ A run is identified as the agent identifies it (``agent/ci/github.py``): ``GITHU
 ``workflow_run.id`` / ``workflow_job.run_id`` and the attempt is ``run_attempt``. GitHub's job *name* is
 the display name (``build (ubuntu, 3.11)``) where the agent knows only the YAML key (``GITHUB_JOB``);
 the two agree for jobs without ``name:`` or a matrix.
+
+Statuses and conclusions are translated by the GitHub client's tables (``agent.providers.github.state``),
+the one translation the CLI, the reconcile task and these webhooks share; ``state`` below says where the hub
+must differ (``held``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from agent.providers.github import state as github_state
 from hub.projects.models import Project, Provider
-from hub.runs.models import Conclusion, RunStatus
+from hub.runs.models import RunStatus
 from hub.webhooks.models import Delivery
 from hub.webhooks.services.outcome import Outcome
 from hub.webhooks.services.record import note_pull_request, parse_time, positive_int, record, text
 
 EVENTS = frozenset({"workflow_run", "workflow_job", "check_suite", "pull_request", "push", "ping"})
 
-STATUS = {
-    "requested": RunStatus.QUEUED,
-    "queued": RunStatus.QUEUED,
-    "pending": RunStatus.QUEUED,
-    "waiting": RunStatus.QUEUED,
-    "in_progress": RunStatus.IN_PROGRESS,
-    "completed": RunStatus.COMPLETED,
-}
-CONCLUSION = {
-    "success": Conclusion.SUCCESS,
-    "failure": Conclusion.FAILURE,
-    "cancelled": Conclusion.CANCELLED,
-    "skipped": Conclusion.SKIPPED,
-    "timed_out": Conclusion.TIMED_OUT,
-    "neutral": Conclusion.NEUTRAL,
-    "action_required": Conclusion.NEUTRAL,  # waiting for a maintainer to approve a fork's run
-    "stale": Conclusion.NEUTRAL,
-    "startup_failure": Conclusion.FAILURE,  # the workflow file is invalid
-}
+# Conclusions after which the same run can still start, so the hub keeps it queued. The CLI's table counts
+# ``action_required`` (a fork's run waiting for a maintainer's approval) as a failure, which ends ``wait``;
+# but the hub's state only moves forward and a conclusion sticks, and an approved run goes on under the
+# same id (pending, then running), so a conclusion recorded now would hide how it ends.
+STILL_STARTS = frozenset({"action_required"})
 PULL_REQUEST_ACTIONS = frozenset({"opened", "reopened", "synchronize", "edited", "ready_for_review"})
 
 
@@ -56,6 +48,19 @@ def _provider(project: Project) -> str:
     return project.provider if project.provider == Provider.GITHUB_ENTERPRISE else Provider.GITHUB
 
 
+def held(data: Mapping[str, Any]) -> bool:
+    """Whether the hub keeps this run or job queued though the client calls it finished (``STILL_STARTS``);
+    the reconcile task asks too, about what the client read."""
+    return str(data.get("conclusion")) in STILL_STARTS
+
+
+def state(data: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Our (status, conclusion) for a workflow run or job: the client's, queued while it can still start."""
+    if held(data):
+        return RunStatus.QUEUED, None
+    return github_state(data.get("status"), data.get("conclusion"))
+
+
 def _workflow_run(project: Project, payload: dict[str, Any]) -> Outcome:
     wr = payload.get("workflow_run") or {}
     run_id = positive_int(wr.get("id"))
@@ -63,6 +68,7 @@ def _workflow_run(project: Project, payload: dict[str, Any]) -> Outcome:
         return Outcome.failed("workflow_run.id is missing")
     pulls = [p for p in wr.get("pull_requests") or [] if isinstance(p, dict)]
     first = pulls[0] if pulls else {}
+    status, conclusion = state(wr)
     run, _ = record(
         project,
         {
@@ -77,10 +83,10 @@ def _workflow_run(project: Project, payload: dict[str, Any]) -> Outcome:
             "commit_sha": text(wr.get("head_sha"), 64).lower(),
             "pull_request": positive_int(first.get("number")),
             "url": text(wr.get("html_url"), 2000),
-            "status": STATUS.get(wr.get("status")),
-            "conclusion": CONCLUSION.get(wr.get("conclusion")),
+            "status": status,
+            "conclusion": conclusion,
             "started_at": parse_time(wr.get("run_started_at")),
-            "finished_at": parse_time(wr.get("updated_at")) if wr.get("status") == "completed" else None,
+            "finished_at": parse_time(wr.get("updated_at")) if status == RunStatus.COMPLETED else None,
         },
     )
     return Outcome.processed(f"run {run.pk} is {run.status}")
@@ -92,7 +98,7 @@ def _workflow_job(project: Project, payload: dict[str, Any]) -> Outcome:
     name = text(wj.get("name"), 1000)
     if run_id is None or not name:
         return Outcome.failed("workflow_job.run_id or workflow_job.name is missing")
-    status = STATUS.get(wj.get("status"))
+    status, conclusion = state(wj)
     run, jobs = record(
         project,
         {
@@ -111,7 +117,7 @@ def _workflow_job(project: Project, payload: dict[str, Any]) -> Outcome:
                 "provider_job_id": text(wj.get("id"), 200),
                 "url": text(wj.get("html_url"), 2000),
                 "status": status,
-                "conclusion": CONCLUSION.get(wj.get("conclusion")),
+                "conclusion": conclusion,
                 "started_at": parse_time(wj.get("started_at")),
                 "finished_at": parse_time(wj.get("completed_at")),
             }

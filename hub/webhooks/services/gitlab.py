@@ -4,37 +4,31 @@ notes a merge request on the runs of its last commit; Push Hook fills a branch.
 A run is the pipeline, identified as the agent identifies it (``agent/ci/gitlab.py``): ``CI_PIPELINE_ID``
 is ``object_attributes.id`` (Pipeline Hook) or ``pipeline_id`` (Job Hook); GitLab has no attempts, so
 the attempt is 1. Jobs are named by ``CI_JOB_NAME`` on both sides.
+
+Statuses are translated by the GitLab client's table (``agent.providers.gitlab.STATUSES`` through
+``job_state``), the one translation the CLI, the reconcile task and these webhooks share; ``held`` says
+where the hub must differ.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from agent.providers.gitlab import job_state
 from hub.projects.models import Project, Provider
-from hub.runs.models import Conclusion, RunStatus
+from hub.runs.models import RunStatus
 from hub.webhooks.models import Delivery
 from hub.webhooks.services.outcome import Outcome
 from hub.webhooks.services.record import note_pull_request, parse_time, positive_int, record, text
 
 EVENTS = frozenset({"Pipeline Hook", "Job Hook", "Merge Request Hook", "Push Hook"})
 
-# GitLab's pipeline and job statuses -> (our status, our conclusion).
-STATUS: dict[str, tuple[str, str | None]] = {
-    "created": (RunStatus.QUEUED, None),
-    "waiting_for_resource": (RunStatus.QUEUED, None),
-    "preparing": (RunStatus.QUEUED, None),
-    "pending": (RunStatus.QUEUED, None),
-    "scheduled": (RunStatus.QUEUED, None),
-    "manual": (RunStatus.QUEUED, None),
-    "waiting_for_callback": (RunStatus.IN_PROGRESS, None),
-    "running": (RunStatus.IN_PROGRESS, None),
-    "canceling": (RunStatus.IN_PROGRESS, None),
-    "success": (RunStatus.COMPLETED, Conclusion.SUCCESS),
-    "failed": (RunStatus.COMPLETED, Conclusion.FAILURE),
-    "canceled": (RunStatus.COMPLETED, Conclusion.CANCELLED),
-    "skipped": (RunStatus.COMPLETED, Conclusion.SKIPPED),
-}
+# Statuses after which the same pipeline or job can still start, so the hub keeps it queued. ``manual`` (a
+# job, or a pipeline held by one, waiting for a person to start it) ends the CLI's ``wait`` as finished and
+# neutral; but the hub's state only moves forward and a conclusion sticks, and the job can still start.
+STILL_STARTS = frozenset({"manual"})
 
 
 def project_name(payload: dict[str, Any]) -> str | None:
@@ -65,10 +59,19 @@ def _provider(project: Project) -> str:
     return project.provider if project.provider == Provider.GITLAB_SELF_MANAGED else Provider.GITLAB
 
 
-def _state(value: Any, allow_failure: bool = False) -> dict[str, Any]:
-    status, conclusion = STATUS.get(value, (None, None)) if isinstance(value, str) else (None, None)
-    if conclusion == Conclusion.FAILURE and allow_failure:
-        conclusion = Conclusion.NEUTRAL  # GitLab shows it as a warning; the pipeline goes on
+def held(data: Mapping[str, Any]) -> bool:
+    """Whether the hub keeps this pipeline or job queued though the client calls it finished
+    (``STILL_STARTS``); the reconcile task asks too, about what the client read."""
+    return str(data.get("status")) in STILL_STARTS
+
+
+def _state(value: Any, allow_failure: bool = False, failure_reason: Any = None) -> dict[str, Any]:
+    """The status and conclusion fields for a pipeline's or a job's status (nothing when it has none)."""
+    if not isinstance(value, str) or not value:
+        return {"status": None, "conclusion": None}
+    if held({"status": value}):
+        return {"status": RunStatus.QUEUED, "conclusion": None}
+    status, conclusion = job_state(value, allow_failure=allow_failure, failure_reason=failure_reason)
     return {"status": status, "conclusion": conclusion}
 
 
@@ -97,7 +100,7 @@ def _pipeline(project: Project, payload: dict[str, Any]) -> Outcome:
                 "name": text(build.get("name"), 1000),
                 "provider_job_id": build_id,
                 "url": f"{web}/-/jobs/{build_id}" if web and build_id else "",
-                **_state(build.get("status"), bool(build.get("allow_failure"))),
+                **_state(build.get("status"), bool(build.get("allow_failure")), build.get("failure_reason")),
                 "started_at": parse_time(build.get("started_at")),
                 "finished_at": parse_time(build.get("finished_at")),
             }
@@ -135,6 +138,7 @@ def _job(project: Project, payload: dict[str, Any]) -> Outcome:
     state = _state(
         payload.get("build_status") or payload.get("job_status"),
         bool(payload.get("build_allow_failure") or payload.get("job_allow_failure")),
+        payload.get("build_failure_reason") or payload.get("job_failure_reason"),
     )
     web = _web_url(payload)
     run_status = RunStatus.IN_PROGRESS if state["status"] == RunStatus.COMPLETED else state["status"]

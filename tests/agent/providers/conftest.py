@@ -1,9 +1,13 @@
-"""Fixtures for the provider clients' tests: a fake clock that sleeping advances, and GitHub's published
-example bodies read in place from the shared corpus (never copied into the repository)."""
+"""Fixtures for the provider clients' tests: a fake clock that sleeping advances, GitHub's published
+example bodies read in place from the shared corpus (never copied into the repository), and the zips the
+CIs hand out (logs, artifacts) built in memory."""
 
 from __future__ import annotations
 
+import io
 import json
+import stat
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,20 @@ class FakeTime:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def zip_bytes(entries: dict[str, bytes], *, links: dict[str, str] | None = None) -> bytes:
+    """A zip holding ``entries`` (name -> content) and symbolic ``links`` (name -> target)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        for name, target in (links or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, target)
+    return buffer.getvalue()
 
 
 @pytest.fixture

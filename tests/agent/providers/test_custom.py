@@ -18,8 +18,7 @@ from agent.providers import get_provider
 from agent.providers.base import AuthenticationError, NotFoundError, ProviderError, UnsupportedOperation
 from agent.providers.custom import CustomProvider, dig
 from agent.providers.extract import UnsafeArchiveError
-from tests.agent.providers.conftest import FakeTime
-from tests.agent.providers.test_github import zip_bytes
+from tests.agent.providers.conftest import FakeTime, zip_bytes
 
 CI = "https://ci.example.com/api"
 

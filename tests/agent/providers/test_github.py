@@ -5,9 +5,6 @@ its errors. Time is a ``FakeTime``: nothing sleeps."""
 from __future__ import annotations
 
 import copy
-import io
-import stat
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from agent.providers import get_provider
 from agent.providers.base import AuthenticationError, NotFoundError, ProviderError
 from agent.providers.extract import UnsafeArchiveError
 from agent.providers.github import GitHubProvider, api_url_for
-from tests.agent.providers.conftest import FakeTime
+from tests.agent.providers.conftest import FakeTime, zip_bytes
 
 API = "https://api.github.com"
 REPO = f"{API}/repos/octo-org/octo-repo"
@@ -31,19 +28,6 @@ def github(fake_time: FakeTime) -> GitHubProvider:
     return GitHubProvider(
         "octo-org/octo-repo", token="ghp_secret", sleep=fake_time.sleep, clock=fake_time.clock
     )
-
-
-def zip_bytes(entries: dict[str, bytes], *, links: dict[str, str] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-        for name, target in (links or {}).items():
-            info = zipfile.ZipInfo(name)
-            info.create_system = 3
-            info.external_attr = (stat.S_IFLNK | 0o777) << 16
-            archive.writestr(info, target)
-    return buffer.getvalue()
 
 
 def run_body(example, *, run_id: int, created_at: str, event: str = "workflow_dispatch") -> dict:

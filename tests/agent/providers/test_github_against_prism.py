@@ -27,7 +27,6 @@ Prism with .ci/install-prism.sh before running the tests, and this test runs it 
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -35,7 +34,6 @@ import signal
 import socket
 import subprocess
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +42,7 @@ import requests
 import responses
 
 from agent.providers.github import GitHubProvider
+from tests.agent.providers.conftest import zip_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -143,14 +142,6 @@ def github(prism_url: str, storage: responses.RequestsMock) -> GitHubProvider:
         sleep=lambda seconds: None,
         config={"trigger_poll_attempts": 1},
     )
-
-
-def zip_bytes(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_listing_runs_is_a_request_the_description_accepts(github):

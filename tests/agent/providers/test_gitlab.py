@@ -18,8 +18,7 @@ from agent.providers import get_provider
 from agent.providers.base import AuthenticationError, NotFoundError, ProviderError
 from agent.providers.extract import UnsafeArchiveError
 from agent.providers.gitlab import STATUSES, GitLabProvider, api_url_for, project_id
-from tests.agent.providers.conftest import FakeTime
-from tests.agent.providers.test_github import zip_bytes
+from tests.agent.providers.conftest import FakeTime, zip_bytes
 
 GITLAB_API = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "api" / "gitlab"
 API = "https://gitlab.com/api/v4"
@@ -113,6 +112,7 @@ def test_a_self_managed_instance_is_reached_at_ci_api_v4_url(fake_time, gitlab_e
         ("pending", ("queued", None)),
         ("scheduled", ("queued", None)),
         ("running", ("in_progress", None)),
+        ("waiting_for_callback", ("in_progress", None)),
         ("success", ("completed", "success")),
         ("failed", ("completed", "failure")),
         ("canceled", ("completed", "cancelled")),
@@ -130,7 +130,8 @@ def test_gitlab_statuses_map_to_ours(gitlab, gitlab_example, gitlab_status, ours
 
 def test_every_status_gitlab_documents_is_mapped():
     documented = {"created", "waiting_for_resource", "preparing", "pending", "running", "success", "failed",
-                  "canceled", "skipped", "manual", "scheduled"}  # fmt: skip
+                  "canceled", "skipped", "manual", "scheduled", "waiting_for_callback",
+                  "canceling"}  # fmt: skip
     assert documented <= set(STATUSES)
 
 
@@ -233,6 +234,13 @@ def test_a_job_that_ran_out_of_time_timed_out(gitlab, gitlab_example):
     responses.get(f"{PROJECT}/pipelines/46", json=gitlab_example("gitlab4j/pipeline.json"))
     jobs_of(46, [job(gitlab_example, failure_reason="job_execution_timeout")])
     assert gitlab.get_run("46").jobs[0].conclusion == "timed_out"
+
+
+@responses.activate
+def test_a_failed_job_that_was_allowed_to_fail_ends_neutral(gitlab, gitlab_example):
+    responses.get(f"{PROJECT}/pipelines/46", json=gitlab_example("gitlab4j/pipeline.json"))
+    jobs_of(46, [job(gitlab_example, allow_failure=True)])
+    assert gitlab.get_run("46").jobs[0].conclusion == "neutral"
 
 
 def test_a_pipeline_id_that_is_not_a_number_is_refused_without_a_request(gitlab):

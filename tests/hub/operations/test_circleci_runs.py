@@ -91,6 +91,20 @@ def test_a_stuck_circleci_run_is_reconciled_by_its_workflow_and_its_failed_jobs_
     assert JobFailure.objects.get(job=failed).category == "dependency"
 
 
+def test_a_circleci_run_on_hold_stays_unfinished_with_its_approval_job_queued(from_webhook, api):
+    Run.objects.filter(pk=from_webhook.pk).update(updated_at=timezone.now() - timedelta(hours=2))
+    approval = job_body(
+        None, id="5c1e0a3b-2d4f-4e6a-8b9c-0d1e2f3a4b5c", name="hold", status="on_hold", type="approval"
+    )
+    circleci_says(api, "on_hold", [approval])
+
+    reconcile()
+
+    run = Run.objects.get(pk=from_webhook.pk)
+    assert (run.status, run.conclusion) == ("in_progress", "")
+    assert Job.objects.values_list("status", "conclusion").get(run=run, name="hold") == ("queued", "")
+
+
 def test_re_running_a_circleci_runs_failed_jobs_reruns_its_workflow_and_names_the_new_one(
     from_webhook, api, admin_user
 ):

@@ -244,3 +244,29 @@ def test_a_stuck_gitlab_pipeline_is_completed_through_the_gitlab_client(other_pr
     job = Job.objects.get(run=run)
     assert (job.name, job.conclusion, job.provider_job_id) == ("teaspoon", "failure", "7")
     assert JobFailure.objects.get(job=job).category == "dependency"
+
+
+def test_a_run_waiting_for_approval_stays_queued_as_its_webhooks_keep_it(with_token, api):
+    run = stuck_run(with_token, "30433642", status="queued")
+    provider_says(api, with_token, 30433642, {"status": "completed", "conclusion": "action_required"})
+
+    reconcile()
+
+    run.refresh_from_db()
+    assert (run.status, run.conclusion) == ("queued", "")
+
+
+def test_a_gitlab_pipeline_held_by_a_manual_job_stays_queued_with_that_job(other_project, api):
+    give_token(other_project)
+    run = stuck_run(other_project, "46", status="queued")
+    base = "https://gitlab.com/api/v4/projects/globex%2Fgadgets/pipelines/46"
+    api.get(base, json={**corpus_api("gitlab/gitlab4j/pipeline.json"), "status": "manual"})
+    manual = {**corpus_api("gitlab/gitlab4j/job.json"), "status": "manual", "started_at": None}
+    api.get(f"{base}/jobs", json=[manual])
+    api.get(f"{base}/bridges", json=[])
+
+    reconcile()
+
+    run.refresh_from_db()
+    assert (run.status, run.conclusion) == ("queued", "")
+    assert Job.objects.values_list("name", "status", "conclusion").get() == ("teaspoon", "queued", "")

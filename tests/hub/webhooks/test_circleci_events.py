@@ -50,6 +50,13 @@ def test_a_completed_workflow_completes_its_run(sender, zulip, run_tasks):
     assert run.finished_at.isoformat() == "2022-09-20T12:54:38.599000+00:00"
 
 
+def test_a_workflow_that_completes_while_failing_ends_failed(sender, zulip, run_tasks):
+    payload = corpus_json(WORKFLOW)
+    payload["workflow"]["status"] = "failing"
+    sender.circleci(payload)
+    assert Run.objects.values_list("status", "conclusion").get() == ("completed", "failure")
+
+
 def test_a_failed_circleci_job_is_handed_to_the_job_failed_task(sender, zulip, run_tasks):
     payload = corpus_json(JOB)
     payload["job"]["status"] = "failed"

@@ -65,6 +65,23 @@ def test_a_late_in_progress_event_never_reopens_a_completed_run(sender, octo, ru
     assert (run.status, run.conclusion) == ("completed", "success")
 
 
+def test_a_run_waiting_for_approval_stays_queued_until_it_runs_and_ends(sender, octo, run_tasks):
+    waiting = corpus_json(RUN_COMPLETED)
+    waiting["workflow_run"]["conclusion"] = "action_required"
+    sender.github("workflow_run", waiting)
+    assert Run.objects.values_list("status", "conclusion").get() == ("queued", "")
+
+    sender.github("workflow_run", corpus_json(RUN_COMPLETED))  # approved, the same run went on and passed
+    assert Run.objects.values_list("status", "conclusion").get() == ("completed", "success")
+
+
+def test_a_run_github_closed_as_stale_ends_cancelled(sender, octo, run_tasks):
+    stale = corpus_json(RUN_COMPLETED)
+    stale["workflow_run"]["conclusion"] = "stale"
+    sender.github("workflow_run", stale)
+    assert Run.objects.values_list("status", "conclusion").get() == ("completed", "cancelled")
+
+
 def test_a_re_run_is_a_run_of_its_own_attempt(sender, octo, run_tasks):
     sender.github("workflow_run", corpus_json(RUN_COMPLETED))
     again = corpus_json(RUN_REQUESTED)

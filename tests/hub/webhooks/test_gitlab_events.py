@@ -76,6 +76,22 @@ def test_a_failed_job_that_may_fail_ends_neutral(sender, db, run_tasks):
     assert Job.objects.get().conclusion == "neutral"
 
 
+def test_a_failed_job_that_ran_out_of_time_ends_timed_out(sender, db, run_tasks):
+    project_with_secret("jsmithy2/release-tools-fake", "gitlab")
+    payload = corpus_json("gitlab/go-gitlab/job.json")
+    payload.update(build_status="failed", build_failure_reason="job_execution_timeout")
+    sender.gitlab("Job Hook", payload)
+    assert Job.objects.get().conclusion == "timed_out"
+
+
+def test_a_manual_job_stays_queued_because_someone_may_still_start_it(sender, db, run_tasks):
+    project_with_secret("jsmithy2/release-tools-fake", "gitlab")
+    payload = corpus_json("gitlab/go-gitlab/job.json")
+    payload.update(build_status="manual")
+    sender.gitlab("Job Hook", payload)
+    assert Job.objects.values_list("status", "conclusion").get() == ("queued", "")
+
+
 def test_a_pipeline_hook_after_a_job_hook_never_moves_the_job_back(sender, gitlab_test, run_tasks):
     done = corpus_json("gitlab/gitlab4j/pipeline-event.json")
     sender.gitlab("Pipeline Hook", done)
