@@ -87,6 +87,12 @@ class Run(Counts):
             models.Index(fields=["project", "commit_sha"], name="run_project_sha"),
             models.Index(fields=["project", "pull_request"], name="run_project_pr"),
             models.Index(fields=["-created_at"], name="run_recent"),
+            # Reconciliation looks for runs left unfinished; few are, so only they are indexed.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status__in=[RunStatus.QUEUED, RunStatus.IN_PROGRESS]),
+                name="run_unfinished",
+            ),
         ]
         ordering = ["-created_at", "-id"]
 
