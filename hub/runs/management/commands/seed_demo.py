@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import time
 from collections import Counter, defaultdict
 from datetime import date
@@ -70,7 +71,11 @@ class Command(BaseCommand):
             projects = ensure_projects()
             end = remember_end(projects, end or stored_end(projects) or timezone.now().date())
             tokens = {name: issue_seeder_token(project) for name, project in projects.items()}
-        poster = HttpPoster(url) if url else ClientPoster()
+        if url:
+            poster = HttpPoster(url)  # that hub's workers analyse what it receives
+        else:
+            poster = ClientPoster()
+            analyse_inline()
         tally = Tally()
         for upload in generate(seed, days, end):
             body = gzip.compress(json.dumps(upload.document, separators=(",", ":")).encode(), 5, mtime=0)
@@ -180,6 +185,15 @@ class HttpPoster:
                 break
             time.sleep(min(60.0, float(response.headers.get("Retry-After") or 5)))
         return response.status_code, _json(response.content), _replayed(response)
+
+
+def analyse_inline() -> None:
+    """Run each upload's analysis task as it lands, in this process, so failure categories and flaky
+    verdicts are there when the demo's server starts instead of queued behind its worker."""
+    from django_q.conf import Conf
+
+    Conf.SYNC = True
+    logging.getLogger("django-q").setLevel(logging.WARNING)  # one line per task would drown the summary
 
 
 def _replayed(response) -> bool:
