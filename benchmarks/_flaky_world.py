@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from agent.model import Rerun, RunContext, Status, TestCase
@@ -74,6 +74,7 @@ class Scenario:
     merge_rate: float = 0.85
     outage_rate: float = 0.02  # of jobs
     rerun_rate: float = 0.4  # of runs with a failed job
+    retries_in_jobs: bool = True  # False: no suite retries, so only re-runs and history can tell
 
 
 QUICK = Scenario(
@@ -86,6 +87,10 @@ QUICK = Scenario(
     pr_breakages=1,
     outage_rate=0.04,
 )
+
+# Where retries do not give flaky tests away: no suite retries, fewer re-runs, more outages. Only
+# re-runs and the default branch's history can tell a flaky test from a regression here.
+HARD = Scenario(retries_in_jobs=False, rerun_rate=0.15, outage_rate=0.03)
 
 
 @dataclass
@@ -158,8 +163,9 @@ class World:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.rng = random.Random(scenario.seed)
+        self.suites = SUITES if scenario.retries_in_jobs else tuple(replace(s, retries=0) for s in SUITES)
         self.tests = self._make_tests()
-        self.by_suite = {suite.name: [t for t in self.tests if t.suite is suite] for suite in SUITES}
+        self.by_suite = {suite.name: [t for t in self.tests if t.suite is suite] for suite in self.suites}
         self.runs = 0
         self.reruns = 0
         self.outages = 0
@@ -173,8 +179,8 @@ class World:
         tests: list[TestTruth] = []
         for index in range(s.tests):
             roll, acc = rng.random(), 0.0
-            suite = SUITES[-1]
-            for candidate in SUITES:
+            suite = self.suites[-1]
+            for candidate in self.suites:
                 acc += candidate.share
                 if roll < acc:
                     suite = candidate
@@ -288,7 +294,7 @@ class World:
         self.runs += 1
         run_id = str(9_000_000_000 + self.runs)
         index = first_index
-        suites = list(SUITES)
+        suites = list(self.suites)
         for attempt in (1, 2, 3):
             failed_suites = []
             for suite in suites:

@@ -8,7 +8,9 @@ recompute, so the two cannot disagree.
 
 A test is judged from *executions*: its attempts in one job. Signals of non-determinism on the same code
 (a failed attempt and a passing one in one job; a pass and a failure on one commit) are strong evidence;
-an isolated failure on the default branch (a pass right before and right after it) is weak evidence.
+an isolated failure on the default branch (a pass right before and right after it) is weak evidence, and
+so is a pull request's failure on code that passed on the default branch, followed by a pass on that pull
+request; two of those on independent code (two pull requests, or one and the default branch) make it flaky.
 Failures in a job where most tests failed at once are infrastructure and count as nothing. A test that
 fails on every default-branch run since a commit, more often than its own flake rate can explain, is
 broken (a regression), not flaky. Entering a state takes less than leaving it (hysteresis): leaving flaky
@@ -139,6 +141,10 @@ def judge(
     new_isolated = [e for e in isolated if e.last_id > evidence_after]
     new_branches = [b for b in branches if b.failed.last_id > evidence_after]
     lone = signals.lone_latest(history, strong_jobs)
+    # Clean runs count towards leaving a state only after the newest failure that was evidence: a pull
+    # request's failure does not break the default branch's clean streak, but runs before it cannot
+    # clear it.
+    clean = signals.clean_since(history, max((b.failed.last_id for b in branches), default=0))
     suspicious = new_isolated or new_branches or (lone is not None and lone.last_id > evidence_after)
 
     found: list[dict[str, Any]] = []
@@ -163,7 +169,7 @@ def judge(
         new_isolated,
         new_branches,
         bool(suspicious),
-        agg,
+        clean,
         needed,
         history,
         rules,
@@ -210,7 +216,7 @@ def _next_state(
     new_isolated: list[Execution],
     new_branches: list[signals.BranchFailure],
     suspicious: bool,
-    agg: Aggregates,
+    clean: int,
     needed: int,
     history: list[Execution],
     rules: Rules,
@@ -226,14 +232,14 @@ def _next_state(
         )
     current = FLAKY if previous == QUARANTINED else previous
     if current == FLAKY:
-        if agg.clean_streak >= needed and not _strong_since(new_strong, history):
+        if clean >= needed and not _strong_since(new_strong, history):
             return (
                 FIXED,
                 RULE_CLEAN,
-                f"Fixed: {agg.clean_streak} clean runs in a row; at the failure rate it had, {needed} clean "
+                f"Fixed: {clean} clean runs in a row; at the failure rate it had, {needed} clean "
                 f"runs in a row would happen by chance less than {rules.fix_confidence:.0%} of the time.",
             )
-        left = max(needed - agg.clean_streak, 1)
+        left = max(needed - clean, 1)
         return FLAKY, "", f"Flaky: {left} more clean runs in a row would show it fixed."
     if new_strong:
         retry = next((e for e in new_strong if e.retried_flake), None)
@@ -256,10 +262,10 @@ def _next_state(
             return FIXED, RULE_RECOVERED, "Fixed: it passes again after the failures that made it broken."
         return BROKEN, "", "Broken: no passing default-branch run since it broke."
     if current == SUSPECTED:
-        if agg.clean_streak >= needed:
-            sentence = f"Healthy: {agg.clean_streak} clean runs in a row, {needed} needed to clear it."
+        if clean >= needed:
+            sentence = f"Healthy: {clean} clean runs in a row, {needed} needed to clear it."
             return HEALTHY, RULE_CLEAN, sentence
-        return SUSPECTED, "", f"Suspected: {needed - agg.clean_streak} more clean runs would clear it."
+        return SUSPECTED, "", f"Suspected: {needed - clean} more clean runs would clear it."
     if suspicious and not new_isolated and new_branches:
         return (
             SUSPECTED,

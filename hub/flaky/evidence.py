@@ -83,14 +83,14 @@ def branches(found: list[BranchFailure], rules: Rules) -> dict[str, Any]:
         "signal": "branches",
         "count": lines,
         "sentence": f"Failed on {lines} pull request{'s' * (lines != 1)} or branch{'es' * (lines != 1)} "
-        f"({', '.join(b.line for b in found)}) right after a pass on the default branch, and passed on the "
-        "next run of the same branch: a failure that did not last, on code that was fine before.",
+        f"({', '.join(b.line for b in found)}) while the default branch passed right before and after, "
+        "and passed on the next run of the same branch: a failure that did not last, on code that was fine.",
         "lines": _listed((b.line for b in found), rules),
         "runs": _listed((e.run_id for b in found for e in (b.failed, b.passed)), rules),
         "commits": _listed((b.failed.sha for b in found), rules),
         "failed_runs": _listed((b.failed.run_id for b in found), rules),
         "passed_runs": _listed((b.passed.run_id for b in found), rules),
-        "base_runs": _listed((b.base.run_id for b in found), rules),
+        "base_runs": _listed((e.run_id for b in found for e in (b.before, b.after)), rules),
     }
 
 

@@ -44,6 +44,14 @@ def test_the_flaky_simulator_builds_the_same_history_from_the_same_seed():
     assert first.split(":")[0] != other.split(":")[0]
 
 
+def test_the_flaky_simulators_hard_scenario_builds_another_history():
+    default, hard = (
+        run("benchmarks/flaky_sim.py", "--quick", "--dry-run", *extra) for extra in ((), ("--hard",))
+    )
+    assert hard.startswith("history ")
+    assert hard.split(":")[0] != default.split(":")[0]
+
+
 def test_the_flaky_simulator_scores_the_hubs_verdicts_against_its_ground_truth(tmp_path):
     output = run("benchmarks/flaky_sim.py", "--quick", "--json", str(tmp_path / "figures.json"))
     report = json.loads((tmp_path / "figures.json").read_text())

@@ -51,7 +51,7 @@ _CLEARED = (TestState.HEALTHY, TestState.FIXED)
 
 def update_for_upload(upload_id: int) -> int:
     """Judge the tests of one upload that failed or are under watch; return how many were judged."""
-    upload = Upload.objects.select_related("job", "project").filter(pk=upload_id).first()
+    upload = Upload.objects.select_related("job", "run", "project").filter(pk=upload_id).first()
     if upload is None:  # pruned or rolled back before the task ran: nothing to judge
         return 0
     test_ids = history.judged_in_upload(upload)

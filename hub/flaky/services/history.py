@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection
+from django.db.models import F, Q
 
 from hub.flaky.detection import DEFAULT_RULES, Outcome, Rules
 from hub.flaky.models import TestHealth, TestState
@@ -87,10 +88,11 @@ def histories(
 
 
 def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
-    """The upload's tests that failed (any attempt), unless its job is an infrastructure failure, and its
+    """The upload's tests that failed (any attempt), unless its job is an infrastructure failure; its
     tests under watch (``WATCHED``), whatever they did this time: their clean runs count towards leaving
-    the state. Healthy and fixed tests that passed cannot change state, so they wait for the nightly
-    recompute to refresh their figures."""
+    the state; and its tests whose earlier failures a pass here may turn into evidence
+    (``failed_before_here``). Other healthy and fixed tests that passed cannot change state, so they
+    wait for the nightly recompute to refresh their figures."""
     from hub.flaky.detection import is_infrastructure
 
     job = upload.job
@@ -112,7 +114,63 @@ def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
             .values_list("test_id", flat=True)
             .distinct()
         )
+    ids.update(failed_before_here(upload, rules))
     return sorted(ids)
+
+
+def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]:
+    """The upload's tests whose earlier failures (outside an infrastructure failure) this upload may turn
+    into evidence: failures on the same commit SHA (a pass now is a same-commit flake); for a run off the
+    default branch, failures on the same pull request (or branch, when there is none), which a pass now
+    shows did not last; for a default-branch run, failures on other branches since the default branch's
+    previous upload of this job, which a pass now shows began on passing code (``branch_failures``).
+
+    Read through the run indexes on (project, commit_sha) and (project, pull_request) and the results'
+    (run, status) index: a commit's, a pull request's or a few uploads' failing results are few."""
+    run = upload.run
+    default = upload.project.default_branch
+    here = Q(commit_sha=run.commit_sha) if run.commit_sha else Q()
+    if run.pull_request:
+        here |= Q(pull_request=run.pull_request)
+    elif run.branch and run.branch != default:
+        here |= Q(branch=run.branch, pull_request=None)
+    failing = []
+    if here:
+        failing.append(Q(run__in=Run.objects.filter(here, project_id=upload.project_id)))
+    if run.branch == default and not run.pull_request:
+        previous = (
+            Upload.objects.filter(
+                project_id=upload.project_id,
+                pk__lt=upload.pk,
+                job__name=upload.job.name,
+                run__branch=default,
+                run__pull_request=None,
+            )
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if previous is not None:
+            between = Upload.objects.filter(
+                project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk
+            ).exclude(run__branch=default, run__pull_request=None)
+            failing.append(Q(run__in=between.values("run_id"), upload__in=between))
+    found: set[int] = set()
+    for where in failing:
+        failed = (
+            TestResult.objects.filter(where, status__in=("failed", "error"))
+            .exclude(
+                job__tests__gte=rules.infra_min_tests,
+                job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
+            )
+            .values("test_id")
+        )
+        found.update(
+            TestResult.objects.filter(upload_id=upload.pk, test_id__in=failed)
+            .values_list("test_id", flat=True)
+            .distinct()
+        )
+    return found
 
 
 def judged_in_project(project_id: int, rules: Rules = DEFAULT_RULES) -> list[int]:

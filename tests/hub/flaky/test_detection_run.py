@@ -238,3 +238,78 @@ def test_the_task_after_ingest_reaches_the_verdict(agent):
     analyse_upload(upload_id)
 
     assert health().state == State.FLAKY
+
+
+def test_a_pass_on_a_rerun_of_a_failed_pull_request_commit_makes_the_test_flaky_within_that_ingest(agent):
+    main_runs(agent, "ppp")
+    commit = sha()
+    upload(agent, case("test_widget", "failed"), commit=commit, run_id="88", pull_request=12, branch="f")
+    assert health().state == State.HEALTHY  # a pull request's failure alone: maybe its own code
+
+    upload(
+        agent,
+        case("test_widget", "passed"),
+        commit=commit,
+        run_id="88",
+        attempt=2,
+        pull_request=12,
+        branch="f",
+    )
+
+    assert (health().state, health().same_commit_flakes) == (State.FLAKY, 1)
+
+
+def test_failures_on_two_pull_requests_that_passed_on_their_next_commit_make_the_test_flaky(agent):
+    main_runs(agent, "ppp")
+    upload(agent, case("test_widget", "failed"), pull_request=12, branch="f")
+    main_runs(agent, "p")
+    upload(agent, case("test_widget", "passed"), pull_request=12, branch="f")
+    assert health().state == State.SUSPECTED
+    upload(agent, case("test_widget", "failed"), pull_request=13, branch="g")
+    main_runs(agent, "p")
+
+    upload(agent, case("test_widget", "passed"), pull_request=13, branch="g")
+
+    row = health()
+    assert row.state == State.FLAKY
+    change = StateChange.objects.filter(test=row.test).latest("pk")
+    assert (change.from_state, change.to_state, change.rule) == (
+        "suspected",
+        "flaky",
+        "failures-across-branches",
+    )
+    assert next(item for item in row.evidence if item["signal"] == "branches")["lines"] == ["#12", "#13"]
+
+
+def test_an_upload_judges_its_tests_that_failed_before_on_the_same_pull_request_outside_an_outage(agent):
+    main_runs(agent, "ppp")
+    upload(agent, case("test_widget", "failed"), pull_request=12, branch="f")
+    outage = [case(f"test_other_{i}", "error") for i in range(20)]
+    agent.post_report(
+        report(case("test_gadget", "error"), *outage, run_id="502", pull_request=12, branch="f")
+    )
+    upload_id = upload(
+        agent,
+        case("test_widget", "passed"),
+        case("test_gadget", "passed"),
+        pull_request=12,
+        branch="f",
+        judge=False,
+    )
+
+    judged = history.judged_in_upload(Upload.objects.get(pk=upload_id))
+
+    assert set(Test.objects.filter(pk__in=judged).values_list("name", flat=True)) == {"test_widget"}
+
+
+def test_a_default_branch_pass_completing_a_pull_requests_evidence_is_judged_in_its_ingest(agent):
+    main_runs(agent, "ppp")
+    upload(agent, case("test_widget", "failed"), pull_request=12, branch="f")
+    upload(agent, case("test_widget", "passed"), pull_request=12, branch="f")  # before main's next run
+    assert health().state == State.HEALTHY
+
+    main_runs(agent, "p")
+
+    row = health()
+    assert row.state == State.SUSPECTED
+    assert "branches" in {item["signal"] for item in row.evidence}
