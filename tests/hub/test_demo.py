@@ -192,3 +192,25 @@ def test_seeding_with_a_url_posts_to_that_hub_over_http():
     seed("--url", "http://hub.example:8000/")
     assert len(responses.calls) == Upload.objects.count() > 0
     assert Run.objects.filter(project__full_name="acme-labs/ledger-api").exists()
+
+
+@pytest.mark.django_db(transaction=True)  # each upload really commits, so its analysis is handed over
+def test_seeding_in_process_analyses_each_upload_as_it_lands():
+    from django_q.models import OrmQ
+
+    from hub.failures.models import Failure
+    from hub.flaky.models import TestHealth
+
+    seed()
+    assert Failure.objects.exists()
+    assert TestHealth.objects.exists()
+    assert not OrmQ.objects.exists()  # nothing left queued for the worker
+
+
+@pytest.mark.django_db
+def test_seeding_leaves_the_task_queue_mode_as_it_found_it():
+    from django_q.conf import Conf
+
+    before = Conf.SYNC
+    seed()
+    assert before == Conf.SYNC

@@ -15,6 +15,8 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date
 
 import requests
@@ -71,11 +73,13 @@ class Command(BaseCommand):
             projects = ensure_projects()
             end = remember_end(projects, end or stored_end(projects) or timezone.now().date())
             tokens = {name: issue_seeder_token(project) for name, project in projects.items()}
-        if url:
-            poster = HttpPoster(url)  # that hub's workers analyse what it receives
-        else:
-            poster = ClientPoster()
-            analyse_inline()
+        # Over HTTP the receiving hub's workers analyse what it receives; in-process, this command does.
+        poster = HttpPoster(url) if url else ClientPoster()
+        with nullcontext() if url else analysing_inline():
+            tally = self.post_all(poster, tokens, seed, days, end)
+        self.report(tally, projects, tokens, seed, days, end, admin_password, time.perf_counter() - started)
+
+    def post_all(self, poster, tokens: dict[str, str], seed: int, days: int, end: date) -> Tally:
         tally = Tally()
         for upload in generate(seed, days, end):
             body = gzip.compress(json.dumps(upload.document, separators=(",", ":")).encode(), 5, mtime=0)
@@ -91,7 +95,7 @@ class Command(BaseCommand):
                     "stored stays and is not sent twice: fix the cause and run seed_demo again."
                 )
             tally.add(upload, answer, replayed=replayed)
-        self.report(tally, projects, tokens, seed, days, end, admin_password, time.perf_counter() - started)
+        return tally
 
     def report(self, tally, projects, tokens, seed, days, end, password, seconds) -> None:
         out = self.stdout.write
@@ -187,13 +191,21 @@ class HttpPoster:
         return response.status_code, _json(response.content), _replayed(response)
 
 
-def analyse_inline() -> None:
+@contextmanager
+def analysing_inline() -> Iterator[None]:
     """Run each upload's analysis task as it lands, in this process, so failure categories and flaky
     verdicts are there when the demo's server starts instead of queued behind its worker."""
     from django_q.conf import Conf
 
+    logger = logging.getLogger("django-q")
+    sync, level = Conf.SYNC, logger.level
     Conf.SYNC = True
-    logging.getLogger("django-q").setLevel(logging.WARNING)  # one line per task would drown the summary
+    logger.setLevel(logging.WARNING)  # one line per task would drown the summary
+    try:
+        yield
+    finally:
+        Conf.SYNC = sync
+        logger.setLevel(level)
 
 
 def _replayed(response) -> bool:
