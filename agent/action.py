@@ -16,7 +16,9 @@ i.e. in the composite variant.
 
 Values are passed as ``--flag=value``, so a value starting with ``-`` is never read as a flag. The token
 goes to the command through ``ORCHESTRATE_TOKEN`` rather than ``--token``, so it never appears in a process
-list. Reading the environment happens here and in ``agent.cli``; only ``run()`` passes ``os.environ``.
+list; the ``github-token`` input (default ``github.token``) goes as ``GITHUB_TOKEN``, which the command uses
+only to look up the job's display name and id (``agent.commands.github_job``). Reading the environment
+happens here and in ``agent.cli``; only ``run()`` passes ``os.environ``.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ INPUTS: tuple[Input, ...] = (
     Input("token", Kind.ENV, "ORCHESTRATE_TOKEN"),
     Input("project", Kind.TEXT, "--project"),
     Input("job-name", Kind.TEXT, "--job-name"),
+    Input("github-token", Kind.ENV, "GITHUB_TOKEN"),
     Input("fail-on", Kind.TEXT, "--fail-on", choices=("never", "failures", "errors", "unquarantined")),
     Input("strict", Kind.SWITCH, "--strict"),
     Input("working-directory", Kind.LOCAL),

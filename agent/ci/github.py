@@ -5,8 +5,10 @@ Three traps, each handled here and tested:
 * On ``pull_request`` and ``pull_request_target`` events ``GITHUB_SHA`` is the merge commit GitHub made for
   the run, not a commit anyone pushed. The head commit, the PR number and the base branch come from the
   event payload at ``$GITHUB_EVENT_PATH``; the branch is ``GITHUB_HEAD_REF``.
-* ``GITHUB_JOB`` is the job's YAML key, not the numeric job id the REST API uses, so it is recorded as the
-  job *name* and ``job_id`` stays empty (the hub or ``orchestrate ci`` can look the id up later).
+* ``GITHUB_JOB`` is the job's YAML key, not the numeric job id the REST API uses nor the display name
+  GitHub shows, so it is recorded as the job *name* and ``job_id`` stays empty. Detection reads only the
+  environment; ``orchestrate report`` then asks the API for the display name and id
+  (``agent.commands.github_job``).
 * Re-running a workflow keeps ``GITHUB_RUN_ID`` and bumps ``GITHUB_RUN_ATTEMPT``; the attempt is recorded
   so a re-run neither double-counts nor hides a flaky test.
 """

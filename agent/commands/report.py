@@ -4,7 +4,8 @@ The order of events is chosen so that nothing is lost and the build is not broke
 
 1. The token is resolved (the agent token, or the CI's OIDC token); on GitHub Actions it is masked
    before anything is printed.
-2. The run context is detected (``agent.ci``) and explicit flags are laid over it. With ``--fail-on
+2. The run context is detected (``agent.ci``) and explicit flags are laid over it; on GitHub Actions the
+   job's display name and id are looked up first (``agent.commands.github_job``). With ``--fail-on
    unquarantined`` the project's quarantine list is fetched (``agent.commands.quarantine``; fail safe).
 3. Reports are parsed as they stream into a gzip spool file (``agent.upload``), tallied on the way.
 4. The spool is uploaded with an idempotency key (``agent.hub_client`` retries); on success it is deleted.
@@ -99,7 +100,7 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
 
         print(mask(conn.token), file=commands)
 
-    context = _context(args, runtime)
+    context = _context(args, runtime, settings)
     if args.project and not PROJECT.match(args.project):
         raise UsageError(f"--project {args.project!r}: expected OWNER/NAME")
     if not context.run_id:
@@ -165,12 +166,28 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     return _exit_status(args, tally, files, outcome)
 
 
-def _context(args: argparse.Namespace, runtime: Runtime) -> RunContext:
+def _context(args: argparse.Namespace, runtime: Runtime, settings: Settings) -> RunContext:
+    """The detected context, on GitHub Actions with the job's display name and id looked up (unless a job
+    name was given), then the flags over it."""
     from agent.ci import ContextError, detect
-    from agent.ci.overrides import apply
+    from agent.ci.overrides import apply, from_env
+    from agent.commands import github_job
 
     try:
-        return apply(detect(runtime.env), {name: getattr(args, name) for name in OVERRIDES})
+        detected = detect(runtime.env)
+        if not args.job_name and github_job.applies(detected, runtime.env):
+            found = github_job.resolve(
+                detected,
+                runtime.env,
+                timeout=min(settings.timeout, github_job.LOOKUP_TIMEOUT),
+                sleep=runtime.sleep,
+                clock=runtime.clock,
+            )
+            if found.note:
+                runtime.err(f"note: {found.note}")
+            # ORCHESTRATE_JOB_ID and ORCHESTRATE_JOB_URL, when set, stay above what the API said.
+            detected = apply(found.context, from_env(runtime.env), source="environment")
+        return apply(detected, {name: getattr(args, name) for name in OVERRIDES})
     except ContextError as exc:
         raise UsageError(str(exc)) from None
 

@@ -6,7 +6,9 @@ Endpoints per operation (``R`` = ``/repos/OWNER/NAME``):
 - trigger: ``POST R/actions/workflows/{workflow}/dispatches`` with ``return_run_details``; a 200 names the
   run, a 204 (older servers) does not, and the run is then found by listing that workflow's
   ``workflow_dispatch`` runs created since the request, for a bounded time
-- run and jobs: ``GET R/actions/runs/{id}``, ``GET R/actions/runs/{id}/jobs`` (Link pagination)
+- run and jobs: ``GET R/actions/runs/{id}``, ``GET R/actions/runs/{id}/jobs`` (Link pagination); one
+  attempt's jobs: ``GET R/actions/runs/{id}/attempts/{n}/jobs`` (what ``orchestrate report`` reads to learn
+  its own job's display name and id)
 - logs: ``GET R/actions/jobs/{id}/logs`` and ``GET R/actions/runs/{id}/logs`` answer 302 to a storage
   host (followed without the token); a run's logs are a zip, extracted safely
 - re-run: ``POST R/actions/runs/{id}/rerun``, ``.../rerun-failed-jobs``, ``R/actions/jobs/{id}/rerun``
@@ -261,6 +263,15 @@ class GitHubProvider(Provider):
         path = f"{self.base}/actions/runs/{_number(run_id, 'run')}/jobs"
         pages = self.http.link_pages(path, params={"per_page": PER_PAGE})
         return [job_info(data) for data in collect(pages, lambda body: body["jobs"])]
+
+    def list_attempt_jobs(self, run_id: str, attempt: int, *, limit: int | None = None) -> list[JobInfo]:
+        """The jobs of one attempt of a run, at most ``limit`` (no further page is fetched past it)."""
+        if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+            raise ProviderError(f"a run attempt is a number from 1, not {attempt!r}")
+        path = f"{self.base}/actions/runs/{_number(run_id, 'run')}/attempts/{attempt}/jobs"
+        per_page = PER_PAGE if limit is None else max(1, min(limit, PER_PAGE))
+        pages = self.http.link_pages(path, params={"per_page": per_page})
+        return [job_info(data) for data in collect(pages, lambda body: body["jobs"], limit)]
 
     # -- trigger ---------------------------------------------------------------------------------------
 

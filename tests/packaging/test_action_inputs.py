@@ -59,6 +59,15 @@ def test_it_hands_the_token_over_in_the_environment_never_on_the_command_line(en
     assert "orch_secret" not in command.argv
 
 
+def test_it_hands_the_github_token_over_as_github_token_for_the_job_name_lookup(env: dict[str, str]) -> None:
+    env["INPUT_GITHUB-TOKEN"] = "ghs_job_token"
+
+    command = build_command(env)
+
+    assert command.env == {"GITHUB_TOKEN": "ghs_job_token"}
+    assert "ghs_job_token" not in " ".join(command.argv)
+
+
 def test_it_leaves_out_inputs_left_empty(env: dict[str, str]) -> None:
     env.update({"INPUT_HUB-URL": "", "INPUT_PROJECT": "  ", "INPUT_FAIL-ON": "", "INPUT_STRICT": "false"})
 

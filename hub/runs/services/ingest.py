@@ -148,11 +148,35 @@ def upsert_run(project: Project, fields: dict[str, Any]) -> Run:
     return run
 
 
+def find_job(run: Run, fields: dict[str, Any], *, lock: bool = False) -> Job | None:
+    """The job of ``run`` these fields describe, if it exists: the one with their ``provider_job_id``
+    whatever its name, else the one with their name.
+
+    The id comes first because the two sides may name one job differently: a GitHub webhook by its display
+    name (``test (ubuntu, 3.12)``), the agent by ``GITHUB_JOB`` or a ``--job-name``.
+    """
+    jobs = Job.objects.select_for_update() if lock else Job.objects.all()
+    provider_job_id = fields.get("provider_job_id")
+    if provider_job_id:
+        job = jobs.filter(run=run, provider_job_id=provider_job_id).order_by("id").first()
+        if job is not None:
+            return job
+    return jobs.filter(run=run, name=fields["name"]).first()
+
+
 def upsert_job(run: Run, fields: dict[str, Any]) -> Job:
-    """The job of ``run`` named ``fields["name"]``, created or moved forward (as ``upsert_run``)."""
+    """The job of ``run`` with ``fields["provider_job_id"]``, else named ``fields["name"]``, created or moved
+    forward (as ``upsert_run``). A job met by its id keeps the name it was first given, so a webhook and a
+    report that name one job differently meet in one job, whichever comes first.
+
+    Without an id (most reports) it is the one insert-or-get by name it always was. Callers hold the
+    project lock (``load.lock_project``), so looking up by id before creating cannot race.
+    """
     status = fields.get("status") or RunStatus.IN_PROGRESS
-    Job.objects.bulk_create([Job(run=run, name=fields["name"], status=status)], ignore_conflicts=True)
-    job = Job.objects.select_for_update().get(run=run, name=fields["name"])
+    job = find_job(run, fields, lock=True) if fields.get("provider_job_id") else None
+    if job is None:
+        Job.objects.bulk_create([Job(run=run, name=fields["name"], status=status)], ignore_conflicts=True)
+        job = Job.objects.select_for_update().get(run=run, name=fields["name"])
     proposed = {**fields, "status": status}
     _apply(job, proposed, descriptive=("provider_job_id", "url"))
     return job

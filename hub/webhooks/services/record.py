@@ -35,9 +35,8 @@ def record(
         found = ingest.upsert_run(project, run)
         written = []
         for fields in jobs:
-            before = (
-                Job.objects.filter(run=found, name=fields["name"]).values_list("status", flat=True).first()
-            )
+            known = ingest.find_job(found, fields)  # by provider job id first, as upsert_job meets it
+            before = known.status if known is not None else None
             job = ingest.upsert_job(found, fields)
             if before != RunStatus.COMPLETED and job.status == RunStatus.COMPLETED:
                 on_job_completed(job)
