@@ -21,11 +21,13 @@ vocabulary needs no ``fields`` at all.
 
 ``${VAR}`` is not expanded here: ``orchestrate ci`` expands the file's ``ci:`` block once when it reads
 it, so a value reaching this class is literal (a ``$`` in a token stays a ``$``).
+
+The description's rules live in ``_custom_config`` (keys, checks, credentials) and the reading of answers
+in ``_custom_fields``; this module holds the client.
 """
 
 from __future__ import annotations
 
-import base64
 import string
 import tempfile
 import zipfile
@@ -34,9 +36,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from agent.providers._custom_config import (
+    DEFAULT_TRIGGER_BODY,
+    ENDPOINTS,
+    OPERATION_NAMES,
+    auth_headers,
+    check_settings,
+    require_tls,
+)
+from agent.providers._custom_fields import Fields, dig
 from agent.providers.base import (
     ArtifactInfo,
-    Conclusion,
     JobInfo,
     NotFoundError,
     Provider,
@@ -46,68 +56,11 @@ from agent.providers.base import (
     Triggered,
     check_retry_choice,
     file_name,
-    parse_time,
 )
 from agent.providers.extract import extract_zip
 from agent.providers.http import ApiClient, collect
 
-# operation -> (config key of its endpoint, default method, placeholders its URL may use)
-ENDPOINTS: dict[str, tuple[str, str, frozenset[str]]] = {
-    "list": ("list_url", "GET", frozenset({"repo", "branch", "workflow", "status", "limit"})),
-    "trigger": ("trigger_url", "POST", frozenset({"repo", "ref", "workflow"})),
-    "status": ("status_url", "GET", frozenset({"repo", "run_id"})),
-    "jobs": ("jobs_url", "GET", frozenset({"repo", "run_id"})),
-    "log": ("log_url", "GET", frozenset({"repo", "job_id"})),
-    "retry": ("retry_url", "POST", frozenset({"repo", "run_id"})),
-    "retry_failed": ("retry_failed_url", "POST", frozenset({"repo", "run_id"})),
-    "retry_job": ("retry_job_url", "POST", frozenset({"repo", "run_id", "job_id"})),
-    "cancel": ("cancel_url", "POST", frozenset({"repo", "run_id"})),
-    "artifacts": ("artifacts_url", "GET", frozenset({"repo", "run_id"})),
-    "artifact": ("artifact_url", "GET", frozenset({"repo", "run_id", "artifact_id", "artifact_name"})),
-}
-# operation -> what a person calls it, for "custom cannot ... without ci.config.KEY"
-OPERATION_NAMES: dict[str, str] = {
-    "list": "list runs",
-    "trigger": "trigger a run",
-    "status": "read a run",
-    "jobs": "list a run's jobs",
-    "log": "read a job's log",
-    "retry": "re-run a run",
-    "retry_failed": "re-run a run's failed jobs",
-    "retry_job": "re-run one job",
-    "cancel": "cancel a run",
-    "artifacts": "list a run's artifacts",
-    "artifact": "download an artifact that has no url field",
-}
-RUN_FIELDS = ("id", "status", "conclusion", "url", "workflow", "branch", "commit_sha", "event", "attempt",
-              "created_at", "updated_at", "jobs")  # fmt: skip
-JOB_FIELDS = ("id", "name", "status", "conclusion", "url", "started_at", "completed_at")
-ARTIFACT_FIELDS = ("id", "name", "size", "expired", "url")
-LISTS = ("runs", "jobs", "artifacts")
-SETTINGS = frozenset(
-    {key for key, _, _ in ENDPOINTS.values()}
-    | {"auth", "headers", "methods", "trigger_body", "fields", "job_fields", "artifact_fields", "items",
-       "status_map", "max_rate_limit_wait", "max_download_bytes", "max_log_bytes"}
-)  # fmt: skip
-AUTH_TYPES = ("bearer", "header", "basic", "none")
-METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
-WRITES = ("trigger", "retry", "retry_failed", "retry_job", "cancel")  # the operations whose method is set
-DEFAULT_TRIGGER_BODY = {"ref": "{ref}", "workflow": "{workflow}", "inputs": "{inputs}"}
-CONCLUSIONS = frozenset(Conclusion)
-OURS = frozenset(RunStatus) | CONCLUSIONS
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def dig(data: Any, path: str) -> Any:
-    """The value at a dotted path (``data.items.0.id``; an empty path is ``data``), or None."""
-    for part in path.split(".") if path else ():
-        if isinstance(data, Mapping):
-            data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return None
-    return data
+__all__ = ["CustomProvider", "dig"]
 
 
 class CustomProvider(Provider):
@@ -115,11 +68,12 @@ class CustomProvider(Provider):
 
     def __init__(self, repo: str, **kwargs: Any) -> None:
         super().__init__(repo, **kwargs)
-        self._check_settings()
+        check_settings(self.config)
         # YAML reads `0:` or `yes:` as a number or a boolean; the CI's values are compared as text.
         self.status_map = {
             str(key): str(value) for key, value in (self.config.get("status_map") or {}).items()
         }
+        self.fields = Fields(self.config, self.status_map)
         self.endpoints = {
             op: str(self.config[key]) for op, (key, _, _) in ENDPOINTS.items() if self.config.get(key)
         }
@@ -140,10 +94,10 @@ class CustomProvider(Provider):
             parts = urlsplit(absolute[0])
             self.api_url = f"{parts.scheme}://{parts.netloc}"
         headers = {str(key): str(value) for key, value in (self.config.get("headers") or {}).items()}
-        credentials = self._auth_headers()
+        credentials = auth_headers(self.config, self.token)
         if credentials:
             for url in [self.api_url, *absolute]:
-                self._require_tls(url)
+                require_tls(url)
         self.http = ApiClient.for_provider(
             self,
             "the custom CI",
@@ -154,87 +108,7 @@ class CustomProvider(Provider):
             trusted_urls=absolute,
         )
 
-    # -- configuration ---------------------------------------------------------------------------------
-
-    def _check_settings(self) -> None:
-        unknown = sorted(str(key) for key in self.config if key not in SETTINGS)
-        if unknown:
-            raise ProviderError(
-                f"unknown setting(s) in ci.config for the custom provider: {', '.join(unknown)}",
-                f"expected some of: {', '.join(sorted(SETTINGS))}",
-            )
-        for key in ("auth", "headers", "methods", "status_map"):
-            if self.config.get(key) is not None and not isinstance(self.config[key], Mapping):
-                raise ProviderError(f"ci.config.{key} must be a mapping (key: value lines under it)", "")
-        for key, _, _ in ENDPOINTS.values():
-            if self.config.get(key) is not None and not isinstance(self.config[key], str):
-                raise ProviderError(f"ci.config.{key} must be a URL or a path, as a string", "")
-        for key, allowed in (("fields", RUN_FIELDS), ("job_fields", JOB_FIELDS),
-                             ("artifact_fields", ARTIFACT_FIELDS), ("items", LISTS)):  # fmt: skip
-            value = self.config.get(key) or {}
-            if not isinstance(value, Mapping) or any(k not in allowed for k in value):
-                raise ProviderError(
-                    f"ci.config.{key} must map some of {', '.join(allowed)} to paths in the answers",
-                    f"for example {key}: {{{allowed[0]}: data.{allowed[0]}}}",
-                )
-        status_map = self.config.get("status_map") or {}
-        wrong = sorted(f"{k}: {v}" for k, v in status_map.items() if str(v) not in OURS)
-        if wrong:
-            raise ProviderError(
-                f"ci.config.status_map maps to values that are not ours: {', '.join(wrong)}",
-                f"map each of the CI's statuses to one of: {', '.join(sorted(OURS))}",
-            )
-        methods = self.config.get("methods") or {}
-        bad = sorted(
-            f"{k}: {v}" for k, v in methods.items() if k not in WRITES or str(v).upper() not in METHODS
-        )
-        if bad:
-            raise ProviderError(
-                f"ci.config.methods has entries it cannot use: {', '.join(bad)}",
-                f"operations: {', '.join(WRITES)}; methods: {', '.join(sorted(METHODS))}",
-            )
-
-    def _auth_headers(self) -> dict[str, str]:
-        auth = self.config.get("auth")
-        if auth is None:
-            return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        if not isinstance(auth, Mapping) or auth.get("type", "bearer") not in AUTH_TYPES:
-            raise ProviderError(
-                "ci.config.auth must be a mapping whose type is one of: " + ", ".join(AUTH_TYPES),
-                "for example auth: {type: bearer, token: ${CI_TOKEN}}",
-            )
-        kind = auth.get("type", "bearer")
-        if kind == "none":
-            return {}
-        if kind == "basic":
-            if not auth.get("username"):
-                raise ProviderError(
-                    "ci.config.auth of type basic needs a username", "add username: and password:"
-                )
-            pair = f"{auth['username']}:{auth.get('password') or self.token or ''}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
-        token = str(auth.get("token") or self.token or "")
-        if not token:
-            raise ProviderError(
-                f"ci.config.auth of type {kind} has no token",
-                "add token: ${CI_TOKEN} under auth (and export CI_TOKEN), or set ORCHESTRATE_CI_TOKEN",
-            )
-        if kind == "header":
-            header = str(auth.get("header") or "")
-            if not header:
-                raise ProviderError(
-                    "ci.config.auth of type header needs the header's name", "add header: X-Api-Key"
-                )
-            return {header: token}
-        return {"Authorization": f"Bearer {token}"}
-
-    def _require_tls(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "https" and (parts.hostname or "") not in LOOPBACK:
-            raise ProviderError(
-                f"refusing to send credentials to {parts.scheme}://{parts.netloc} without TLS",
-                "use https:// endpoints (plain http is accepted only for localhost)",
-            )
+    # -- endpoints -------------------------------------------------------------------------------------
 
     def _url(self, operation: str, **values: object) -> str:
         """The operation's endpoint with its placeholders filled (URL-encoded); UnsupportedOperation when
@@ -269,115 +143,18 @@ class CustomProvider(Provider):
         except ValueError:
             return None
 
-    # -- mapping ---------------------------------------------------------------------------------------
-
-    def _path(self, group: str, name: str) -> str:
-        return str((self.config.get(group) or {}).get(name, name))
-
-    def _get(self, data: Any, group: str, name: str) -> Any:
-        return dig(data, self._path(group, name))
-
-    def _items(self, body: Any, name: str) -> list[Any]:
-        path = (self.config.get("items") or {}).get(name)
-        found = (
-            dig(body, str(path)) if path is not None else body if isinstance(body, list) else dig(body, name)
-        )
-        if not isinstance(found, list):
-            raise ProviderError(
-                f"the custom CI's answer has no list of {name} where expected",
-                f'set ci.config.items.{name} to the path of the list in the answer ("" for the whole answer)',
-            )
-        return found
-
-    def _state(self, data: Any, group: str, default: str | None = None) -> tuple[str, str | None]:
-        value = self._get(data, group, "status")
-        if value is None and default is not None:
-            return default, None
-        mapped = self._map(value)
-        if mapped in CONCLUSIONS:
-            return RunStatus.COMPLETED.value, mapped
-        if mapped != RunStatus.COMPLETED:
-            return mapped, None
-        found = self._get(data, group, "conclusion")
-        conclusion = self._map(found) if found is not None else None
-        if conclusion not in CONCLUSIONS:
-            raise ProviderError(
-                f"the custom CI says a run or job completed ({value!r}) but gives no conclusion of ours "
-                f"(at {self._path(group, 'conclusion')!r}: {found!r})",
-                f"set {group}.conclusion to the path of its result, and map the results in "
-                "ci.config.status_map (passed: success, failed: failure)",
-            )
-        return RunStatus.COMPLETED.value, conclusion
-
-    def _map(self, value: Any) -> str:
-        text = "" if value is None else str(value)
-        status_map = self.status_map
-        mapped = str(status_map.get(text, status_map.get(text.lower(), text)))
-        if mapped not in OURS:
-            raise ProviderError(
-                f"the custom CI's status {text!r} has no meaning in ours",
-                f"map it in ci.config.status_map to one of {', '.join(sorted(OURS))} "
-                f"(for example status_map: {{{text}: failure}})",
-            )
-        return mapped
+    # -- mapping (``_custom_fields``) ------------------------------------------------------------------
 
     def run_info(
         self, data: Any, jobs: tuple[JobInfo, ...] = (), *, default_status: str | None = None
     ) -> RunInfo:
-        run_id = self._get(data, "fields", "id")
-        if run_id is None or run_id == "":
-            raise ProviderError(
-                "the custom CI's answer has no run id where expected",
-                f"set ci.config.fields.id to its path (now {self._path('fields', 'id')!r})",
-            )
-        status, conclusion = self._state(data, "fields", default_status)
-        attempt = self._get(data, "fields", "attempt")
-        return RunInfo(
-            id=str(run_id),
-            status=status,
-            conclusion=conclusion,
-            url=str(self._get(data, "fields", "url") or ""),
-            workflow=str(self._get(data, "fields", "workflow") or ""),
-            branch=str(self._get(data, "fields", "branch") or ""),
-            commit_sha=str(self._get(data, "fields", "commit_sha") or ""),
-            event=str(self._get(data, "fields", "event") or ""),
-            attempt=int(attempt) if str(attempt or "").isdigit() else 1,
-            created_at=parse_time(self._get(data, "fields", "created_at")),
-            updated_at=parse_time(self._get(data, "fields", "updated_at")),
-            jobs=jobs,
-            raw=dict(data) if isinstance(data, Mapping) else {"value": data},
-        )
+        return self.fields.run_info(data, jobs, default_status=default_status)
 
     def job_info(self, data: Any) -> JobInfo:
-        job_id = self._get(data, "job_fields", "id")
-        if job_id is None or job_id == "":
-            raise ProviderError(
-                "the custom CI's answer has a job without an id where expected",
-                f"set ci.config.job_fields.id to its path (now {self._path('job_fields', 'id')!r})",
-            )
-        status, conclusion = self._state(data, "job_fields")
-        return JobInfo(
-            id=str(job_id),
-            name=str(self._get(data, "job_fields", "name") or ""),
-            status=status,
-            conclusion=conclusion,
-            url=str(self._get(data, "job_fields", "url") or ""),
-            started_at=parse_time(self._get(data, "job_fields", "started_at")),
-            completed_at=parse_time(self._get(data, "job_fields", "completed_at")),
-            raw=dict(data) if isinstance(data, Mapping) else {"value": data},
-        )
+        return self.fields.job_info(data)
 
     def artifact_info(self, data: Any) -> ArtifactInfo:
-        size = self._get(data, "artifact_fields", "size")
-        name = self._get(data, "artifact_fields", "name")
-        artifact_id = self._get(data, "artifact_fields", "id")
-        return ArtifactInfo(
-            id=str(artifact_id if artifact_id is not None else name),
-            name=str(name or ""),
-            size=size if isinstance(size, int) else None,
-            expired=bool(self._get(data, "artifact_fields", "expired")),
-            raw=dict(data) if isinstance(data, Mapping) else {"value": data},
-        )
+        return self.fields.artifact_info(data)
 
     # -- runs ------------------------------------------------------------------------------------------
 
@@ -394,7 +171,7 @@ class CustomProvider(Provider):
         url = self._url("list", branch=branch, workflow=workflow, status=status, limit=limit)
         found: list[RunInfo] = []
         for body in self.http.link_pages(url):
-            for data in self._items(body, "runs"):
+            for data in self.fields.items(body, "runs"):
                 run = self.run_info(data)
                 if (
                     (branch is None or run.branch == branch)
@@ -410,7 +187,7 @@ class CustomProvider(Provider):
         url = self._url("trigger", ref=ref, workflow=workflow)
         body = self._body(self.config.get("trigger_body", DEFAULT_TRIGGER_BODY), workflow, ref, inputs or {})
         answer = self._request("trigger", url, json=body)
-        run_id = self._get(answer, "fields", "id") if answer is not None else None
+        run_id = self.fields.get(answer, "fields", "id") if answer is not None else None
         if run_id is None or run_id == "":
             return Triggered(
                 None, "", f"triggered {workflow or 'a run'} on {ref}; the CI did not name the run"
@@ -458,12 +235,12 @@ class CustomProvider(Provider):
 
     def _embedded_jobs(self, data: Any) -> list[JobInfo]:
         """The jobs inside a run's answer (``fields.jobs``); none while the CI has not listed any."""
-        found = self._get(data, "fields", "jobs")
+        found = self.fields.get(data, "fields", "jobs")
         if found is None:
             return []
         if not isinstance(found, list):
             raise ProviderError(
-                f"the custom CI's run has no list of jobs at {self._path('fields', 'jobs')!r}",
+                f"the custom CI's run has no list of jobs at {self.fields.path('fields', 'jobs')!r}",
                 "set ci.config.fields.jobs to the path of the jobs list in status_url's answer",
             )
         return [self.job_info(job) for job in found]
@@ -471,7 +248,9 @@ class CustomProvider(Provider):
     def list_jobs(self, run_id: str) -> list[JobInfo]:
         if "jobs" in self.endpoints:
             pages = self.http.link_pages(self._url("jobs", run_id=run_id))
-            return [self.job_info(data) for data in collect(pages, lambda body: self._items(body, "jobs"))]
+            return [
+                self.job_info(data) for data in collect(pages, lambda body: self.fields.items(body, "jobs"))
+            ]
         if "jobs" in (self.config.get("fields") or {}):
             return self._embedded_jobs(self._status(run_id))
         raise self.unsupported(
@@ -501,7 +280,7 @@ class CustomProvider(Provider):
         else:
             operation, url = "retry", self._url("retry", run_id=run_id)
         answer = self._request(operation, url)
-        if isinstance(answer, Mapping) and self._get(answer, "fields", "id") not in (None, ""):
+        if isinstance(answer, Mapping) and self.fields.get(answer, "fields", "id") not in (None, ""):
             return self.run_info(answer, default_status="queued")
         if "status" in self.endpoints:
             return self.run_info(self._status(run_id))
@@ -515,7 +294,8 @@ class CustomProvider(Provider):
     def list_artifacts(self, run_id: str) -> list[ArtifactInfo]:
         pages = self.http.link_pages(self._url("artifacts", run_id=run_id))
         return [
-            self.artifact_info(data) for data in collect(pages, lambda body: self._items(body, "artifacts"))
+            self.artifact_info(data)
+            for data in collect(pages, lambda body: self.fields.items(body, "artifacts"))
         ]
 
     def download_artifacts(self, run_id: str, dest: Path, *, name: str | None = None) -> list[Path]:
@@ -533,7 +313,7 @@ class CustomProvider(Provider):
         for artifact in artifacts:
             if artifact.expired:
                 continue
-            url = self._get(artifact.raw, "artifact_fields", "url")
+            url = self.fields.get(artifact.raw, "artifact_fields", "url")
             if not url:
                 url = self._url(
                     "artifact", run_id=run_id, artifact_id=artifact.id, artifact_name=artifact.name

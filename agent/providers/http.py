@@ -21,14 +21,17 @@
 - **Bounded bodies.** Downloads stream to disk under a size bound; logs keep their tail in memory.
 
 Sleeping and both clocks are injectable: tests never wait.
+
+This module holds the client and its request loop; the rest sits beside it, each re-exported here so
+providers import from one place: ``_http_urls`` (origins, messages' URLs), ``_http_messages`` (errors),
+``_http_ratelimit`` (waiting), ``_http_pages`` (pagination, ``collect``) and ``_http_bodies`` (downloads,
+log tails).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,111 +39,54 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from agent import __version__
-from agent.hub_client import parse_retry_after
-from agent.providers.base import AuthenticationError, NotFoundError, Provider, ProviderError, RateLimitedError
+from agent.providers import _http_bodies, _http_pages
+from agent.providers._http_bodies import CHUNK, tail_text
+from agent.providers._http_messages import (
+    MAX_MESSAGE_CHARS,
+    PERMISSION_WORDS,
+    REDIRECT_STATUSES,
+    api_message,
+    error_for,
+)
+from agent.providers._http_pages import MAX_PAGES, collect
+from agent.providers._http_ratelimit import (
+    DEFAULT_MAX_RATE_LIMIT_WAIT,
+    FIRST_BACKOFF,
+    is_rate_limited,
+    rate_limit_wait,
+    rate_limited_error,
+)
+from agent.providers._http_urls import origin, without_query
+from agent.providers.base import Provider, ProviderError, RateLimitedError
+
+__all__ = [
+    "CHUNK",
+    "DEFAULT_MAX_RATE_LIMIT_WAIT",
+    "FIRST_BACKOFF",
+    "MAX_MESSAGE_CHARS",
+    "MAX_PAGES",
+    "MAX_REDIRECTS",
+    "MUTATION_INTERVAL",
+    "PERMISSION_WORDS",
+    "REDIRECT_STATUSES",
+    "SAFE_METHODS",
+    "TRANSIENT_STATUSES",
+    "USER_AGENT",
+    "ApiClient",
+    "api_message",
+    "collect",
+    "is_rate_limited",
+    "origin",
+    "rate_limit_wait",
+    "tail_text",
+    "without_query",
+]
 
 USER_AGENT = f"orchestrate/{__version__} (+https://github.com/orchestrate-ci/orchestrate)"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 MAX_REDIRECTS = 5
-MAX_PAGES = 1000
-MAX_MESSAGE_CHARS = 300
-FIRST_BACKOFF = 60.0  # GitHub: "wait at least one minute" when a secondary limit gives no time
-DEFAULT_MAX_RATE_LIMIT_WAIT = 300.0
 MUTATION_INTERVAL = 1.0
-CHUNK = 64 << 10
-# A 403 is about the token when its message says so (or says nothing); GitHub also answers 403 for
-# refusals a new token would not fix ("created over a month ago"), which are plain errors.
-PERMISSION_WORDS = (
-    "not accessible",
-    "permission",
-    "forbidden",
-    "admin",
-    "authenticat",
-    "credential",
-    "token",
-    "scope",
-    "sso",
-    "saml",
-)
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port: credentials are only ever sent to the origin they belong to."""
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
-def without_query(url: str) -> str:
-    """A URL fit for a message: no query string (signed storage URLs keep their signature there)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.scheme else parts.path
-
-
-def api_message(response: requests.Response) -> str:
-    """The API's own explanation of an error, short: ``message`` (GitHub, GitLab) or ``error``."""
-    text = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                text = value
-                break
-            if isinstance(value, dict | list) and value:
-                text = str(value)
-                break
-    elif not response.headers.get("Content-Type", "").startswith("text/html"):
-        text = response.text or ""
-    text = " ".join(text.split())
-    return text[:MAX_MESSAGE_CHARS] + ("..." if len(text) > MAX_MESSAGE_CHARS else "")
-
-
-def _server_now(response: requests.Response, fallback: Callable[[], float]) -> float:
-    """The server's idea of now (its ``Date`` header), so reset times are not skewed by our clock."""
-    value = response.headers.get("Date")
-    if value:
-        try:
-            return parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError, IndexError):
-            pass
-    return fallback()
-
-
-def is_rate_limited(response: requests.Response) -> bool:
-    if response.status_code == 429:
-        return True
-    if response.status_code != 403:
-        return False
-    headers = response.headers
-    if headers.get("x-ratelimit-remaining") == "0" or headers.get("Retry-After"):
-        return True
-    return "rate limit" in api_message(response).lower()
-
-
-def rate_limit_wait(
-    response: requests.Response, backoffs: int, now: Callable[[], float]
-) -> tuple[float, bool]:
-    """Seconds to wait before asking again, and whether that was a guess (no header said how long):
-    Retry-After, else the reset time, else a minute doubled for each earlier guess."""
-    server_now = _server_now(response, now)
-    retry_after = parse_retry_after(
-        response.headers.get("Retry-After"), datetime.fromtimestamp(server_now, UTC)
-    )
-    if retry_after is not None:
-        return retry_after, False
-    reset = response.headers.get("x-ratelimit-reset") or response.headers.get("RateLimit-Reset")
-    remaining = response.headers.get("x-ratelimit-remaining") or response.headers.get("RateLimit-Remaining")
-    if reset and reset.strip().isdigit() and remaining == "0":
-        value = int(reset)
-        # Epoch seconds (GitHub, GitLab); a small number is a delta (the IETF draft header).
-        return (max(0.0, value - server_now + 1) if value > 1_000_000_000 else float(value)), False
-    return FIRST_BACKOFF * (2**backoffs), True
 
 
 class ApiClient:
@@ -194,8 +140,9 @@ class ApiClient:
         not_found_hint: str,
         trusted_urls: Iterable[str] = (),
     ) -> ApiClient:
-        """A provider client's API: its address, session, timeout, clocks and ``max_rate_limit_wait``
-        from the client; ``label`` names the CI in messages ("GitHub"); the rest is the provider's own."""
+        """A provider client's API: its address, session, timeout, clocks, ``max_rate_limit_wait`` and
+        ``retries`` from the client; ``label`` names the CI in messages ("GitHub"); the rest is the
+        provider's own."""
         return cls(
             provider.api_url,
             provider=label,
@@ -209,6 +156,7 @@ class ApiClient:
             max_rate_limit_wait=float(
                 provider.config.get("max_rate_limit_wait", DEFAULT_MAX_RATE_LIMIT_WAIT)
             ),
+            retries=int(provider.config.get("retries", 2)),
             trusted_urls=trusted_urls,
         )
 
@@ -346,46 +294,17 @@ class ApiClient:
         self._last_mutation = self.clock()
 
     def _rate_limited(self, response: requests.Response, wait: float) -> RateLimitedError:
-        resets = datetime.fromtimestamp(_server_now(response, self.now) + wait, UTC).strftime("%H:%M:%S UTC")
-        return RateLimitedError(
-            f"{self.provider}'s rate limit is exhausted until about {resets} ({wait:.0f} s), longer than the "
-            f"{self.max_rate_limit_wait:.0f} s this command waits",
-            "try again after that time, or use a token with a higher limit (a GitHub App's, for one)",
-            status=response.status_code,
+        return rate_limited_error(
+            self.provider, response, wait, max_wait=self.max_rate_limit_wait, now=self.now
         )
 
     def _error(self, method: str, response: requests.Response, not_found_hint: str | None) -> ProviderError:
-        status = response.status_code
-        where = without_query(response.url or "")
-        detail = api_message(response)
-        response.close()
-        suffix = f": {detail}" if detail else ""
-        if status == 401:
-            return AuthenticationError(
-                f"{self.provider} rejected the token (401{suffix})", self.auth_hint, status=status
-            )
-        if status == 403 and (not detail or any(word in detail.lower() for word in PERMISSION_WORDS)):
-            return AuthenticationError(
-                f"{self.provider} refused {method} {where} (403{suffix})", self.auth_hint, status=status
-            )
-        if status == 404:
-            return NotFoundError(
-                f"{self.provider} has nothing at {where} (404)",
-                not_found_hint if not_found_hint is not None else self.not_found_hint,
-                status=status,
-            )
-        if status >= 500:
-            return ProviderError(
-                f"{self.provider} failed on {method} {where} ({status}{suffix})",
-                "the provider is having trouble; try again later",
-                status=status,
-            )
-        if status in REDIRECT_STATUSES:
-            return ProviderError(
-                f"{self.provider} answered {status} without a Location for {where}", "", status=status
-            )
-        return ProviderError(
-            f"{self.provider} refused {method} {where} ({status}{suffix})", "", status=status
+        return error_for(
+            self.provider,
+            method,
+            response,
+            auth_hint=self.auth_hint,
+            not_found_hint=not_found_hint if not_found_hint is not None else self.not_found_hint,
         )
 
     # -- conveniences ----------------------------------------------------------------------------------
@@ -408,23 +327,11 @@ class ApiClient:
                 "check --api-url: it should be the API's base URL",
             ) from None
 
+    # -- pages (``_http_pages``) and bounded bodies (``_http_bodies``) ------------------------------------
+
     def link_pages(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Each page's JSON, following ``Link: <...>; rel="next"`` (the next URL carries the query)."""
-        url: str | None = self.url(path)
-        page_params = params
-        for _ in range(MAX_PAGES):
-            if url is None:
-                return
-            response = self.request("GET", url, params=page_params)
-            yield self.json_body(response)
-            next_url = response.links.get("next", {}).get("url")
-            if next_url and origin(urljoin(url, next_url)) not in self.trusted_origins:
-                raise ProviderError(
-                    f"{self.provider}'s next page is on another host ({origin(next_url)[1]})",
-                    "check --api-url: it should be the API's own address",
-                )
-            url = urljoin(url, next_url) if next_url else None
-            page_params = None
+        return _http_pages.link_pages(self, path, params=params)
 
     def numbered_pages(
         self,
@@ -435,14 +342,7 @@ class ApiClient:
         per_page: int = 100,
     ) -> Iterator[Any]:
         """Each page's JSON for ``page``/``per_page`` APIs; stops at a short page or empty ``X-Next-Page``."""
-        for page in range(1, MAX_PAGES + 1):
-            response = self.request(
-                "GET", path, params={**(params or {}), "page": page, "per_page": per_page}
-            )
-            body = self.json_body(response)
-            yield body
-            if len(items(body)) < per_page or response.headers.get("X-Next-Page") == "":
-                return
+        return _http_pages.numbered_pages(self, path, items=items, params=params, per_page=per_page)
 
     def token_pages(
         self,
@@ -453,78 +353,12 @@ class ApiClient:
         next_key: str = "next_page_token",
     ) -> Iterator[Any]:
         """Each page's JSON for APIs that hand back a cursor (CircleCI's ``next_page_token``)."""
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            query = {**(params or {}), **({token_param: token} if token else {})}
-            body = self.get_json(path, params=query)
-            yield body
-            token = body.get(next_key) if isinstance(body, dict) else None
-            if not token:
-                return
+        return _http_pages.token_pages(self, path, params=params, token_param=token_param, next_key=next_key)
 
     def download(self, path_or_url: str, dest: Path, *, max_bytes: int) -> Path:
         """Stream a body (through redirects) into ``dest``; over ``max_bytes`` the file is removed."""
-        response = self.request("GET", path_or_url, stream=True)
-        declared = response.headers.get("Content-Length", "")
-        try:
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise self._too_big(path_or_url, max_bytes)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with open(dest, "wb") as out:
-                for chunk in response.iter_content(CHUNK):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise self._too_big(path_or_url, max_bytes)
-                    out.write(chunk)
-        except BaseException:
-            dest.unlink(missing_ok=True)
-            raise
-        finally:
-            response.close()
-        return dest
-
-    def _too_big(self, path_or_url: str, max_bytes: int) -> ProviderError:
-        return ProviderError(
-            f"{self.provider}'s download {without_query(self.url(path_or_url))} is larger than "
-            f"{max_bytes >> 20} MiB",
-            "download less at a time (one artifact with --name), or raise the bound",
-        )
+        return _http_bodies.download(self, path_or_url, dest, max_bytes=max_bytes)
 
     def read_tail(self, path_or_url: str, *, max_bytes: int, not_found_hint: str | None = None) -> str:
         """A text body (through redirects); when longer than ``max_bytes``, its last ``max_bytes``."""
-        response = self.request("GET", path_or_url, stream=True, not_found_hint=not_found_hint)
-        buffer = bytearray()
-        dropped = 0
-        try:
-            for chunk in response.iter_content(CHUNK):
-                buffer += chunk
-                if len(buffer) > max_bytes:
-                    excess = len(buffer) - max_bytes
-                    dropped += excess
-                    del buffer[:excess]
-        finally:
-            response.close()
-        return tail_text(bytes(buffer), dropped)
-
-
-def tail_text(data: bytes, dropped: int) -> str:
-    """Decode a log's kept tail; when the head was cut, start at a whole line and say how much went."""
-    if dropped:
-        newline = data.find(b"\n")
-        if 0 <= newline < len(data) - 1:
-            dropped += newline + 1
-            data = data[newline + 1 :]
-        return f"[... {dropped} bytes cut from the start of the log]\n" + data.decode("utf-8", "replace")
-    return data.decode("utf-8", "replace")
-
-
-def collect(pages: Iterator[Any], items: Callable[[Any], list[Any]], limit: int | None = None) -> list[Any]:
-    """The items of successive pages, up to ``limit``; stops fetching pages once it has enough."""
-    found: list[Any] = []
-    for body in pages:
-        for item in items(body):
-            found.append(item)
-            if limit is not None and len(found) >= limit:
-                return found
-    return found
+        return _http_bodies.read_tail(self, path_or_url, max_bytes=max_bytes, not_found_hint=not_found_hint)

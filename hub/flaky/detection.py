@@ -15,7 +15,7 @@ Failures in a job where most tests failed at once are infrastructure and count a
 fails on every default-branch run since a commit, more often than its own flake rate can explain, is
 broken (a regression), not flaky. Entering a state takes less than leaving it (hysteresis): leaving flaky
 or suspected needs a run of clean executions long enough to be unlikely under the failure rate the test
-had. The signals are computed in ``signals.py``, their evidence worded in ``evidence.py``; docs/flaky.md
+had. The signals are computed in ``signals/``, their evidence worded in ``evidence.py``; docs/flaky.md
 explains every threshold.
 """
 

@@ -1,0 +1,22 @@
+"""The same-commit signal: one commit both failed and passed the test, so the code cannot be the cause."""
+
+from __future__ import annotations
+
+from hub.flaky.signals.executions import PASSED, Execution
+
+
+def same_commit(usable: list[Execution]) -> list[tuple[list[Execution], list[Execution]]]:
+    """Commits (per job name: a matrix cell that always fails is a configuration, not a flake) where the
+    test finished failed in one execution and passed in another."""
+    groups: dict[tuple[str, str], tuple[list[Execution], list[Execution]]] = {}
+    if not any(e.final_failed for e in usable):
+        return []
+    for e in usable:
+        if not e.sha:
+            continue
+        failing, passing = groups.setdefault((e.sha, e.job_name), ([], []))
+        if e.final_failed:
+            failing.append(e)
+        elif e.final_status == PASSED:
+            passing.append(e)
+    return [(f, p) for f, p in groups.values() if f and p]
