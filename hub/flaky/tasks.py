@@ -15,3 +15,10 @@ def recompute_all() -> int:
 
 def recompute_project(project_id: int) -> int:
     return detection_run.recompute_project(project_id)
+
+
+def expire_quarantine() -> int:
+    """Close expired quarantine entries (hourly)."""
+    from hub.flaky.services.quarantine import expire_entries
+
+    return expire_entries()

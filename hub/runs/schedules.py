@@ -1,22 +1,15 @@
-"""The hub's periodic tasks, created or updated by name after every ``migrate`` (so they always exist
-and a changed setting takes effect on the next deploy)."""
+"""The runs' periodic task: daily pruning of runs older than ``RETENTION_DAYS`` (0 keeps everything)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from hub.schedules import keep_schedule
+
 
 def ensure_schedules(**kwargs) -> None:
     from django_q.models import Schedule
 
-    if settings.RETENTION_DAYS:
-        Schedule.objects.update_or_create(
-            name="runs.prune",
-            defaults={
-                "func": "hub.runs.tasks.prune_runs",
-                "schedule_type": Schedule.DAILY,
-                "repeats": -1,
-            },
-        )
-    else:
-        Schedule.objects.filter(name="runs.prune").delete()
+    keep_schedule(
+        "runs.prune", "hub.runs.tasks.prune_runs", Schedule.DAILY, enabled=bool(settings.RETENTION_DAYS)
+    )

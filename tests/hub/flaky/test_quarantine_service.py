@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from hub.flaky.models import QuarantineEntry, StateChange, TestHealth
 from hub.flaky.models import TestState as State
-from hub.flaky.quarantine_tasks import expire_quarantine
 from hub.flaky.services.quarantine import (
     QuarantineError,
     expire_entries,
@@ -20,6 +19,7 @@ from hub.flaky.services.quarantine import (
     unquarantine,
 )
 from hub.flaky.services.states import change_state, health_for
+from hub.flaky.tasks import expire_quarantine
 from tests.hub.api.factories import make_test
 
 pytestmark = pytest.mark.django_db
@@ -251,4 +251,4 @@ def test_the_expiry_schedule_exists_after_migrate(db):
     ensure_schedules()
 
     schedule = Schedule.objects.get(name="flaky.quarantine-expiry")
-    assert schedule.func == "hub.flaky.quarantine_tasks.expire_quarantine"
+    assert schedule.func == "hub.flaky.tasks.expire_quarantine"
