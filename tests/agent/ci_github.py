@@ -36,10 +36,14 @@ TOKEN = "ghp_secret_for_tests"
 ENV = {"ORCHESTRATE_CI_PROVIDER": "github", "ORCHESTRATE_REPO": REPO, "GH_TOKEN": TOKEN}
 
 
-def example(operation_id: str) -> Any:
-    """A published example body by operation id, e.g. ``actions/get-workflow-run``."""
+def require_corpus() -> None:
     if not GITHUB_API.is_dir():
         pytest.skip(f"the shared corpus is not beside the repository (looked for {GITHUB_API.resolve()})")
+
+
+def example(operation_id: str) -> Any:
+    """A published example body by operation id, e.g. ``actions/get-workflow-run``."""
+    require_corpus()
     index = json.loads((GITHUB_API / "examples" / "index.json").read_text("utf-8"))
     entry = next(e for e in index if e["operationId"] == operation_id)
     return json.loads((GITHUB_API / "examples" / entry["file"]).read_text("utf-8"))
@@ -105,6 +109,7 @@ class FakeGitHub:
 
 def github() -> Iterator[FakeGitHub]:
     """The generator behind each test module's ``gh`` fixture: every registered answer must be used."""
+    require_corpus()  # before any answer is registered, so a skip leaves none unused
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield FakeGitHub(mock)
 
