@@ -60,6 +60,24 @@ class EventFilter(RecentValuesFilter):
     parameter_name = field = "event"
 
 
+class ResultRunFilter(admin.SimpleListFilter):
+    """A run's results, through its jobs: results have no index on run, only on (job).
+
+    Reached from a run's page (``?run=ID``); its only choice is the run asked for, so the filter lists
+    nothing when unused and never reads the runs table for choices."""
+
+    title = "run"
+    parameter_name = "run"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        return [(value, f"run {value}")] if value else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(job__run_id=value) if value else queryset
+
+
 class IngestedAdmin(admin.ModelAdmin):
     """Read-only, capped-count pages for rows written by ingest."""
 
@@ -146,11 +164,11 @@ class RunAdmin(IngestedAdmin):
     @admin.display(description="Failed tests")
     def failed_tests(self, run: Run) -> str:
         failures = (
-            TestResult.objects.filter(run=run, status__in=(ResultStatus.FAILED, ResultStatus.ERROR))
+            TestResult.objects.filter(job__run=run, status__in=(ResultStatus.FAILED, ResultStatus.ERROR))
             .select_related("test", "job")
             .order_by("id")[:FAILED_TESTS_SHOWN]
         )
-        url = reverse("admin:runs_testresult_changelist") + f"?run__exact={run.pk}"
+        url = reverse("admin:runs_testresult_changelist") + f"?{ResultRunFilter.parameter_name}={run.pk}"
         table = results_table(
             failures,
             ("Test", "Job", "Attempt", "Status", "Message"),
@@ -205,7 +223,7 @@ class TestAdmin(IngestedAdmin):
 @admin.register(TestResult)
 class TestResultAdmin(IngestedAdmin):
     list_display = ("id", "test", "status", "attempt", "final", "duration", "run_link", "job")
-    list_filter = ("status", "final")
+    list_filter = ("status", "final", ResultRunFilter)
     list_select_related = ("test", "run", "job")
     raw_id_fields = ("run", "job", "upload", "test")
     sortable_by = ("id",)  # sorting a million rows by an unindexed column would scan them all

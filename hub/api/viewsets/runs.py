@@ -54,4 +54,5 @@ class RunResultsView(ReadApiMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular introspection: no request user
             return TestResult.objects.none()
         run = get_object_or_404(visible(Run.objects.all(), self.request.user), pk=self.kwargs["run_id"])
-        return TestResult.objects.filter(run=run).select_related("test", "job")
+        # Through the run's jobs: results are indexed on (job), not on run (hub/runs/models.py).
+        return TestResult.objects.filter(job__run=run).select_related("test", "job")

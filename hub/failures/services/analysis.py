@@ -74,7 +74,7 @@ def analyse_upload(upload_id: int) -> Summary:
     seen = upload.run.created_at
     with transaction.atomic():
         Job.objects.select_for_update().filter(pk=upload.job_id).values_list("pk").first()
-        drafts, failures = _analyse(_unanalysed(upload_id), rules)
+        drafts, failures = _analyse(_unanalysed(upload), rules)
         if failures:
             cluster_ids = _upsert_clusters(upload.project_id, drafts, seen)
             _add_members(cluster_ids, drafts, seen)
@@ -90,9 +90,12 @@ def analyse_upload(upload_id: int) -> Summary:
     return Summary(len(failures), len(drafts))
 
 
-def _unanalysed(upload_id: int) -> Iterable[dict]:
+def _unanalysed(upload: Upload) -> Iterable[dict]:
+    """By job and upload: the job leads the only results index that covers an upload (job)."""
     return (
-        TestResult.objects.filter(upload_id=upload_id, final=True, status__in=FAILED, analysis__isnull=True)
+        TestResult.objects.filter(
+            job_id=upload.job_id, upload_id=upload.pk, final=True, status__in=FAILED, analysis__isnull=True
+        )
         .order_by("id")
         .values("id", "run_id", "job_id", "test_id", "message", "failure_type", "trace")
         .iterator(chunk_size=2000)

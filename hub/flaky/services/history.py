@@ -99,7 +99,7 @@ def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
     ids: set[int] = set()
     if not is_infrastructure(job.tests, job.failed, job.errors, rules):
         ids.update(
-            TestResult.objects.filter(upload_id=upload.pk, status__in=("failed", "error"))
+            TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk, status__in=("failed", "error"))
             .values_list("test_id", flat=True)
             .distinct()
         )
@@ -110,7 +110,7 @@ def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
     )
     for chunk in chunks(watched):
         ids.update(
-            TestResult.objects.filter(upload_id=upload.pk, test_id__in=chunk)
+            TestResult.objects.filter(job_id=upload.job_id, upload_id=upload.pk, test_id__in=chunk)
             .values_list("test_id", flat=True)
             .distinct()
         )
@@ -125,8 +125,9 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
     shows did not last; for a default-branch run, failures on other branches since the default branch's
     previous upload of this job, which a pass now shows began on passing code (``branch_failures``).
 
-    Read through the run indexes on (project, commit_sha) and (project, pull_request) and the results'
-    (run, status) index: a commit's, a pull request's or a few uploads' failing results are few."""
+    Read through the run indexes on (project, commit_sha) and (project, pull_request), the runs' jobs and
+    the results' (job) index: a commit's, a pull request's or a few uploads' failing results are
+    few."""
     run = upload.run
     default = upload.project.default_branch
     here = Q(commit_sha=run.commit_sha) if run.commit_sha else Q()
@@ -136,7 +137,8 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
         here |= Q(branch=run.branch, pull_request=None)
     failing = []
     if here:
-        failing.append(Q(run__in=Run.objects.filter(here, project_id=upload.project_id)))
+        runs = Run.objects.filter(here, project_id=upload.project_id)
+        failing.append(Q(job__in=Job.objects.filter(run__in=runs)))
     if run.branch == default and not run.pull_request:
         previous = (
             Upload.objects.filter(
@@ -154,7 +156,7 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
             between = Upload.objects.filter(
                 project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk
             ).exclude(run__branch=default, run__pull_request=None)
-            failing.append(Q(run__in=between.values("run_id"), upload__in=between))
+            failing.append(Q(job__in=between.values("job_id"), upload__in=between))
     found: set[int] = set()
     for where in failing:
         failed = (
@@ -166,7 +168,7 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
             .values("test_id")
         )
         found.update(
-            TestResult.objects.filter(upload_id=upload.pk, test_id__in=failed)
+            TestResult.objects.filter(job_id=upload.job_id, upload_id=upload.pk, test_id__in=failed)
             .values_list("test_id", flat=True)
             .distinct()
         )
