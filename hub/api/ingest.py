@@ -22,6 +22,7 @@ from hub.oidc.binding import check_run, check_stored_run
 from hub.runs.services import documents, multipart
 from hub.runs.services.artifacts import store_artifact
 from hub.runs.services.body import spool_body
+from hub.runs.services.checkpoint import checkpoint_in_background
 from hub.runs.services.errors import (
     IngestError,
     MalformedBody,
@@ -157,8 +158,9 @@ class ReportUploadView(AgentUploadView):
         try:
             doc, has_cases = documents.read_header(spool.file)
             header = self.bound(request, Header.from_document(project, doc))
-            cases = documents.iter_cases(spool.file) if has_cases else iter(())
-            return ingest(project, header, cases, content_sha256=spool.sha256, idempotency_key=key)
+            cases = documents.iter_case_batches(spool.file) if has_cases else iter(())
+            with checkpoint_in_background(spool.size):
+                return ingest(project, header, cases, content_sha256=spool.sha256, idempotency_key=key)
         finally:
             spool.close()
 
@@ -177,7 +179,7 @@ class ReportUploadView(AgentUploadView):
             receipt = ingest(
                 project,
                 header,
-                multipart.iter_cases(good),
+                multipart.iter_case_batches(good),
                 content_sha256=digest,
                 idempotency_key=key,
                 source="multipart",

@@ -347,8 +347,11 @@ def test_each_agent_token_has_its_own_upload_rate_limit(agent, project, monkeypa
     assert Agent(other_token).post_report(report(case("a"), run_id="9")).status_code == 201
 
 
-def test_a_test_repeated_across_batches_is_merged_into_one_test_with_every_attempt(agent, settings):
-    settings.INGEST_BATCH_SIZE = 100
+def test_a_test_repeated_across_batches_is_merged_into_one_test_with_every_attempt(
+    agent, settings, monkeypatch
+):
+    settings.INGEST_BATCH_SIZE = 100  # batches of the pull parser and of multipart uploads
+    monkeypatch.setattr("hub.runs.services.documents.SLICE_BYTES", 2048)  # slices of this document
     cases = [
         case("flaky", "failed"),
         *[case(f"t{i}") for i in range(250)],

@@ -12,12 +12,13 @@ everything back, so a refused report leaves no rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -25,9 +26,11 @@ from agent.model import Coverage
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, state
+from hub.runs.services.cases import Case
 from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
-from hub.runs.services.transform import RowLoader, batches, merge_repeated_tests
+from hub.runs.services.readahead import ReadAhead
+from hub.runs.services.transform import RowLoader, merge_repeated_tests
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ def ensure_run_and_job(project: Project, header: Header) -> tuple[Run, Job]:
 def ingest(
     project: Project,
     header: Header,
-    cases: Iterable[dict[str, Any]],
+    batches: Iterable[list[Case]],
     *,
     content_sha256: str,
     idempotency_key: str | None = None,
@@ -95,7 +98,7 @@ def ingest(
             source=source,
             files=header.files,
         )
-        counts = _load_cases(project, run, job, upload, cases)
+        counts = _load_cases(project, run, job, upload, batches)
         upload.results = counts.pop("results")
         upload.save(update_fields=["results"])
         increments = {name: F(name) + value for name, value in counts.items() if value}
@@ -199,34 +202,69 @@ def _apply(obj: Run | Job, proposed: dict[str, Any], descriptive: tuple[str, ...
 STATISTICS_AFTER_NEW_TESTS = 2000
 
 
-def _load_cases(project: Project, run: Run, job: Job, upload: Upload, cases: Iterable[dict]) -> dict:
-    """Transform and load cases in batches; return the counts of final outcomes for this upload.
+def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: Iterable[list[Case]]) -> dict:
+    """Transform and load batches of cases; return the counts of final outcomes for this upload.
 
-    Cases are the document's validated objects (multipart reports are turned into the same shape). Each
-    batch's test identities are resolved in one statement, then its rows are generated straight into the
-    database's bulk writer, so on PostgreSQL the server stores one batch while Python builds the next rows.
+    A thread of its own reads the batches one ahead (``readahead``): it decodes them, hashes their test
+    identities, looks them up among committed tests (from the second batch on: a large report) and, when
+    every test of a batch is known, builds its rows. This thread creates the tests that are new and
+    writes the rows. The database's work runs without the GIL, so reading and writing overlap.
     """
     now = timezone.now()
     loader = RowLoader(run.pk, job.pk, upload.pk)
     statistics_fresh = False
-    for batch in batches(cases, settings.INGEST_BATCH_SIZE):
-        keyed = []
-        tests: dict[bytes, tuple] = {}
-        for case in batch:
-            suite = case.get("suite") or ""
-            classname = case.get("classname") or ""
-            file = case.get("file") or ""
-            key = test_key((classname or suite, case["name"], file))
-            tests[key] = (key, suite, classname, case["name"], file)
-            keyed.append((key, case))
-        ids, created = load.upsert_tests(project.pk, list(tests.values()), now)
-        if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
-            load.refresh_test_statistics()  # once per upload: the first big batch of new tests
-            statistics_fresh = True
-        load.insert_results(loader.rows(keyed, ids))
+    # Rows are built by the reading thread on PostgreSQL, whose server writes them in another process.
+    # On SQLite the writing thread returns to Python after each statement, and would wait for the GIL
+    # while the reader built rows: it builds them itself between statements.
+    build_rows = connection.vendor == "postgresql"
+    prepared = _prepared(batches, project.pk, load.CommittedTests.opener(), loader, build_rows)
+    with (
+        ReadAhead(prepared, depth=1, name=f"read-upload-{upload.pk}") as ready,
+        load.ResultWriter() as results,
+    ):
+        for cases, keys, known, rows in ready:
+            if rows is None:
+                results.pause()  # the connection is needed to look up or create tests
+                describe = partial(_test_row, cases, keys)
+                ids, created = load.upsert_tests(project.pk, keys, describe, now, known)
+                if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
+                    load.refresh_test_statistics()  # once per upload: the first big batch of new tests
+                    statistics_fresh = True
+                rows = loader.rows(cases, [ids[key] for key in keys])
+            results.write(rows)
     if loader.repeated:
-        merge_repeated_tests(upload.pk, loader.repeated, loader.counts)
+        merge_repeated_tests(upload.pk, job.pk, loader.repeated, loader.counts)
     return loader.counts
+
+
+Prepared = tuple[list[Case], list[bytes], dict[bytes, int], list[tuple] | None]
+
+
+def _prepared(
+    batches: Iterable[list[Case]],
+    project_id: int,
+    committed: load.CommittedTests | None,
+    loader: RowLoader,
+    build_rows: bool,
+) -> Iterator[Prepared]:
+    """Each batch with its test keys, the ids of those already committed (none for the first batch: a
+    small report is not worth a second connection) and, if that is all of them, its rows."""
+    try:
+        for number, cases in enumerate(batches):
+            keys = [test_key((c.classname or c.suite or "", c.name, c.file or "")) for c in cases]
+            known = committed.ids(project_id, keys) if committed is not None and number > 0 else {}
+            rows = None
+            if build_rows and known and known.keys() >= set(keys):
+                rows = loader.rows(cases, [known[key] for key in keys])
+            yield cases, keys, known, rows
+    finally:
+        if committed is not None:
+            committed.close()
+
+
+def _test_row(cases: list[Case], keys: list[bytes], index: int) -> load.TestRow:
+    case = cases[index]
+    return (keys[index], case.suite or "", case.classname or "", case.name, case.file or "")
 
 
 def _store_coverage(job: Job, upload: Upload, coverage: Coverage) -> None:

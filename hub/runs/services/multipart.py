@@ -14,10 +14,14 @@ from dataclasses import replace
 from itertools import chain
 from typing import Any
 
+from django.conf import settings
+
 from agent import parsers
 from agent.document import case_to_json, coverage_to_json
 from agent.model import ReportParseError
+from hub.runs.services.cases import Case, case_from_json
 from hub.runs.services.errors import InvalidDocument, MalformedBody
+from hub.runs.services.transform import batches
 from hub.runs.services.validation import validate_header
 
 INT_FIELDS = {"attempt", "pull_request"}
@@ -134,11 +138,10 @@ def _named(exc: ReportParseError, name: str) -> str:
     return str(replace(exc.error, path=name))
 
 
-def iter_cases(paths: list[str]) -> Iterator[dict[str, Any]]:
-    """The parsed cases in the report document's shape, which is what the loader reads."""
-    for path in paths:
-        for case in parsers.read_report(path):
-            yield case_to_json(case)
+def iter_case_batches(paths: list[str]) -> Iterator[list[Case]]:
+    """The parsed cases in batches of the shape the loader reads (as if they came in a document)."""
+    cases = (case_from_json(case_to_json(case)) for path in paths for case in parsers.read_report(path))
+    return batches(cases, settings.INGEST_BATCH_SIZE)
 
 
 def header_document(fields, records, coverage) -> dict[str, Any]:

@@ -7,12 +7,16 @@ Memory does not grow with the report: which tests were already seen is one bit p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from typing import TypeVar
 
 from agent.model import MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_OUTPUT_CHARS, MAX_TRACE_CHARS, clip
 from hub.runs.services import load
+from hub.runs.services.cases import Case
 
+T = TypeVar("T")
 _FAILURES = frozenset(("failed", "error"))
 _COUNT_FIELD = ("passed", "failed", "errors", "skipped")
 _COUNT_OF = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped"}
@@ -20,7 +24,10 @@ _COUNT_OF = {"passed": "passed", "failed": "failed", "error": "errors", "skipped
 
 class RowLoader:
     """Turns cases into result rows and keeps the upload's counts on the way; the rare test reported
-    twice is left for ``merge_repeated_tests`` once its rows are written."""
+    twice is left for ``merge_repeated_tests`` once its rows are written.
+
+    Two threads may build rows for different batches (``ingest``): ``rows`` takes a lock, so the counts
+    and the record of tests seen stay whole (they do not depend on the order of batches)."""
 
     def __init__(self, run_id: int, job_id: int, upload_id: int) -> None:
         self.ids = (run_id, job_id, upload_id)
@@ -29,44 +36,65 @@ class RowLoader:
         )
         self.seen = bytearray()
         self.repeated: set[int] = set()
+        self._lock = threading.Lock()
 
-    def rows(self, keyed: list[tuple[bytes, dict]], ids: dict[bytes, int]) -> Iterator[tuple]:
+    def rows(self, cases: list[Case], test_ids: list[int]) -> list[tuple]:
+        """The rows of ``cases``, whose tests are ``test_ids`` (same order)."""
+        with self._lock:
+            return list(self._rows(cases, test_ids))
+
+    def _rows(self, cases: list[Case], test_ids: list[int]) -> Iterator[tuple]:
         run_id, job_id, upload_id = self.ids
         counts, seen = self.counts, self.seen
         duration = 0.0
         results = 0
-        for key, case in keyed:
-            test_id = ids[key]
+        tally = dict.fromkeys(_COUNT_OF, 0)
+        flaky = 0
+        for case, test_id in zip(cases, test_ids, strict=True):
             byte, bit = test_id >> 3, 1 << (test_id & 7)
             if byte >= len(seen):
                 seen.extend(bytes(byte - len(seen) + 4096))
             if seen[byte] & bit:
                 self.repeated.add(test_id)
             seen[byte] |= bit
+            status = case.status
+            tally[status] += 1
+            if case.duration:
+                duration += case.duration
+            if not case.reruns:
+                results += 1
+                if status in _FAILURES:
+                    yield _row_with_text(run_id, job_id, upload_id, test_id, 1, True, case, _output(case))
+                elif case.message or case.type or case.trace:  # a skip's reason
+                    yield _row_with_text(run_id, job_id, upload_id, test_id, 1, True, case, "")
+                else:
+                    yield (run_id, job_id, upload_id, test_id, 1, True, status, case.duration, "", "", "", "")
+                continue
             attempt = 0
             failed_before = False
-            for rerun in case.get("reruns") or ():
+            for rerun in case.reruns:
                 attempt += 1
-                status = rerun["status"]
-                failed_before = failed_before or status in _FAILURES
-                yield _row(run_id, job_id, upload_id, test_id, attempt, False, status, rerun, None)
-                duration += rerun.get("duration") or 0.0
-            status = case["status"]
-            output = _output(case) if status in _FAILURES else None
-            yield _row(run_id, job_id, upload_id, test_id, attempt + 1, True, status, case, output)
+                failed_before = failed_before or rerun.status in _FAILURES
+                yield _row_with_text(run_id, job_id, upload_id, test_id, attempt, False, rerun, "")
+                if rerun.duration:
+                    duration += rerun.duration
+            output = _output(case) if status in _FAILURES else ""
+            yield _row_with_text(run_id, job_id, upload_id, test_id, attempt + 1, True, case, output)
             results += attempt + 1
-            duration += case.get("duration") or 0.0
-            counts[_COUNT_OF[status]] += 1
-            counts["tests"] += 1
             if failed_before and status == "passed":
-                counts["flaky"] += 1
+                flaky += 1
+        for status, number in tally.items():
+            counts[_COUNT_OF[status]] += number
+            counts["tests"] += number
+        counts["flaky"] += flaky
         counts["results"] += results
         counts["duration"] += duration
 
 
-def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, output) -> tuple:
-    get = source.get
-    message, failure_type, trace = get("message"), get("type"), get("trace")
+def _row_with_text(run_id, job_id, upload_id, test_id, attempt, final, source, output) -> tuple:
+    """A row with whatever text ``source`` (a case or one of its reruns) carries, clipped to the model's
+    bounds: the report may carry up to the schema's limits, which are larger."""
+    message, failure_type, trace = source.message, source.type, source.trace
     return (
         run_id,
         job_id,
@@ -74,25 +102,25 @@ def _row(run_id, job_id, upload_id, test_id, attempt, final, status, source, out
         test_id,
         attempt,
         final,
-        status,
-        get("duration"),
-        clip(message, MAX_MESSAGE_CHARS) if message else "",  # a passing case has none: skip the call
+        source.status,
+        source.duration,
+        clip(message, MAX_MESSAGE_CHARS) if message else "",
         clip(failure_type, MAX_NAME_CHARS) if failure_type else "",
         clip(trace, MAX_TRACE_CHARS) if trace else "",
-        output or "",
+        output,
     )
 
 
-def _output(case: dict) -> str | None:
-    parts = [text for text in (case.get("stdout"), case.get("stderr")) if text]
-    return clip("\n".join(parts), MAX_OUTPUT_CHARS) if parts else None
+def _output(case: Case) -> str:
+    parts = [text for text in (case.stdout, case.stderr) if text]
+    return clip("\n".join(parts), MAX_OUTPUT_CHARS) if parts else ""
 
 
-def merge_repeated_tests(upload_id: int, test_ids: set[int], counts: dict) -> None:
+def merge_repeated_tests(upload_id: int, job_id: int, test_ids: set[int], counts: dict) -> None:
     """A test reported more than once in one upload is one test with several attempts: renumber its
     rows in arrival order, keep only the last final, and replace what each report of it counted by the
     single outcome it has."""
-    rows = load.results_of(upload_id, sorted(test_ids))  # (id, test_id, status, final), by test then id
+    rows = load.results_of(upload_id, job_id, sorted(test_ids))  # (id, test_id, status, final)
     updates: list[tuple[int, bool, int]] = []
     for _, group in groupby(rows, key=lambda row: row[1]):
         group = list(group)
@@ -115,10 +143,10 @@ def merge_repeated_tests(upload_id: int, test_ids: set[int], counts: dict) -> No
     load.renumber_attempts(updates)
 
 
-def batches(cases: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    batch: list[dict] = []
-    for case in cases:
-        batch.append(case)
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []

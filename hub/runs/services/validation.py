@@ -31,7 +31,7 @@ def _validators():
     header = copy.deepcopy(root)
     header["properties"].pop("cases")
     header["required"] = [name for name in header["required"] if name != "cases"]
-    header["additionalProperties"] = True  # `cases` is checked item by item, not here
+    # Still closed: an unknown top-level key is refused, so `"cases":` can only be the one key (documents.py).
     case = _with_defs({"$ref": "#/$defs/case"}, root)
     return fastjsonschema.compile(header), fastjsonschema.compile(case)
 
