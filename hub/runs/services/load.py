@@ -142,14 +142,71 @@ class CommittedTests:
             if self._vendor == "sqlite":
                 self._raw.execute("PRAGMA query_only = 1")
         unique = list(dict.fromkeys(keys))
-        if self._vendor == "postgresql":
-            return _test_ids_postgresql(self._raw, project_id, unique)
-        return _test_ids_sqlite(self._raw, project_id, unique)
+        postgresql = self._vendor == "postgresql"
+        nearby = (_nearby_tests_postgresql if postgresql else _nearby_tests_sqlite)(
+            self._raw, project_id, unique
+        )
+        ids = {key: nearby[key] for key in unique if key in nearby}
+        if len(ids) < len(unique):
+            probe = _test_ids_postgresql if postgresql else _test_ids_sqlite
+            ids.update(probe(self._raw, project_id, [key for key in unique if key not in ids]))
+        return ids
 
     def close(self) -> None:
         if self._raw is not None:
             self._raw.close()
             self._raw = None
+
+
+# A suite's tests come in the order they were first reported, and their ids were given in that order: a
+# batch's tests mostly sit in one run of ids. One probe finds where that run starts, one range read of
+# the primary key brings the run back (a fraction of the cost of a probe per test); the tests it misses
+# (reordered, or added since) are probed one by one.
+_ANCHORS = 3  # first keys of a batch probed to find where its run of ids starts
+
+
+def _span(keys: list[bytes]) -> int:
+    return len(keys) + len(keys) // 4 + 64
+
+
+def _nearby_tests_sqlite(raw_connection, project_id: int, keys: list[bytes]) -> dict[bytes, int]:
+    anchors = keys[:_ANCHORS]
+    marks = ",".join("?" * len(anchors))
+    cursor = raw_connection.cursor()
+    try:
+        cursor.execute(
+            f"WITH anchor(first) AS (SELECT min(id) FROM {TEST_TABLE} "
+            f"  WHERE project_id = ? AND key IN ({marks})) "
+            "SELECT json_group_array(id), group_concat(hex(key), '') FROM ("
+            # "+": read the primary key's range, not the project's whole (project, key) index
+            f"  SELECT t.id, t.key FROM {TEST_TABLE} t WHERE +t.project_id = ? "
+            "   AND t.id BETWEEN (SELECT first FROM anchor) AND (SELECT first FROM anchor) + ?"
+            ")",
+            [project_id, *anchors, project_id, _span(keys)],
+        )
+        found, hexed = cursor.fetchone()
+    finally:
+        cursor.close()
+    return _pairs(_decode_ints(found), bytes.fromhex(hexed or ""))
+
+
+def _nearby_tests_postgresql(raw_connection, project_id: int, keys: list[bytes]) -> dict[bytes, int]:
+    with psycopg.Cursor(raw_connection) as cursor:
+        cursor.execute(
+            f"WITH anchor AS (SELECT min(id) AS first FROM {TEST_TABLE} "
+            "  WHERE project_id = %s AND key = ANY(%b)) "
+            f"SELECT t.key, t.id FROM {TEST_TABLE} t, anchor WHERE t.project_id = %s "
+            "AND t.id BETWEEN anchor.first AND anchor.first + %s",
+            [project_id, keys[:_ANCHORS], project_id, _span(keys)],
+            binary=True,
+        )
+        return dict(cursor.fetchall())
+
+
+def _pairs(ids: list[int], keys: bytes) -> dict[bytes, int]:
+    if len(keys) != KEY_BYTES * len(ids):
+        return {}  # not the keys this code writes: let the probes decide
+    return {keys[n * KEY_BYTES : (n + 1) * KEY_BYTES]: test_id for n, test_id in enumerate(ids)}
 
 
 def _test_ids_sqlite(raw_connection, project_id: int, keys: list[bytes]) -> dict[bytes, int]:
