@@ -11,8 +11,9 @@ import json
 
 import pytest
 
+from hub.projects.models import AgentToken
 from hub.runs.models import Run, Test, TestResult
-from tests.hub.conftest import case, report
+from tests.hub.conftest import Agent, case, report
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,17 @@ def test_tests_already_committed_are_found_by_the_reading_thread_and_results_poi
     second = TestResult.objects.filter(run__provider_run_id="2").order_by("id")
     assert [r.test.name for r in second] == [c["name"] for c in again]
     assert Test.objects.count() == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_range_of_test_ids_read_back_never_lends_another_projects_tests(agent, project, other_project):
+    shared = [case(f"x{i}") for i in range(10)]
+    suite = [case(f"p{i}") for i in range(10)] + shared
+    _, other_token = AgentToken.issue(project=other_project)
+    assert agent.post_report(report(*suite, run_id="1")).status_code == 201
+    # The same identities in another project take the next ids, inside the range read for a later batch.
+    assert Agent(other_token).post_report(report(*shared, run_id="1")).status_code == 201
+    assert agent.post_report(report(*suite, run_id="2")).status_code == 201
+    mine = TestResult.objects.filter(run__project=project, run__provider_run_id="2").order_by("id")
+    assert {r.test.project_id for r in mine} == {project.pk}
+    assert [r.test.name for r in mine] == [c["name"] for c in suite]
