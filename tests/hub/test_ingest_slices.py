@@ -31,13 +31,21 @@ def many(count: int, **extra) -> list[dict]:
     return [case(f"t{i:04}", **extra) for i in range(count)]
 
 
-def test_every_case_lands_once_and_in_order_across_slices(agent):
+def no_pull_parser(file):
+    raise AssertionError("the slices should have read this report")
+
+
+def test_every_case_lands_once_and_in_order_across_slices(agent, monkeypatch):
+    monkeypatch.setattr("hub.runs.services.documents.iter_cases", no_pull_parser)
     response = agent.post_report(report(*many(300)))
     assert response.status_code == 201, response.content
     assert stored_names() == [f"t{i:04}" for i in range(300)]
 
 
-def test_braces_and_commas_inside_strings_never_split_a_case(agent):
+def test_braces_and_commas_inside_strings_never_split_a_case(agent, monkeypatch):
+    monkeypatch.setattr(
+        "hub.runs.services.documents.iter_cases", no_pull_parser
+    )  # cut again, not handed over
     tricky = 'expected {"a": 1}, {"b": [2]}, got },{ and }, {'
     cases = [case(f"t{i:04}", "failed", message=tricky, trace="}\n,{\n" * 20) for i in range(120)]
     response = agent.post_report(report(*cases))
@@ -91,6 +99,18 @@ def test_the_text_of_a_cases_key_inside_a_header_string_does_not_mislead_the_rea
     response = agent.post_report(doc)
     assert response.status_code == 201, response.content
     assert stored_names() == [f"t{i:04}" for i in range(60)]
+
+
+def test_cases_are_found_after_a_header_many_reads_long(agent, monkeypatch):
+    monkeypatch.setattr("hub.runs.services.documents.iter_cases", no_pull_parser)
+    files = [{"path": f"src/module_{i}.py", "lines_covered": 1, "lines_valid": 2} for i in range(300)]
+    doc = report(*many(80))
+    doc["coverage"] = {"format": "cobertura", "lines_covered": 300, "lines_valid": 600, "files": files}
+    doc = {key: doc[key] for key in ("version", "run", "job", "coverage", "cases")}  # cases last
+    assert len(json.dumps(doc["coverage"])) > 20 * 512  # twenty reads of the tiny slices before the cases
+    response = agent.post_report(doc)
+    assert response.status_code == 201, response.content
+    assert stored_names() == [f"t{i:04}" for i in range(80)]
 
 
 def test_an_empty_cases_array_lands_an_upload_without_results(agent):

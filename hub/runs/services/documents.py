@@ -156,24 +156,41 @@ def _cases_start(file: IO[bytes]) -> int | None:
     if not (tail.endswith(b"}") and tail[:-1].rstrip().endswith(b"]")):
         return None
     file.seek(0)
-    scanned = b""
-    while len(scanned) < HEADER_SCAN_LIMIT:
+    offset = 0  # of ``window`` in the file
+    window = b""
+    examined = -1  # the last match start looked at, in the file
+    while offset < HEADER_SCAN_LIMIT:
         chunk = file.read(SLICE_BYTES)
         if not chunk:
             return None
-        offset = max(0, len(scanned) - 32)  # a match may straddle two reads
-        scanned += chunk
-        for match in _CASES_KEY.finditer(scanned, offset):
-            if _escaped(scanned, match.start()):
+        keep = window[-256:]  # a match (its whitespace included) may straddle two reads
+        offset += len(window) - len(keep)
+        window = keep + chunk
+        for match in _CASES_KEY.finditer(window):
+            start = offset + match.start()
+            if start <= examined:
                 continue
-            return match.end()
+            examined = start
+            if not _escaped(file, start):
+                return offset + match.end()
+        file.seek(offset + len(window))
     return None
 
 
-def _escaped(data: bytes, quote: int) -> bool:
+def _escaped(file: IO[bytes], quote: int) -> bool:
+    """Whether the quote at ``quote`` follows an odd run of backslashes (read back from the file: the run
+    may begin before the window that found the quote)."""
     backslashes = 0
-    while quote - backslashes - 1 >= 0 and data[quote - backslashes - 1] == 0x5C:
-        backslashes += 1
+    position = quote
+    while position > 0:
+        step = min(position, 4096)
+        file.seek(position - step)
+        before = file.read(step)
+        run = len(before) - len(before.rstrip(b"\\"))
+        backslashes += run
+        if run < step:
+            break
+        position -= step
     return backslashes % 2 == 1
 
 
