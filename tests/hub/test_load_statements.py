@@ -34,7 +34,7 @@ def test_rows_are_split_across_statements_at_sqlites_host_parameter_limit(agent)
 
 @pytest.mark.django_db
 def test_tests_are_found_again_across_lookup_chunks(agent, monkeypatch):
-    monkeypatch.setattr("hub.runs.services.load._SQLITE_IN_CHUNK", 7)
+    monkeypatch.setattr("hub.runs.services.test_ids.KEYS_PER_LOOKUP", 7)
     cases = [case(f"t{i}") for i in range(50)]
     agent.post_report(report(*cases, run_id="1"))
     agent.post_report(report(*cases, run_id="2"))

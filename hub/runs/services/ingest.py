@@ -25,7 +25,7 @@ from django.utils import timezone
 from agent.model import Coverage
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
-from hub.runs.services import load, state
+from hub.runs.services import load, state, test_ids
 from hub.runs.services.cases import Case
 from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
@@ -217,7 +217,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
     # On SQLite the writing thread returns to Python after each statement, and would wait for the GIL
     # while the reader built rows: it builds them itself between statements.
     build_rows = connection.vendor == "postgresql"
-    prepared = _prepared(batches, project.pk, load.CommittedTests.opener(), loader, build_rows)
+    prepared = _prepared(batches, project.pk, test_ids.CommittedTests.opener(), loader, build_rows)
     with (
         ReadAhead(prepared, depth=1, name=f"read-upload-{upload.pk}") as ready,
         load.ResultWriter() as results,
@@ -226,9 +226,9 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
             if rows is None:
                 results.pause()  # the connection is needed to look up or create tests
                 describe = partial(_test_row, cases, keys)
-                ids, created = load.upsert_tests(project.pk, keys, describe, now, known)
+                ids, created = test_ids.upsert_tests(project.pk, keys, describe, now, known)
                 if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
-                    load.refresh_test_statistics()  # once per upload: the first big batch of new tests
+                    test_ids.refresh_test_statistics()  # once per upload: the first big batch of new tests
                     statistics_fresh = True
                 rows = loader.rows(cases, [ids[key] for key in keys])
             results.write(rows)
@@ -243,7 +243,7 @@ Prepared = tuple[list[Case], list[bytes], dict[bytes, int], list[tuple] | None]
 def _prepared(
     batches: Iterable[list[Case]],
     project_id: int,
-    committed: load.CommittedTests | None,
+    committed: test_ids.CommittedTests | None,
     loader: RowLoader,
     build_rows: bool,
 ) -> Iterator[Prepared]:
@@ -262,7 +262,7 @@ def _prepared(
             committed.close()
 
 
-def _test_row(cases: list[Case], keys: list[bytes], index: int) -> load.TestRow:
+def _test_row(cases: list[Case], keys: list[bytes], index: int) -> test_ids.TestRow:
     case = cases[index]
     return (keys[index], case.suite or "", case.classname or "", case.name, case.file or "")
 
