@@ -49,11 +49,16 @@ def read_header(file: IO[bytes]) -> tuple[dict[str, Any], bool]:
 def _cases_come_last(file: IO[bytes], header: dict[str, Any]) -> bool:
     """True when nothing can follow ``cases``: the document ends with an array and a brace, and the only
     other array-valued key, ``files``, was already read before ``cases``."""
+    return "files" in header and _ends_with_array(file)
+
+
+def _ends_with_array(file: IO[bytes]) -> bool:
+    """Whether the document's last value is an array (``...]}``): where ``cases`` is, when it comes last."""
     file.seek(0, 2)
     size = file.tell()
     file.seek(max(0, size - 256))
     tail = file.read().rstrip()
-    return "files" in header and tail.endswith(b"}") and tail[:-1].rstrip().endswith(b"]")
+    return tail.endswith(b"}") and tail[:-1].rstrip().endswith(b"]")
 
 
 def _keys_before_cases(file: IO[bytes], *, stop_at_cases: bool) -> tuple[dict[str, Any], bool]:
@@ -149,11 +154,7 @@ def _cases_start(file: IO[bytes]) -> int | None:
 
     The header has been read and validated, and every object the schema allows is closed (no other key can
     be named ``cases``); so the first ``"cases":[`` whose quote is not escaped is the top-level key."""
-    file.seek(0, 2)
-    size = file.tell()
-    file.seek(max(0, size - 256))
-    tail = file.read().rstrip()
-    if not (tail.endswith(b"}") and tail[:-1].rstrip().endswith(b"]")):
+    if not _ends_with_array(file):
         return None
     file.seek(0)
     offset = 0  # of ``window`` in the file
