@@ -44,6 +44,7 @@ test-postgresql: install
 bench: install
 	$(BIN)/python benchmarks/parse.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ingest_growth.py
 	$(BIN)/python benchmarks/flaky_sim.py
 	$(BIN)/python benchmarks/flaky_recompute.py
 

@@ -11,6 +11,11 @@ the failed attempt kept as a non-final row), a fifth of the runs on pull request
 same commit as a new attempt; 5% of tests flaky (1-30%, log-spread), 1.5% broken from a commit on,
 1% broken for 3-10 runs, and about one job in 100 an outage where 85% of the job fails at once. About
 1.5% of results fail, concentrated in those tests.
+
+Results are numbered into the project's segments as the loader numbers them
+(``hub/runs/services/segments.py``): each upload's rows go into the segment open when it starts
+(``results_loaded >> SEGMENT_BITS``) and the project's ``results_loaded`` counts them, so the history
+reads walk as many segments as a project of this size would have.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _hub import Backend  # the script's dir
+from _hub import REPO, Backend  # the script's dir
 
 JOBS = ("unit-1", "unit-2", "integration", "e2e")
 RETRYING_JOBS = frozenset({"unit-1", "unit-2"})
@@ -31,6 +37,7 @@ RESULT_COLUMNS = (
     "run_id",
     "job_id",
     "upload_id",
+    "segment",
     "test_id",
     "attempt",
     "final",
@@ -60,6 +67,18 @@ RUN_COLUMNS = (
 )
 COUNT_COLUMNS = ("tests", "passed", "failed", "errors", "flaky", "duration")
 MINUTES_BETWEEN_RUNS = 20
+
+
+def segment_bits() -> int:
+    """The hub's ``SEGMENT_BITS``, read from its source: this process never imports Django (``_hub.py``),
+    and a copy here would drift from the loader's."""
+    source = (REPO / "hub" / "runs" / "services" / "segments.py").read_text()
+    found = re.search(r"^SEGMENT_BITS = (\d+)", source, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(
+            "no SEGMENT_BITS in hub/runs/services/segments.py: update benchmarks/_flaky_fixture.py"
+        )
+    return int(found.group(1))
 
 
 @dataclass(frozen=True)
@@ -268,12 +287,18 @@ class Fixture:
             self.conn.commit()
         job_counts: dict[int, list[float]] = {}  # job id -> COUNT_COLUMNS
         rows: dict[int, int] = {}  # upload id -> result rows
+        mark = "?" if self.backend.path else "%s"
+        (loaded,) = self.conn.execute(
+            f"SELECT results_loaded FROM projects_project WHERE id = {mark}", [pid]
+        ).fetchone()
         results = self.write(
             "runs_testresult",
             RESULT_COLUMNS,
-            self._results(runs, (test0, run0, job0, upload0), job_counts, rows),
+            self._results(runs, (test0, run0, job0, upload0), job_counts, rows, loaded),
         )
-        mark = "?" if self.backend.path else "%s"
+        self.conn.execute(
+            f"UPDATE projects_project SET results_loaded = {mark} WHERE id = {mark}", [loaded + results, pid]
+        )
         assignments = ", ".join(f"{name} = {mark}" for name in COUNT_COLUMNS)
         run_counts: dict[int, list[float]] = {}
         for job_id, counts in job_counts.items():
@@ -292,10 +317,11 @@ class Fixture:
         failed = sum(c[2] + c[3] for c in job_counts.values())
         return {"results": results, "failed": failed, "runs": len(runs), "tests": shape.tests}
 
-    def _results(self, runs, first_ids, job_counts, rows) -> Iterator[tuple]:
-        """Every result row, run by run and job by job, as ingest writes them; fills ``job_counts`` and
-        ``rows`` (per upload)."""
-        rng, plans, tests = self.rng, self.plans, self.shape.tests
+    def _results(self, runs, first_ids, job_counts, rows, loaded: int) -> Iterator[tuple]:
+        """Every result row, run by run and job by job, as ingest writes them, each upload's into the
+        segment open when it starts (``loaded`` results before it); fills ``job_counts`` and ``rows``
+        (per upload)."""
+        rng, plans, tests, bits = self.rng, self.plans, self.shape.tests, segment_bits()
         test0, run0, job0, upload0 = first_ids
         outages = {
             (rng.randrange(len(runs)), rng.randrange(len(JOBS))) for _ in range(max(1, len(runs) // 25))
@@ -303,7 +329,7 @@ class Fixture:
         for p in range(len(runs)):
             for n, job in enumerate(JOBS):
                 job_id, upload_id = job0 + p * len(JOBS) + n, upload0 + p * len(JOBS) + n
-                ids = (run0 + p, job_id, upload_id)
+                ids = (run0 + p, job_id, upload_id, loaded >> bits)
                 counts = [0, 0, 0, 0, 0, 0.0]  # tests, passed, failed, errors, flaky, duration
                 outage = (p, n) in outages
                 retried = 0  # non-final attempts: rows beyond one per test
@@ -364,3 +390,4 @@ class Fixture:
                         yield (*ids, test_id, attempt, True, "passed", 0.2, "", "", "", "")
                 job_counts[job_id] = counts
                 rows[upload_id] = int(counts[0]) + retried
+                loaded += rows[upload_id]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from _flaky_score import Verdicts, percentile  # the script's dir
 from _flaky_world import Kind, TestTruth
+from _table import render
 
 TARGET_PRECISION = 0.985
 TARGET_RECALL = 0.95
@@ -175,11 +176,7 @@ def table(rows: Sequence[Row]) -> str:
         ("same_commit", "same commit pass+fail*"),
         ("verdict", "result"),
     )
-    cells = [[title for _, title in columns]] + [[getattr(row, key) for key, _ in columns] for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in cells]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    return render(rows, columns)
 
 
 def anchors(results: dict[str, dict]) -> str:

@@ -13,6 +13,7 @@ with the same environment (``DATABASE_URL`` and friends) the hub runs with.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -59,6 +60,25 @@ class Backend:
         import psycopg
 
         return psycopg.connect(self.url)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def backend_names(text: str) -> list[str]:
+    """``--backends`` of every benchmark: comma-separated names among ``BACKENDS``."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(BACKENDS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown backend(s) {', '.join(unknown)}: use {', '.join(BACKENDS)}"
+        )
+    return names
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr, so that stdout holds only the figures."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def postgres_unavailable(server_url: str = POSTGRES_SERVER) -> str | None:

@@ -40,7 +40,8 @@ from pathlib import Path
 
 from _flaky_fixture import Fixture, Shape  # the script's dir
 from _flaky_hub import call
-from _hub import Hub, hub_environment, postgres_unavailable, scratch_backend
+from _hub import Hub, backend_names, hub_environment, log, postgres_unavailable, scratch_backend
+from _table import render
 
 PROJECT = "bench/recompute"
 RECOMPUTE_TARGET = {"sqlite": 1.5, "postgresql": 0.75}  # seconds at 1M results
@@ -173,11 +174,7 @@ def table(rows: Sequence[Row]) -> str:
         ("ratio", "ours/naive"),
         ("verdict", "result"),
     )
-    cells = [[title for _, title in columns]] + [[getattr(row, key) for key, _ in columns] for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in cells]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    return render(rows, columns)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -187,7 +184,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--size", choices=("1m", "10m"), default="1m", help="results in the fixture (10m takes long)"
     )
-    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument(
+        "--backends",
+        type=backend_names,
+        default="sqlite,postgresql",
+        help="comma-separated: sqlite, postgresql",
+    )
     parser.add_argument(
         "--repeat", type=int, default=5, help="timed recomputes after the first (best is kept)"
     )
@@ -205,14 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         args.repeat, args.reads = min(args.repeat, 2), min(args.reads, 10)
     args.repeat += 1  # the first call is reported on its own
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if set(backends) - {"sqlite", "postgresql"}:
-        log("unknown backend: use sqlite, postgresql")
-        return 2
+    backends = args.backends
     started = time.monotonic()
     rows: list[Row] = []
     notes = []

@@ -44,7 +44,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import requests
-from _hub import REQUEST_TIMEOUT, Backend, Hub, PeakRss, postgres_unavailable, running_hub  # the script's dir
+from _hub import (  # the script's dir
+    REQUEST_TIMEOUT,
+    Backend,
+    Hub,
+    PeakRss,
+    backend_names,
+    log,
+    postgres_unavailable,
+    running_hub,
+)
+from _table import render
 
 from agent.document import iter_document
 from agent.model import Rerun, RunContext, Status, TestCase
@@ -62,6 +72,7 @@ RESULT_COLUMNS = ", ".join(
         "run_id",
         "job_id",
         "upload_id",
+        "segment",
         "test_id",
         "attempt",
         "final",
@@ -398,8 +409,8 @@ def floor(backend: Backend, upload_id: int) -> tuple[int, float]:
 
 def filled_floor(backend: Backend, upload_id: int) -> tuple[int, float, int]:
     """The same rows written the same raw way into the hub's own table, as full as it is, committed, then
-    deleted again; returns (rows, seconds, rows already there). An empty table flatters the floor: with
-    a million rows, each test's entries in the history index sit on their own page."""
+    deleted again; returns (rows, seconds, rows already there). An empty table flatters the floor: a
+    million rows make every index deeper, and the open segment's part of the history index is not empty."""
     conn = backend.connect()
     try:
         rows = _stored_rows(conn, backend, upload_id)
@@ -663,6 +674,15 @@ def load_average() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
+def closing_line(started: float) -> str:
+    """How long the benchmark took since ``started`` (``time.monotonic``), and how busy the machine was."""
+    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
+    return (
+        f"total {time.monotonic() - started:.0f} s on {os.cpu_count()} CPUs; 1-minute load at the end: "
+        f"{load_average()}" + (" (other work was competing, the figures are pessimistic)" if busy else "")
+    )
+
+
 def bench_backend(name: str, reports: Reports, plan: Plan, log) -> list[Row]:
     started = time.monotonic()
     with running_hub(name) as hub, requests.Session() as session:
@@ -689,11 +709,7 @@ COLUMNS = (
 
 
 def table(rows: Sequence[Row]) -> str:
-    cells = [[title for _, title in COLUMNS]] + [[getattr(row, key) for key, _ in COLUMNS] for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in cells]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    return render(rows, COLUMNS)
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -722,6 +738,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--backends",
+        type=backend_names,
         default="sqlite,postgresql",
         help="comma-separated: sqlite, postgresql (skipped with a message when unreachable)",
     )
@@ -738,15 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = Plan(**{**asdict(plan), "sizes": args.sizes})
     if args.memory_sizes:
         plan = Plan(**{**asdict(plan), "memory_sizes": args.memory_sizes})
-    backends = [name.strip() for name in args.backends.split(",") if name.strip()]
-    unknown = set(backends) - {"sqlite", "postgresql"}
-    if unknown:
-        print(f"unknown backend(s) {', '.join(sorted(unknown))}: use sqlite, postgresql", file=sys.stderr)
-        return 2
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
+    backends = args.backends
     started = time.monotonic()
     reports = Reports()
     sizes = sorted({*plan.sizes, *plan.memory_sizes, plan.top_up_size})
@@ -775,11 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n{title}\n\n{table(rows)}\n")
     for note in skipped:
         print(note)
-    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
-    print(
-        f"total {time.monotonic() - started:.0f} s on {os.cpu_count()} CPUs; 1-minute load at the end: "
-        f"{load_average()}" + (" (other work was competing, the figures are pessimistic)" if busy else "")
-    )
+    print(closing_line(started))
     if args.json:
         args.json.write_text(json.dumps([asdict(row) for row in rows], indent=2) + "\n")
     return 1 if args.strict and any(row.verdict == "FAIL" for row in rows) else 0

@@ -59,6 +59,9 @@ class Project(models.Model):
         default=False, help_text="Quarantine tests the hub finds flaky (never broken ones) without asking."
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    results_loaded = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Results ever loaded; numbers the segments of the history index."
+    )
 
     objects = ProjectQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from hub.runs.models import Job, ResultStatus, Run, Test, TestResult, Upload
+from hub.runs.services import segments
 
 FAILED_TESTS_SHOWN = 200
 HISTORY_SHOWN = 100
@@ -201,9 +202,9 @@ class TestAdmin(IngestedAdmin):
 
     @admin.display(description=f"History (last {HISTORY_SHOWN} results)")
     def history(self, test: Test) -> str:
-        results = (
-            TestResult.objects.filter(test=test).select_related("run", "job").order_by("-id")[:HISTORY_SHOWN]
-        )
+        results = segments.newest_first(
+            TestResult.objects.filter(test=test).select_related("run", "job"), test.project
+        )[:HISTORY_SHOWN]
         return results_table(
             results,
             ("Run", "Branch", "SHA", "Job", "Attempt", "Status", "Duration (s)", "Created"),

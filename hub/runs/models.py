@@ -185,7 +185,8 @@ class TestResult(models.Model):
     # the load writes run, job and upload in the transaction that creates or finds them, holding the job
     # row locked (FOR UPDATE) until it commits, and upserts the tests in that transaction under the
     # project's lock; tests go only with their project. One index on (job) serves a job's, an
-    # upload's (its job is known) and a run's results (through its jobs); (test, -id) serves a test's.
+    # upload's (its job is known) and a run's results (through its jobs); (segment, test, id) serves a
+    # test's, newest first, and keeps what each upload writes into it bounded (services/segments.py).
     # Not (job, status): a status in the key spreads each upload over four places in the index, which
     # measured two to three times the cost of appending to one; status is a filter within a job.
     # Run and upload are DO_NOTHING: their results go with their jobs (Job cascades from Run, results
@@ -202,6 +203,9 @@ class TestResult(models.Model):
     test = models.ForeignKey(
         Test, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
     )
+    segment = models.PositiveIntegerField(
+        default=0, help_text="The project's segment the load wrote into (services/segments.py)."
+    )
     attempt = models.PositiveSmallIntegerField(default=1)
     final = models.BooleanField(default=True, help_text="The last attempt of this test in this upload.")
     status = models.CharField(max_length=8, choices=ResultStatus.choices)
@@ -214,7 +218,7 @@ class TestResult(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["job"], name="result_job"),
-            models.Index(fields=["test", "-id"], name="result_test_recent"),
+            models.Index(fields=["segment", "test", "id"], name="result_segment_test"),
             # Only failing rows pay for it: finds the few tests that ever failed without reading results.
             models.Index(
                 fields=["test"],

@@ -42,6 +42,16 @@ def test_tests_are_found_again_across_lookup_chunks(agent, monkeypatch):
     assert TestResult.objects.values("test_id").distinct().count() == 50
 
 
+@pytest.mark.django_db
+def test_new_tests_are_numbered_in_the_order_the_report_first_lists_them(agent):
+    """Later loads read a batch's tests back as one range of ids (``test_ids.CommittedTests``)."""
+    names = [f"test_{word}" for word in ("zeta", "alpha", "mu", "beta", "omega", "kappa")]
+
+    agent.post_report(report(*[case(name) for name in [*names, names[0]]]))
+
+    assert list(Test.objects.order_by("id").values_list("name", flat=True)) == names
+
+
 @sqlite_only
 @pytest.mark.django_db(transaction=True)
 def test_a_large_upload_leaves_its_wal_checkpoint_to_a_background_thread(agent, monkeypatch):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +17,9 @@ from hub.failures.models import Failure, JobFailure
 from hub.failures.services.analysis import analyse_upload
 from hub.flaky.services.history import judged_in_upload
 from hub.projects import services
+from hub.projects.models import Membership, Project
 from hub.runs.models import Job, Run, TestResult, Upload
+from hub.runs.services import segments
 from hub.runs.services.retention import prune_runs
 from tests.hub.api.factories import make_job, make_result, make_run, make_test
 
@@ -170,7 +173,57 @@ def test_the_results_table_has_one_index_for_jobs_and_two_for_tests():
         constraints = connection.introspection.get_constraints(cursor, RESULTS)
 
     indexes = {name for name, c in constraints.items() if c["index"] and not c["primary_key"]}
-    assert indexes == {"result_job", "result_test_recent", "result_test_failing"}
+    assert indexes == {"result_job", "result_segment_test", "result_test_failing"}
+
+
+def test_the_history_index_leads_with_the_segment():
+    """What keeps an upload's writes to it bounded: keyed by test first, each upload of a suite would
+    write into every part of it (hub/runs/services/segments.py)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, RESULTS)
+
+    assert constraints["result_segment_test"]["columns"] == ["segment", "test_id", "id"]
+
+
+def history_plan(project) -> str:
+    """The database's plan for one page of a test's history, as the API asks for it, in a project whose
+    results span four segments."""
+    Project.objects.filter(pk=project.pk).update(results_loaded=4 * segments.SEGMENT_RESULTS - 1)
+    test = make_test(project, "test_spins")
+    make_result(make_job(make_run(project)), test)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {history_reader(project)}")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("test-history", args=[test.pk])).status_code == 200
+    [sql] = [q["sql"] for q in queries.captured_queries if RESULTS in q["sql"]]
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def history_reader(project) -> str:
+    user = get_user_model().objects.create_user("reader")
+    Membership.objects.create(project=project, user=user)
+    return services.issue_api_token(user, read_only=True, name="plan")[1]
+
+
+@sqlite_only
+def test_a_tests_history_is_read_in_order_off_the_history_index_on_sqlite(project):
+    plan = history_plan(project)
+
+    assert "USING INDEX result_segment_test (segment=? AND test_id=?" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+@postgresql_only
+def test_a_tests_history_is_read_in_order_off_the_history_index_on_postgresql(project):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole: plan as if big
+    plan = history_plan(project)
+
+    assert "result_segment_test" in plan
+    assert "Sort" not in plan
 
 
 @postgresql_only

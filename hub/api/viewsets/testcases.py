@@ -1,6 +1,7 @@
 """``/api/v1/tests/{id}/``: a test's identity, and its history across runs, newest first.
 
-History walks the ``result_test_recent`` index (test, -id): newest results of one test without a sort.
+History walks the ``result_segment_test`` index (segment, test, id) from the newest segment down: newest
+results of one test without a sort (``hub.runs.services.segments``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
 
+from hub.api.pagination import NewestFirstPagination
 from hub.api.serializers import HistoryEntrySerializer, TestSerializer
 from hub.api.viewsets.base import ReadApiMixin, visible
 from hub.runs.models import Test, TestResult
+from hub.runs.services import segments
 
 
 @extend_schema_view(retrieve=extend_schema(summary="One test's identity"))
@@ -30,9 +33,13 @@ class TestHistoryView(ReadApiMixin, generics.ListAPIView):
     """Every execution of one test across runs: status, duration, attempt, run, commit, branch, time."""
 
     serializer_class = HistoryEntrySerializer
+    pagination_class = NewestFirstPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular introspection: no request user
             return TestResult.objects.none()
-        test = get_object_or_404(visible(Test.objects.all(), self.request.user), pk=self.kwargs["test_id"])
-        return TestResult.objects.filter(test=test).select_related("run", "job")
+        tests = visible(Test.objects.select_related("project"), self.request.user)
+        test = get_object_or_404(tests, pk=self.kwargs["test_id"])
+        return segments.newest_first(
+            TestResult.objects.filter(test=test).select_related("run", "job"), test.project
+        )

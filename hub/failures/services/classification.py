@@ -3,8 +3,9 @@ no history to compare against.
 
 Runs after flaky detection (``hub.runs.tasks.analyse_upload``), so "known flaky" uses the fresh verdict.
 The base-branch lookup is bounded per test: its latest few final results on the base branch, read
-newest first through the (test, -id) index on results with the run joined for its branch. Pull-request
-runs are not a baseline, even when their branch has the base branch's name.
+newest first through the history index on (segment, test, id), the project's segments newest first
+(``hub.runs.services.segments``), with the run joined for its branch. Pull-request runs are not a
+baseline, even when their branch has the base branch's name.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from hub.failures.models import Classification, Failure
 from hub.flaky.models import TestHealth, TestState
 from hub.runs.models import ResultStatus, Run, TestResult, Upload
+from hub.runs.services import segments
 
 FLAKY_STATES = (TestState.FLAKY, TestState.SUSPECTED, TestState.QUARANTINED)
 FAILED = (ResultStatus.FAILED, ResultStatus.ERROR)
@@ -53,19 +55,16 @@ def classify_upload(upload_id: int) -> int:
 def baseline_verdict(run: Run, test_id: int, base_branch: str, job_name: str = "") -> Classification:
     """How the test fares on ``base_branch``: its results in the latest base-branch run that ran it (in
     a job of the same name when there is one, so a matrix entry compares with itself)."""
-    latest = list(
-        TestResult.objects.filter(
-            test_id=test_id,
-            final=True,
-            status__in=OUTCOMES,
-            run__project_id=run.project_id,
-            run__branch=base_branch,
-            run__pull_request__isnull=True,
-        )
-        .exclude(run_id=run.pk)
-        .order_by("-id")
-        .values_list("run_id", "job__name", "status")[:BASELINE_RESULTS]
-    )
+    results = TestResult.objects.filter(
+        test_id=test_id,
+        final=True,
+        status__in=OUTCOMES,
+        run__project_id=run.project_id,
+        run__branch=base_branch,
+        run__pull_request__isnull=True,
+    ).exclude(run_id=run.pk)
+    newest = segments.newest_first(results, run.project_id)
+    latest = list(newest.values_list("run_id", "job__name", "status")[:BASELINE_RESULTS])
     if not latest:
         return Classification.NO_BASELINE
     same_job = [row for row in latest if row[1] == job_name]

@@ -1,6 +1,6 @@
 """The flaky-tests page: verdicts (``TestHealth``) listed by impact, read-only, and a test's page with its
-verdict, evidence, a bounded timeline of recent results (the ``(test, -id)`` index, never a COUNT over
-results) and its state changes. Changes go through the actions (``actions``).
+verdict, evidence, a bounded timeline of recent results (the history index, newest segment first, never a
+COUNT over results) and its state changes. Changes go through the actions (``actions``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hub.flaky.admin.actions import mark_tests_fixed, quarantine_tests, unquaran
 from hub.flaky.models import QuarantineEntry, StateChange, TestHealth
 from hub.runs.admin import CappedCountPaginator, admin_link, results_table
 from hub.runs.models import TestResult
+from hub.runs.services import segments
 
 TIMELINE_SHOWN = 100
 STATE_CHANGES_SHOWN = 100
@@ -166,11 +167,9 @@ class TestHealthAdmin(admin.ModelAdmin):
 
     @admin.display(description=f"Recent results (last {TIMELINE_SHOWN})")
     def timeline(self, health: TestHealth) -> str:
-        results = (
-            TestResult.objects.filter(test_id=health.test_id)
-            .select_related("run", "job")
-            .order_by("-id")[:TIMELINE_SHOWN]
-        )
+        results = segments.newest_first(
+            TestResult.objects.filter(test_id=health.test_id).select_related("run", "job"), health.project_id
+        )[:TIMELINE_SHOWN]
         return results_table(
             results,
             ("Run", "Branch", "SHA", "PR", "Job", "Attempt", "Status", "Created"),

@@ -77,7 +77,7 @@ def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detectio
     """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts."""
     if not test_ids:
         return {}
-    outcomes = history.histories(test_ids, project.default_branch)
+    outcomes = history.histories(project.pk, test_ids, project.default_branch)
     current = _health_rows(project, test_ids)
     now = timezone.now()
     verdicts: dict[int, detection.Verdict] = {}

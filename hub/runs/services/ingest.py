@@ -25,7 +25,7 @@ from django.utils import timezone
 from agent.model import Coverage
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
-from hub.runs.services import load, state, test_ids
+from hub.runs.services import load, segments, state, test_ids
 from hub.runs.services.cases import Case
 from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
@@ -211,7 +211,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
     writes the rows. The database's work runs without the GIL, so reading and writing overlap.
     """
     now = timezone.now()
-    loader = RowLoader(run.pk, job.pk, upload.pk)
+    loader = RowLoader(run.pk, job.pk, upload.pk, segments.open_segment(project.pk))
     statistics_fresh = False
     # Rows are built by the reading thread on PostgreSQL, whose server writes them in another process.
     # On SQLite the writing thread returns to Python after each statement, and would wait for the GIL
@@ -234,6 +234,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
             results.write(rows)
     if loader.repeated:
         merge_repeated_tests(upload.pk, job.pk, loader.repeated, loader.counts)
+    segments.record_loaded(project.pk, loader.counts["results"])
     return loader.counts
 
 

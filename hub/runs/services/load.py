@@ -23,6 +23,7 @@ RESULT_COLUMNS = (
     "run_id",
     "job_id",
     "upload_id",
+    "segment",
     "test_id",
     "attempt",
     "final",
@@ -50,19 +51,25 @@ _NULL = "\\N"
 
 
 def _copy_text(rows: list[tuple]) -> str:
-    """``rows`` as the lines of COPY's text format, written here rather than by psycopg's ``write_row``
-    (a third of the time: most rows are a passing test with no text at all)."""
+    """``rows`` (of one load) as the lines of COPY's text format, written here rather than by psycopg's
+    ``write_row`` (a third of the time: most rows are a passing test with no text at all). The columns
+    every row of a load shares are formatted once."""
+    if not rows:
+        return ""
+    run, job, upload, segment = rows[0][:4]
+    shared = f"{run}\t{job}\t{upload}\t{segment}\t"
     lines = []
-    for run, job, upload, test, attempt, final, status, duration, message, failure, trace, output in rows:
+    append = lines.append
+    for _, _, _, _, test, attempt, final, status, duration, message, failure, trace, output in rows:
         seconds = _NULL if duration is None else repr(duration)
         flag = "t" if final else "f"
         if message or failure or trace or output:
-            lines.append(
-                f"{run}\t{job}\t{upload}\t{test}\t{attempt}\t{flag}\t{status}\t{seconds}\t{_copy_escaped(message)}"
+            append(
+                f"{shared}{test}\t{attempt}\t{flag}\t{status}\t{seconds}\t{_copy_escaped(message)}"
                 f"\t{_copy_escaped(failure)}\t{_copy_escaped(trace)}\t{_copy_escaped(output)}\n"
             )
         else:
-            lines.append(f"{run}\t{job}\t{upload}\t{test}\t{attempt}\t{flag}\t{status}\t{seconds}\t\t\t\t\n")
+            append(f"{shared}{test}\t{attempt}\t{flag}\t{status}\t{seconds}\t\t\t\t\n")
     return "".join(lines)
 
 

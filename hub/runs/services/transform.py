@@ -29,8 +29,8 @@ class RowLoader:
     Two threads may build rows for different batches (``ingest``): ``rows`` takes a lock, so the counts
     and the record of tests seen stay whole (they do not depend on the order of batches)."""
 
-    def __init__(self, run_id: int, job_id: int, upload_id: int) -> None:
-        self.ids = (run_id, job_id, upload_id)
+    def __init__(self, run_id: int, job_id: int, upload_id: int, segment: int) -> None:
+        self.ids = (run_id, job_id, upload_id, segment)
         self.counts: dict[str, float] = dict.fromkeys(
             ("results", "tests", *_COUNT_FIELD, "flaky", "duration"), 0
         )
@@ -44,7 +44,8 @@ class RowLoader:
             return list(self._rows(cases, test_ids))
 
     def _rows(self, cases: list[Case], test_ids: list[int]) -> Iterator[tuple]:
-        run_id, job_id, upload_id = self.ids
+        upload = self.ids
+        run_id, job_id, upload_id, segment = upload
         counts, seen = self.counts, self.seen
         duration = 0.0
         results = 0
@@ -64,22 +65,36 @@ class RowLoader:
             if not case.reruns:
                 results += 1
                 if status in _FAILURES:
-                    yield _row_with_text(run_id, job_id, upload_id, test_id, 1, True, case, _output(case))
+                    yield _row_with_text(upload, test_id, 1, True, case, _output(case))
                 elif case.message or case.type or case.trace:  # a skip's reason
-                    yield _row_with_text(run_id, job_id, upload_id, test_id, 1, True, case, "")
+                    yield _row_with_text(upload, test_id, 1, True, case, "")
                 else:
-                    yield (run_id, job_id, upload_id, test_id, 1, True, status, case.duration, "", "", "", "")
+                    yield (
+                        run_id,
+                        job_id,
+                        upload_id,
+                        segment,
+                        test_id,
+                        1,
+                        True,
+                        status,
+                        case.duration,
+                        "",
+                        "",
+                        "",
+                        "",
+                    )
                 continue
             attempt = 0
             failed_before = False
             for rerun in case.reruns:
                 attempt += 1
                 failed_before = failed_before or rerun.status in _FAILURES
-                yield _row_with_text(run_id, job_id, upload_id, test_id, attempt, False, rerun, "")
+                yield _row_with_text(upload, test_id, attempt, False, rerun, "")
                 if rerun.duration:
                     duration += rerun.duration
             output = _output(case) if status in _FAILURES else ""
-            yield _row_with_text(run_id, job_id, upload_id, test_id, attempt + 1, True, case, output)
+            yield _row_with_text(upload, test_id, attempt + 1, True, case, output)
             results += attempt + 1
             if failed_before and status == "passed":
                 flaky += 1
@@ -91,14 +106,13 @@ class RowLoader:
         counts["duration"] += duration
 
 
-def _row_with_text(run_id, job_id, upload_id, test_id, attempt, final, source, output) -> tuple:
+def _row_with_text(upload: tuple, test_id, attempt, final, source, output) -> tuple:
     """A row with whatever text ``source`` (a case or one of its reruns) carries, clipped to the model's
-    bounds: the report may carry up to the schema's limits, which are larger."""
+    bounds: the report may carry up to the schema's limits, which are larger. ``upload`` holds the
+    columns every row of one load shares: run, job, upload and segment."""
     message, failure_type, trace = source.message, source.type, source.trace
     return (
-        run_id,
-        job_id,
-        upload_id,
+        *upload,
         test_id,
         attempt,
         final,
