@@ -1,9 +1,10 @@
 """A project's results are numbered in segments, and a test's history is read newest segment first.
 
 Why: an upload of a suite adds a result to every test in it. Under an index keyed by test, those rows
-land in every part of the index: each upload rewrote pages in proportion to the whole table (measured on
-SQLite: ~29 MB of WAL per 100k-case upload at 1.2M stored results, growing by ~1.3 MB with every upload,
-against ~8 MB flat with the segment first), so ingest slowed as history grew. Keyed by (segment, test,
+land in every part of the index: each upload rewrote pages in proportion to the whole table (through
+the API on SQLite, a 100k-case upload's worker wrote 48 MB at the 2nd upload and 185 MB at the 40th;
+46-50 MB throughout with the segment first: ``benchmarks/ingest_growth.py``), so ingest slowed as
+history grew. Keyed by (segment, test,
 id), an upload's rows land in the newest segment's part of the index, which never holds more than about
 ``SEGMENT_RESULTS`` results: what an upload writes stays bounded however many results are stored.
 
