@@ -184,9 +184,11 @@ class TestResult(models.Model):
     # commit (302k rows/s bare, 131k/s with the one on test). So the database enforces no reference here:
     # the load writes run, job and upload in the transaction that creates or finds them, holding the job
     # row locked (FOR UPDATE) until it commits, and upserts the tests in that transaction under the
-    # project's lock; tests go only with their project. One index on (job) serves a job's, an
-    # upload's (its job is known) and a run's results (through its jobs); (segment, test, id) serves a
-    # test's, newest first, and keeps what each upload writes into it bounded (services/segments.py).
+    # project's lock; tests go only with their project. One index on (job, id) serves a job's, an
+    # upload's (its job is known) and a run's results (through its jobs, each in id order: SQLite's
+    # (job) would hold the id anyway, PostgreSQL needs it to page a job without a sort); (segment, test,
+    # id) serves a test's, newest first, and keeps what each upload writes into it bounded
+    # (services/segments.py).
     # Not (job, status): a status in the key spreads each upload over four places in the index, which
     # measured two to three times the cost of appending to one; status is a filter within a job.
     # Run and upload are DO_NOTHING: their results go with their jobs (Job cascades from Run, results
@@ -217,7 +219,7 @@ class TestResult(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["job"], name="result_job"),
+            models.Index(fields=["job", "id"], name="result_job_id"),
             models.Index(fields=["segment", "test", "id"], name="result_segment_test"),
             # Only failing rows pay for it: finds the few tests that ever failed without reading results.
             models.Index(

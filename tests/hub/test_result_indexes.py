@@ -134,9 +134,36 @@ def test_a_runs_results_are_read_through_the_job_index(project, owner, params):
         response = client.get(f"/api/v1/runs/{run.pk}/results/", params)
 
     assert response.status_code == 200, response.content
-    [(sql, plan)] = result_plans(queries)
-    assert "result_job" in plan
-    assert not scans_results(sql, plan)
+    [(ids, page), (rows, by_key)] = result_plans(queries)  # the page's ids, then its rows by primary key
+    assert "USING INDEX result_job_id (job_id=?)" in page or "USING COVERING INDEX result_job_id" in page
+    assert "TEMP B-TREE" not in page
+    assert not scans_results(ids, page)
+    assert not scans_results(rows, by_key)
+
+
+@postgresql_only
+def test_a_page_of_a_runs_results_is_read_in_order_off_the_job_index_on_postgresql(project, owner):
+    """Not the run's results joined to their tests and sorted, nor the primary key walked from the start:
+    PostgreSQL chose both for one statement ordered by id (hub/api/pagination.py)."""
+    run = landed(project, passing=30).run
+    _, token = services.issue_api_token(owner, read_only=True, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole: plan as if big
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(f"/api/v1/runs/{run.pk}/results/", {"page_size": 5}).json()
+        client.get(first["next"])
+
+    pages = [q["sql"] for q in queries.captured_queries if RESULTS in q["sql"] and "ORDER BY" in q["sql"]]
+    assert len(pages) == 2  # the first page's ids, then the rest of the (only) job's
+    with connection.cursor() as cursor:
+        for sql in pages:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "result_job_id" in plan, plan
+            assert "Sort" not in plan, plan
 
 
 @sqlite_only
@@ -173,7 +200,7 @@ def test_the_results_table_has_one_index_for_jobs_and_two_for_tests():
         constraints = connection.introspection.get_constraints(cursor, RESULTS)
 
     indexes = {name for name, c in constraints.items() if c["index"] and not c["primary_key"]}
-    assert indexes == {"result_job", "result_segment_test", "result_test_failing"}
+    assert indexes == {"result_job_id", "result_segment_test", "result_test_failing"}
 
 
 def test_the_history_index_leads_with_the_segment():

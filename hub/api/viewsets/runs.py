@@ -10,8 +10,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
 
 from hub.api.filters import ResultFilter, RunFilter
+from hub.api.pagination import JobByJobPagination
 from hub.api.serializers import ResultSerializer, RunDetailSerializer, RunSerializer
-from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, ReportOrderPagination, visible
+from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
 from hub.runs.models import Run, TestResult
 
 
@@ -41,18 +42,21 @@ class RunViewSet(ReadApiMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(tags=["runs"], summary="A run's test results")
 class RunResultsView(ReadApiMixin, generics.ListAPIView):
-    """Every attempt of every test in one run, in report order, with the test's identity.
+    """Every attempt of every test in one run, job by job, each job's in report order, with the test's
+    identity.
 
     Retries are separate rows (`attempt`); `final=true` keeps each test's last attempt only.
     """
 
     serializer_class = ResultSerializer
     filterset_class = ResultFilter
-    pagination_class = ReportOrderPagination
+    pagination_class = JobByJobPagination
+    job_ids: list[int] = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular introspection: no request user
             return TestResult.objects.none()
         run = get_object_or_404(visible(Run.objects.all(), self.request.user), pk=self.kwargs["run_id"])
-        # Through the run's jobs: results are indexed on (job), not on run (hub/runs/models.py).
-        return TestResult.objects.filter(job__run=run).select_related("test", "job")
+        # Through the run's jobs, one by one: results are indexed on (job, id), not on run.
+        self.job_ids = list(run.jobs.order_by("id").values_list("id", flat=True))
+        return TestResult.objects.filter(job_id__in=self.job_ids).select_related("test", "job")
