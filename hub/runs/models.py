@@ -191,8 +191,9 @@ class TestResult(models.Model):
     # (services/segments.py).
     # Not (job, status): a status in the key spreads each upload over four places in the index, which
     # measured two to three times the cost of appending to one; status is a filter within a job.
-    # Run and upload are DO_NOTHING: their results go with their jobs (Job cascades from Run, results
-    # from Job), and a cascade by run or upload would be a full scan of this table.
+    # Run, upload and test are DO_NOTHING: their results go with their jobs (Job cascades from Run,
+    # results from Job; tests go only with their project, whose runs go with it), and a cascade by run,
+    # upload or test would be a full scan of this table (no index leads with any of them).
     run = models.ForeignKey(
         Run, on_delete=models.DO_NOTHING, related_name="results", db_index=False, db_constraint=False
     )
@@ -203,7 +204,7 @@ class TestResult(models.Model):
         Upload, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
     test = models.ForeignKey(
-        Test, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
+        Test, on_delete=models.DO_NOTHING, related_name="results", db_index=False, db_constraint=False
     )
     segment = models.PositiveIntegerField(
         default=0, help_text="The project's segment the load wrote into (services/segments.py)."

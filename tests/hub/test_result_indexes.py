@@ -87,6 +87,22 @@ def test_deleting_a_run_deletes_its_results_and_failures(project):
     assert rows_of(kept) == (4, 2, 1, 1, 1)
 
 
+def test_deleting_a_project_deletes_its_results_through_its_jobs(project, other_project):
+    """Not by test: no index on results leads with the test any more, so a cascade by test would read
+    the whole table once per batch of tests."""
+    gone, kept = landed(project), landed(other_project)
+
+    with CaptureQueriesContext(connection) as queries:
+        Project.objects.get(pk=project.pk).delete()
+
+    assert rows_of(gone) == (0, 0, 0, 0, 0)
+    assert rows_of(kept) == (4, 2, 1, 1, 1)
+    by_test = [
+        q["sql"] for q in queries.captured_queries if RESULTS in q["sql"] and '"test_id" IN' in q["sql"]
+    ]
+    assert by_test == []
+
+
 def test_pruning_old_runs_deletes_their_results_and_failures(project):
     old, recent = landed(project, created_at=OLD), landed(project)
 
