@@ -76,6 +76,12 @@ def backend_names(text: str) -> list[str]:
     return names
 
 
+def skip_note(name: str) -> str | None:
+    """Why backend ``name`` cannot run on this machine, as the line a benchmark prints and logs, or None."""
+    reason = postgres_unavailable() if name == "postgresql" else None
+    return f"{name} skipped: {reason}" if reason else None
+
+
 def log(message: str) -> None:
     """Progress goes to stderr, so that stdout holds only the figures."""
     print(message, file=sys.stderr, flush=True)

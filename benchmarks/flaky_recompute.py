@@ -40,7 +40,7 @@ from pathlib import Path
 
 from _flaky_fixture import Fixture, Shape  # the script's dir
 from _flaky_hub import call
-from _hub import Hub, backend_names, hub_environment, log, postgres_unavailable, scratch_backend
+from _hub import Hub, backend_names, hub_environment, log, scratch_backend, skip_note
 from _table import render
 
 PROJECT = "bench/recompute"
@@ -212,10 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     notes = []
     for name in backends:
-        reason = postgres_unavailable() if name == "postgresql" else None
-        if reason:
-            notes.append(f"postgresql skipped: {reason}")
-            log(notes[-1])
+        if note := skip_note(name):
+            notes.append(note)
+            log(note)
             continue
         try:
             rows += bench_backend(name, shape, args, log)

@@ -51,8 +51,8 @@ from _hub import (  # the script's dir
     PeakRss,
     backend_names,
     log,
-    postgres_unavailable,
     running_hub,
+    skip_note,
 )
 from _table import render
 
@@ -768,10 +768,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     skipped = []
     for name in backends:
-        reason = postgres_unavailable() if name == "postgresql" else None
-        if reason:
-            skipped.append(f"postgresql skipped: {reason}")
-            log(skipped[-1])
+        if note := skip_note(name):
+            skipped.append(note)
+            log(note)
             continue
         try:
             rows += bench_backend(name, reports, plan, log)

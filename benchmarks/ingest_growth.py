@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import requests
-from _hub import Hub, backend_names, log, postgres_unavailable, running_hub  # the script's dir
+from _hub import Hub, backend_names, log, running_hub, skip_note  # the script's dir
 from _table import render
 from ingest import BenchError, Poster, Reports, closing_line, kilo, load_average, stored_results
 
@@ -360,10 +360,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     series: dict[str, list[dict]] = {}
     notes = []
     for name in backends:
-        reason = postgres_unavailable() if name == "postgresql" else None
-        if reason:
-            notes.append(f"postgresql skipped: {reason}")
-            log(notes[-1])
+        if note := skip_note(name):
+            notes.append(note)
+            log(note)
             continue
         try:
             backend_rows, posts = bench_backend(name, reports, plan, log)

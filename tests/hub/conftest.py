@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from hub.projects.models import AgentToken, Membership, Project
+from hub.runs.models import Test, TestResult
+from hub.runs.services import segments
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +123,21 @@ def report(*cases, run_id="1001", attempt=1, job="test", branch="main", sha="a" 
 
 def case(name, status="passed", classname="tests.test_widgets", **extra) -> dict:
     return {"name": name, "classname": classname, "status": status, "duration": 0.01, **extra}
+
+
+@pytest.fixture
+def two_results_a_segment(monkeypatch):
+    """Segments of two results, so that a few small reports span several of them."""
+    monkeypatch.setattr(segments, "SEGMENT_BITS", 1)
+
+
+def post_runs(agent: Agent, runs: int, *names: str, first: int = 1) -> None:
+    """``runs`` reports, one run each, of the tests ``names`` (all passing)."""
+    for number in range(first, first + runs):
+        response = agent.post_report(report(*(case(name) for name in names), run_id=str(number)))
+        assert response.status_code == 201, response.content
+
+
+def runs_of(test: Test) -> list[int]:
+    """The runs of ``test``'s results, in no particular order."""
+    return list(TestResult.objects.filter(test=test).values_list("run_id", flat=True))

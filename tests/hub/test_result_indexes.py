@@ -22,6 +22,7 @@ from hub.runs.models import Job, Run, TestResult, Upload
 from hub.runs.services import segments
 from hub.runs.services.retention import prune_runs
 from tests.hub.api.factories import make_job, make_result, make_run, make_test
+from tests.hub.plans import plan_as_if_big, plan_of
 
 pytestmark = pytest.mark.django_db
 
@@ -60,15 +61,13 @@ def rows_of(upload: Upload) -> tuple[int, int, int, int, int]:
 
 def result_plans(queries) -> list[tuple[str, str]]:
     """``(statement, plan)`` of each captured statement reading or deleting results (SQLite)."""
-    plans = []
-    with connection.cursor() as cursor:
-        for query in queries.captured_queries:
-            sql = query["sql"]
-            if RESULTS not in sql or not sql.lstrip().upper().startswith(("SELECT", "DELETE")):
-                continue
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            plans.append((sql, "\n".join(row[-1] for row in cursor.fetchall())))
-    return plans
+    statements = [query["sql"] for query in queries.captured_queries]
+    reading = ("SELECT", "DELETE")
+    return [
+        (sql, plan_of(sql))
+        for sql in statements
+        if RESULTS in sql and sql.lstrip().upper().startswith(reading)
+    ]
 
 
 def scans_results(sql: str, plan: str) -> bool:
@@ -165,8 +164,7 @@ def test_a_page_of_a_runs_results_is_read_in_order_off_the_job_index_on_postgres
     _, token = services.issue_api_token(owner, read_only=True, name="test")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole: plan as if big
+    plan_as_if_big()
 
     with CaptureQueriesContext(connection) as queries:
         first = client.get(f"/api/v1/runs/{run.pk}/results/", {"page_size": 5}).json()
@@ -174,12 +172,9 @@ def test_a_page_of_a_runs_results_is_read_in_order_off_the_job_index_on_postgres
 
     pages = [q["sql"] for q in queries.captured_queries if RESULTS in q["sql"] and "ORDER BY" in q["sql"]]
     assert len(pages) == 2  # the first page's ids, then the rest of the (only) job's
-    with connection.cursor() as cursor:
-        for sql in pages:
-            cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "result_job_id" in plan, plan
-            assert "Sort" not in plan, plan
+    for plan in map(plan_of, pages):
+        assert "result_job_id" in plan, plan
+        assert "Sort" not in plan, plan
 
 
 @sqlite_only
@@ -239,10 +234,7 @@ def history_plan(project) -> str:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("test-history", args=[test.pk])).status_code == 200
     [sql] = [q["sql"] for q in queries.captured_queries if RESULTS in q["sql"]]
-    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(explain + sql)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+    return plan_of(sql)
 
 
 def history_reader(project) -> str:
@@ -261,8 +253,7 @@ def test_a_tests_history_is_read_in_order_off_the_history_index_on_sqlite(projec
 
 @postgresql_only
 def test_a_tests_history_is_read_in_order_off_the_history_index_on_postgresql(project):
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole: plan as if big
+    plan_as_if_big()
     plan = history_plan(project)
 
     assert "result_segment_test" in plan

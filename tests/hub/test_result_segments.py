@@ -14,25 +14,9 @@ from django.urls import reverse
 from hub.projects.models import Project
 from hub.runs.models import Test, TestResult
 from hub.runs.services import segments
-from tests.hub.conftest import case, report
+from tests.hub.conftest import case, post_runs, report, runs_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def two_results_a_segment(monkeypatch):
-    monkeypatch.setattr(segments, "SEGMENT_BITS", 1)
-
-
-def post_runs(agent, runs: int, *names: str, first: int = 1) -> None:
-    """``runs`` reports, one run each, of the tests ``names`` (all passing)."""
-    for number in range(first, first + runs):
-        response = agent.post_report(report(*(case(name) for name in names), run_id=str(number)))
-        assert response.status_code == 201, response.content
-
-
-def runs_of(test: Test) -> list[int]:
-    return list(TestResult.objects.filter(test=test).values_list("run_id", flat=True))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_results_a_segment")]
 
 
 def loaded(project: Project) -> int:

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from hub.runs.models import Test, TestResult
-from tests.hub.test_result_segments import post_runs, runs_of, two_results_a_segment  # noqa: F401
+from tests.hub.conftest import post_runs, runs_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_results_a_segment")]
 
 
 def test_history_is_newest_first_across_segments(agent, project, owner, client_for):

@@ -10,7 +10,18 @@ import pytest
 
 from hub.runs.models import Upload
 from tests.hub.api.conftest import client_for, superuser  # noqa: F401  (the read API's personas)
-from tests.hub.conftest import report
+from tests.hub.conftest import case, report
+
+# A pull request whose run breaks a test that passes on its base branch (classification's scenarios).
+BROKEN = case("test_checkout", "failed", message="assert 3 == 4")
+PASSING = case("test_checkout")
+PR = {
+    "run_id": "pr-1",
+    "branch": "feature/cart",
+    "base_branch": "main",
+    "pull_request": 7,
+    "event": "pull_request",
+}
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "junit"
 

@@ -16,20 +16,13 @@ from hub.failures.services.classification import baseline_verdict, classify_uplo
 from hub.runs.models import Run, Test, TestResult
 from hub.runs.services import segments
 from tests.hub.conftest import case
+from tests.hub.failures.conftest import BROKEN, PASSING, PR
+from tests.hub.plans import plan_as_if_big, plan_of
 
 pytestmark = pytest.mark.django_db
 
 RESULTS = TestResult._meta.db_table
-BROKEN = case("test_checkout", "failed", message="assert 3 == 4")
-PASSING = case("test_checkout")
 BYSTANDERS = [case(f"test_other_{i}") for i in range(4)]  # a landed report fills a segment of four
-PR = {
-    "run_id": "pr-1",
-    "branch": "feature/cart",
-    "base_branch": "main",
-    "pull_request": 7,
-    "event": "pull_request",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -79,10 +72,7 @@ def baseline_plan(land) -> str:
     with CaptureQueriesContext(connection) as queries:
         baseline_verdict(run, test.pk, "main", "test")
     [sql] = [q["sql"] for q in queries.captured_queries if RESULTS in q["sql"]]
-    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(explain + sql)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+    return plan_of(sql)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's EXPLAIN QUERY PLAN")
@@ -95,8 +85,7 @@ def test_a_baseline_is_read_in_order_off_the_history_index_on_sqlite(land):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's EXPLAIN")
 def test_a_baseline_is_read_in_order_off_the_history_index_on_postgresql(land):
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole: plan as if big
+    plan_as_if_big()
     plan = baseline_plan(land)
 
     assert "Index Scan Backward using result_segment_test" in plan

@@ -10,18 +10,9 @@ from hub.failures.services.classification import classify_upload
 from hub.flaky import models as flaky
 from hub.runs.models import Test
 from tests.hub.conftest import case
+from tests.hub.failures.conftest import BROKEN, PASSING, PR
 
 pytestmark = pytest.mark.django_db
-
-BROKEN = case("test_checkout", "failed", message="assert 3 == 4")
-PASSING = case("test_checkout")
-PR = {
-    "run_id": "pr-1",
-    "branch": "feature/cart",
-    "base_branch": "main",
-    "pull_request": 7,
-    "event": "pull_request",
-}
 
 
 def pull_request_failure(land, **run) -> Failure:

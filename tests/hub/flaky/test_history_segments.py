@@ -18,6 +18,7 @@ from hub.flaky.services import detection_run, history
 from hub.runs.models import Test, TestResult
 from hub.runs.services import segments
 from tests.hub.conftest import case, report
+from tests.hub.plans import plan_as_if_big, plan_of
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +100,7 @@ def history_plan(agent, project) -> str:
     with CaptureQueriesContext(connection) as queries:
         history.histories(project.pk, [test.pk], "main")
     [sql] = [q["sql"] for q in queries.captured_queries if RESULTS in q["sql"]]
-    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-    with connection.cursor() as cursor:
-        cursor.execute(explain + sql)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+    return plan_of(sql)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's EXPLAIN QUERY PLAN")
@@ -116,8 +114,7 @@ def test_a_history_is_read_in_order_off_the_history_index_on_sqlite(agent, proje
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's EXPLAIN")
 def test_a_history_is_read_in_order_off_the_history_index_on_postgresql(agent, project):
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be read whole: plan as if big
+    plan_as_if_big()
     plan = history_plan(agent, project)
 
     assert "Index Scan Backward using result_segment_test" in plan
