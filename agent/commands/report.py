@@ -159,6 +159,10 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
         else:
             delivery.deliver(spooled, conn, context, artifacts.paths, outcome, runtime, github, commands)
 
+    from agent.commands.parse import totals_warnings
+
+    for warning in totals_warnings(results):
+        runtime.err(warning)
     files = results + coverage_results
     _publish(args, runtime, settings, tally, files, outcome, commands)
     if args.json:

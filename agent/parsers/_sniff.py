@@ -21,12 +21,23 @@ XML_REPORT_ROOTS = {
     "testsuite": "junit",
     "test-results": "nunit2",
     "test-run": "nunit3",
+    "test-suite": "nunit3",  # NUnit 3 without the <test-run> around it
     "assemblies": "xunit",
+    "assembly": "xunit",  # xUnit.net v1 with a single assembly
     "testrun": "trx",
 }
 XML_COVERAGE_ROOTS = {"coverage": "cobertura"}
 
-_REPORT_ROOT_NAMES = ("testsuites", "testsuite", "test-results", "test-run", "assemblies", "TestRun")
+_REPORT_ROOT_NAMES = (
+    "testsuites",
+    "testsuite",
+    "test-results",
+    "test-run",
+    "test-suite",
+    "assemblies",
+    "assembly",
+    "TestRun",
+)
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _LCOV_KEYS = ("TN:", "SF:")
 
