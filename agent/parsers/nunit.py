@@ -99,9 +99,9 @@ class _NUnitHandler(SubtreeHandler):
         failure = node.find("failure")
         message = None
         trace = None
-        if failure is not None and not status.is_failure:
-            status = Status.FAILED
         if failure is not None:
+            if not status.is_failure:
+                status = Status.FAILED
             message = failure.findtext("message")
             trace = failure.findtext("stack-trace")
         if message is None:

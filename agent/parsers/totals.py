@@ -1,8 +1,8 @@
 """What a report says about itself: the totals in its header, and whether the cases read agree with them.
 
-JUnit, NUnit, xUnit.net and TRX files declare their own counts. The cases are what count (a header is
-written by the same tool, sometimes wrongly), but a disagreement means the file or our reading of it is
-wrong, and a person should hear of it: ``disagreement`` says so in one line.
+JUnit, NUnit, xUnit.net and TRX files declare their own counts, and so does Mocha's JSON. The cases are
+what count (a header is written by the same tool, sometimes wrongly), but a disagreement means the file or
+our reading of it is wrong, and a person should hear of it: ``disagreement`` says so in one line.
 
 Each format's counts are put into one vocabulary by that format's own definitions, so the comparison is
 like for like; docs/report-format.md ("Declared totals") gives the mapping and why. A label is declared
@@ -113,6 +113,13 @@ def trx(attrs: Mapping[str, str]) -> Declared:
         errors=("error", "timeout", "aborted", "disconnected", "notRunnable"),
         skipped=("notExecuted", "inconclusive", "pending", "inProgress"),
     )
+
+
+def mocha(stats: Mapping[str, object]) -> Declared:
+    """Mocha's ``stats``: its ``failures`` include failing hooks, which are error cases for us, while its
+    ``tests`` leave them out, so ``tests`` is not compared."""
+    numbers = {key: str(value) for key, value in stats.items() if isinstance(value, int)}
+    return _pick(numbers, passed=("passes",), failed=("failures",), skipped=("pending",))
 
 
 def parsed(declared: Declared, counts: Mapping[Status, int]) -> Declared:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from agent.model import ReportParseError, Status
-from agent.parsers import read_report
+from agent.parsers import REPORT_FORMATS, read_report
 from agent.parsers.totals import disagreement
-from tests.golden.regenerate import GOLDEN
+from tests.golden.regenerate import GOLDEN, inputs
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "junit"
 
@@ -50,11 +50,10 @@ KNOWN = {
 
 
 def _reports() -> list:
-    files = [(f"golden/{p.relative_to(GOLDEN)}", p) for p in sorted(GOLDEN.glob("*/*.xml"))]
-    files += [(f"golden/{p.relative_to(GOLDEN)}", p) for p in sorted(GOLDEN.glob("*/*.trx"))]
+    files = [(f"golden/{p.relative_to(GOLDEN)}", p) for p in inputs() if p.parent.name in REPORT_FORMATS]
     if CORPUS.is_dir():
         files += [(str(p.relative_to(CORPUS)), p) for p in sorted(CORPUS.rglob("*.xml"))]
-    return [pytest.param(path, id=name) for name, path in files if "cobertura" not in name]
+    return [pytest.param(path, id=name) for name, path in files]
 
 
 def _disagreement(path: Path) -> tuple[dict | None, str | None]:
@@ -208,6 +207,21 @@ def test_trx_reads_the_counters_of_every_outcome(report_file) -> None:
     )
 
     assert declared(report_file, xml) == {"tests": 1, "passed": 0, "failures": 0, "errors": 1, "skipped": 0}
+
+
+def test_mocha_json_compares_failing_hooks_among_failures(report_file) -> None:
+    document = (
+        '{"stats": {"suites": 1, "tests": 1, "passes": 1, "pending": 0, "failures": 1},'
+        ' "tests": [{"title": "t", "fullTitle": "S t", "err": {}}],'
+        ' "failures": [{"title": "\\"before all\\" hook", "fullTitle": "S \\"before all\\" hook",'
+        ' "err": {"message": "boom"}}], "passes": [], "pending": []}'
+    )
+    reader = read_report(report_file(document, "mocha.json"))
+    counts = Counter(case.status for case in reader)
+
+    assert reader.declared == {"passed": 1, "failed": 1, "skipped": 0}
+    assert counts == {Status.PASSED: 1, Status.ERROR: 1}
+    assert disagreement("mocha.json", reader.declared, counts) is None
 
 
 def test_a_report_without_totals_declares_nothing(report_file) -> None:
