@@ -102,6 +102,14 @@ def sniff_report(path: str) -> str:
     text = decode_head(read_head(path)).lstrip()
     if text.startswith("<"):
         root = xml_root(text)
+        if root == "assembly" and "test-framework=" not in text:
+            # .NET application manifests have an <assembly> root too; xUnit.net always names itself.
+            raise parse_error(
+                path,
+                "is not a test report: its <assembly> root has no test-framework attribute, as every "
+                "xUnit.net report has (a .NET application manifest?)",
+                line=1,
+            )
         if root in XML_REPORT_ROOTS:
             return XML_REPORT_ROOTS[root]
         if root in XML_COVERAGE_ROOTS:

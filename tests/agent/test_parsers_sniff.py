@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from agent.model import ReportParseError
 from agent.parsers import read_report
 
 ROOTS = {
@@ -34,6 +35,14 @@ def test_it_reads_xunit_v1_whose_root_is_an_assembly(report_file) -> None:
     content = '<assembly name="a.dll" test-framework="xUnit.net 1.9.2"><class name="C"/></assembly>'
 
     assert read_report(report_file(content)).format == "xunit"
+
+
+def test_it_refuses_an_assembly_root_that_is_not_xunit(report_file) -> None:
+    content = '<assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0"><assemblyIdentity/>'
+    content += "</assembly>"
+
+    with pytest.raises(ReportParseError, match="no test-framework attribute"):
+        read_report(report_file(content, "app.manifest"))
 
 
 def test_it_sees_past_a_declaration_comments_and_a_doctype(report_file) -> None:
