@@ -8,67 +8,71 @@ import pytest
 from agent.model import Status
 from agent.parsers import read_report
 
-
-def statuses(report_file, xml: str) -> list[Status]:
-    return [case.status for case in read_report(report_file(xml))]
-
-
-def test_nunit2_fails_a_case_with_a_failure_and_no_outcome_attributes(report_file) -> None:
-    xml = (
+# Each: a report holding one case with a failure or error child, and the status it must have.
+CASES = {
+    "nunit2 without result, success or executed": (
         '<test-results total="1" failures="1" not-run="0"><test-suite type="TestFixture" name="F"><results>'
         '<test-case name="N.F.t"><failure><message>Expected: 1</message></failure></test-case>'
-        "</results></test-suite></test-results>"
-    )
+        "</results></test-suite></test-results>",
+        Status.FAILED,
+    ),
+    "nunit2 saying success": (
+        '<test-results><test-case name="N.F.t" result="Success" success="True" executed="True"><failure/>'
+        "</test-case></test-results>",
+        Status.FAILED,
+    ),
+    "nunit2 saying not executed": (
+        '<test-results><test-case name="N.F.t" executed="False"><failure/></test-case></test-results>',
+        Status.FAILED,
+    ),
+    "nunit2 saying ignored": (
+        '<test-results><test-case name="N.F.t" result="Ignored"><failure/></test-case></test-results>',
+        Status.FAILED,
+    ),
+    "nunit2 saying error stays an error": (
+        '<test-results><test-case name="N.F.t" result="Error"><failure/></test-case></test-results>',
+        Status.ERROR,
+    ),
+    "nunit3 saying passed": (
+        '<test-run><test-case name="t" result="Passed"><failure/></test-case></test-run>',
+        Status.FAILED,
+    ),
+    "nunit3 without a result": (
+        '<test-run><test-case name="t"><failure/></test-case></test-run>',
+        Status.FAILED,
+    ),
+    "nunit3 saying skipped": (
+        '<test-run><test-case name="t" result="Skipped"><failure/></test-case></test-run>',
+        Status.FAILED,
+    ),
+    "xunit saying pass": (
+        '<assemblies><assembly name="a.dll"><collection name="c"><test name="C.t" result="Pass">'
+        '<failure exception-type="E"/></test></collection></assembly></assemblies>',
+        Status.FAILED,
+    ),
+    "xunit saying skip": (
+        '<assemblies><assembly name="a.dll"><collection name="c"><test name="C.t" result="Skip">'
+        '<failure exception-type="E"/></test></collection></assembly></assemblies>',
+        Status.FAILED,
+    ),
+    "junit with a passing status attribute": (
+        '<testsuite name="s"><testcase name="t" status="run"><failure message="m"/></testcase></testsuite>',
+        Status.FAILED,
+    ),
+    "junit with a disabled status attribute": (
+        '<testsuite name="s"><testcase name="t" status="disabled"><failure/></testcase></testsuite>',
+        Status.FAILED,
+    ),
+    "junit with a skip as well": (
+        '<testsuite name="s"><testcase name="t"><skipped/><error message="m"/></testcase></testsuite>',
+        Status.ERROR,
+    ),
+}
 
-    assert statuses(report_file, xml) == [Status.FAILED]
 
-
-@pytest.mark.parametrize(
-    "attributes",
-    ['result="Success" success="True" executed="True"', 'executed="False"', 'result="Ignored"'],
-)
-def test_nunit2_fails_a_case_with_a_failure_whatever_its_attributes_say(report_file, attributes) -> None:
-    xml = f'<test-results><test-case name="N.F.t" {attributes}><failure/></test-case></test-results>'
-
-    assert statuses(report_file, xml) == [Status.FAILED]
-
-
-def test_nunit2_keeps_an_error_an_error(report_file) -> None:
-    xml = '<test-results><test-case name="N.F.t" result="Error"><failure/></test-case></test-results>'
-
-    assert statuses(report_file, xml) == [Status.ERROR]
-
-
-@pytest.mark.parametrize("attributes", ['result="Passed"', "", 'result="Skipped"'])
-def test_nunit3_fails_a_case_with_a_failure_whatever_its_attributes_say(report_file, attributes) -> None:
-    xml = f'<test-run><test-case name="t" {attributes}><failure><message>m</message></failure></test-case>'
-    xml += "</test-run>"
-
-    assert statuses(report_file, xml) == [Status.FAILED]
-
-
-@pytest.mark.parametrize("result", ["Pass", "Skip"])
-def test_xunit_fails_a_test_with_a_failure_whatever_its_result_says(report_file, result) -> None:
-    xml = (
-        f'<assemblies><assembly name="a.dll"><collection name="c"><test name="C.t" result="{result}">'
-        '<failure exception-type="E"><message>m</message></failure></test>'
-        "</collection></assembly></assemblies>"
-    )
-
-    assert statuses(report_file, xml) == [Status.FAILED]
-
-
-@pytest.mark.parametrize("attribute", ['status="run"', 'status="disabled"', 'status="passed"'])
-def test_junit_fails_a_case_with_a_failure_whatever_its_status_attribute_says(report_file, attribute) -> None:
-    xml = f'<testsuite name="s"><testcase name="t" {attribute}><failure message="m"/></testcase></testsuite>'
-
-    assert statuses(report_file, xml) == [Status.FAILED]
-
-
-def test_junit_fails_a_case_with_a_skip_and_an_error(report_file) -> None:
-    xml = '<testsuite name="s"><testcase name="t"><skipped/><error message="m"/></testcase></testsuite>'
-
-    assert statuses(report_file, xml) == [Status.ERROR]
+@pytest.mark.parametrize(("content", "expected"), CASES.values(), ids=CASES.keys())
+def test_a_case_with_a_failure_child_is_never_passed(report_file, content, expected) -> None:
+    assert [case.status for case in read_report(report_file(content))] == [expected]
 
 
 def test_junit_takes_the_last_rerun_as_final_even_without_the_first_runs_failure(report_file) -> None:
@@ -86,4 +90,4 @@ def test_junit_takes_the_last_rerun_as_final_even_without_the_first_runs_failure
 def test_trx_counts_a_result_without_an_outcome_as_an_error(report_file) -> None:
     xml = '<TestRun><Results><UnitTestResult testName="N.C.t"/></Results></TestRun>'
 
-    assert statuses(report_file, xml) == [Status.ERROR]
+    assert [case.status for case in read_report(report_file(xml))] == [Status.ERROR]
