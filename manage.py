@@ -1,12 +1,14 @@
 #!/usr/bin/env python
-"""Django's command-line utility for the Orchestrate hub."""
+"""Django's command-line utility for the Orchestrate hub: every command, the worker (``qcluster``) too,
+starts through ``hub.startup.prepare``, so a bad setting is one line naming it, not a traceback."""
 
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+    from hub.startup import prepare
+
+    prepare()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -24,8 +24,9 @@ _secret = envsecret("SECRET_KEY")
 if not _secret:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off; "
-            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off: set it to a long random value, "
+            "e.g. export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=true on a development machine"
         )
     _secret = "insecure-development-key-only-for-debug-mode-do-not-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = _secret
