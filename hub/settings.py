@@ -192,6 +192,14 @@ RECONCILE_EVERY_MINUTES = envint("RECONCILE_EVERY_MINUTES", 10)  # 0 turns recon
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", 30, minimum=1)  # a run unchanged this long
 RECONCILE_BATCH = envint("RECONCILE_BATCH", 50, minimum=1)  # runs asked about per pass
 JOB_LOG_MAX_BYTES = envsize("JOB_LOG_MAX_BYTES", 1 << 20)  # a failed job's log tail kept (before gzip)
+# A run no provider describes (only the agent reported it) completes once its jobs said they finished and
+# nothing arrived for this long (docs/runs.md); 0 leaves such runs in progress.
+RUN_IDLE_COMPLETE_SECONDS = envint("RUN_IDLE_COMPLETE_SECONDS", 1800)
+if 0 < RUN_IDLE_COMPLETE_SECONDS < 60:
+    raise ImproperlyConfigured(
+        f"RUN_IDLE_COMPLETE_SECONDS={RUN_IDLE_COMPLETE_SECONDS} is too short for jobs to report: "
+        "set 60 or more, or 0 to turn idle completion off"
+    )
 
 # django-q2. The ORM broker needs no service (the embedded default); REDIS_URL switches to Redis.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while the first still runs.

@@ -51,6 +51,7 @@ def test_a_missing_secret_key_stops_it_with_one_line_saying_how_to_set_it(comman
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean: use true or false"),
         ({"DEBUG": "true", "Q_WORKERS": "many"}, "Q_WORKERS='many' is not an integer: set a whole number"),
         ({"DEBUG": "true", "Q_WORKERS": "0"}, "Q_WORKERS=0 is below the minimum of 1: set 1 or more"),
+        ({"DEBUG": "true", "RUN_IDLE_COMPLETE_SECONDS": "soon"}, "RUN_IDLE_COMPLETE_SECONDS='soon'"),
     ],
 )
 def test_a_bad_value_stops_the_worker_with_one_line_naming_it(env, message):
