@@ -82,27 +82,31 @@ class Container:
                 break
             path.chmod(0o777 if path.is_dir() else 0o644)
 
+    def command(
+        self, argv: Sequence[str], *, env: dict[str, str] | None = None, entrypoint: bool = True
+    ) -> list[str]:
+        """The host command that runs ``argv`` as the container would: the image's user, environment and
+        entrypoint, in its working directory (the workspace when it sets none)."""
+        image_env = dict(item.split("=", 1) for item in self.config.get("Env") or [])
+        command = [*(self.config.get("Entrypoint") or []), *argv] if entrypoint else list(argv)
+        assignments = [f"{key}={value}" for key, value in {**image_env, **(env or {})}.items()]
+        return [
+            "chroot",
+            f"--userspec={self.config.get('User') or '0:0'}",
+            str(self.root),
+            "/usr/bin/env",
+            "-i",
+            f"--chdir={self.config.get('WorkingDir') or WORKSPACE}",
+            *assignments,
+            *command,
+        ]
+
     def run(
         self, argv: Sequence[str], *, env: dict[str, str] | None = None, entrypoint: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        """Run as the container would: the image's user, environment and entrypoint, in the workspace."""
-        image_env = dict(item.split("=", 1) for item in self.config.get("Env") or [])
-        command = [*self.config["Entrypoint"], *argv] if entrypoint else list(argv)
-        assignments = [f"{key}={value}" for key, value in {**image_env, **(env or {})}.items()]
+        """Run ``argv`` in the container and wait for it."""
         return subprocess.run(
-            [
-                "chroot",
-                f"--userspec={self.config.get('User') or '0:0'}",
-                str(self.root),
-                "/usr/bin/env",
-                "-i",
-                f"--chdir={WORKSPACE}",
-                *assignments,
-                *command,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
+            self.command(argv, env=env, entrypoint=entrypoint), capture_output=True, text=True, timeout=120
         )
 
 
