@@ -72,6 +72,7 @@ class Container:
 
     root: Path
     config: dict
+    workdir: str = WORKSPACE
 
     def put(self, source: Path, inside: str) -> None:
         target = self.root / inside.lstrip("/")
@@ -86,7 +87,7 @@ class Container:
         self, argv: Sequence[str], *, env: dict[str, str] | None = None, entrypoint: bool = True
     ) -> list[str]:
         """The host command that runs ``argv`` as the container would: the image's user, environment and
-        entrypoint, in its working directory (the workspace when it sets none)."""
+        entrypoint, in ``workdir``."""
         image_env = dict(item.split("=", 1) for item in self.config.get("Env") or [])
         command = [*(self.config.get("Entrypoint") or []), *argv] if entrypoint else list(argv)
         assignments = [f"{key}={value}" for key, value in {**image_env, **(env or {})}.items()]
@@ -96,7 +97,7 @@ class Container:
             str(self.root),
             "/usr/bin/env",
             "-i",
-            f"--chdir={self.config.get('WorkingDir') or WORKSPACE}",
+            f"--chdir={self.workdir}",
             *assignments,
             *command,
         ]
@@ -110,7 +111,7 @@ class Container:
         )
 
 
-def container(tag: str) -> Iterator[Container]:
+def container(tag: str, workdir: str = WORKSPACE) -> Iterator[Container]:
     created = subprocess.run(["podman", "create", tag], capture_output=True, text=True, check=True)
     container_id = created.stdout.strip()
     try:
@@ -119,7 +120,7 @@ def container(tag: str) -> Iterator[Container]:
         assert mounted.returncode == 0, mounted.stderr
         (root / WORKSPACE.lstrip("/")).mkdir(parents=True, exist_ok=True)
         (root / WORKSPACE.lstrip("/")).chmod(0o777)
-        yield Container(root=root, config=inspect(tag))
+        yield Container(root=root, config=inspect(tag), workdir=workdir)
     finally:
         subprocess.run(["podman", "unmount", container_id], capture_output=True, check=False)
         subprocess.run(["podman", "rm", "--force", container_id], capture_output=True, check=False)
