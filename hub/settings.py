@@ -209,6 +209,10 @@ if 0 < RUN_IDLE_COMPLETE_SECONDS < 60:
 # django-q2. The ORM broker needs no service (the embedded default); REDIS_URL switches to Redis.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while the first still runs.
 REDIS_URL = os.environ.get("REDIS_URL") or None
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL must start with redis://, rediss:// or unix://, e.g. redis://localhost:6379/0"
+    )
 Q_TIMEOUT = envint("Q_TIMEOUT", 300, minimum=1)
 Q_RETRY = envint("Q_RETRY", Q_TIMEOUT + 60, minimum=2)
 if Q_RETRY <= Q_TIMEOUT:
