@@ -7,6 +7,9 @@ Two things, so that a person gets a sentence rather than a traceback:
   ``var/demo.env``, which ``make demo`` writes), so the demo's own commands work as written in its checkout.
 * The settings are loaded and the apps set up; a bad or missing variable stops the process with one line
   that names it and says how to set it (``ImproperlyConfigured`` from ``hub/env.py`` and the apps).
+* A management command that cannot connect to the database, and the worker when the database or Redis
+  cannot be reached, stop with one line naming ``DATABASE_URL`` or ``REDIS_URL``. (The hub itself starts
+  anyway and answers 503 on ``/healthz`` until they are back.)
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 from pathlib import Path
+from typing import NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,8 +56,44 @@ def prepare() -> None:
 
         django.setup()
     except ImproperlyConfigured as exc:
-        raise SystemExit(PREFIX + one_line(str(exc))) from None
+        stop(str(exc))
 
 
-def one_line(message: str) -> str:
-    return " ".join(message.split())
+def stop(message: str) -> NoReturn:
+    """End the process with status 1 and ``message`` as one line on stderr (SystemExit prints it)."""
+    raise SystemExit(PREFIX + " ".join(message.split()))
+
+
+def run_command(argv: list[str]) -> None:
+    """Run a management command (manage.py's body, after ``prepare``)."""
+    from django.core.management import execute_from_command_line
+    from django.db import OperationalError, connections
+
+    try:
+        if argv[1:2] == ["qcluster"]:  # its processes would each fail on their own, with tracebacks
+            connections["default"].ensure_connection()
+            check_redis()
+        execute_from_command_line(argv)
+    except OperationalError as exc:
+        if connections["default"].connection is not None:
+            raise  # connected, then failed: a problem of the command's, with its traceback
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        stop(
+            f"cannot connect to the database of DATABASE_URL: {reason}; check DATABASE_URL "
+            "(or DATABASE_URL_FILE) and that the database is running"
+        )
+
+
+def check_redis() -> None:
+    """Stop with one line when ``REDIS_URL`` is set and Redis does not answer."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=5).ping()
+    except redis.RedisError as exc:
+        reason = str(exc).rstrip(".")
+        stop(f"cannot reach Redis at REDIS_URL: {reason}; check REDIS_URL and that Redis is running")

@@ -58,6 +58,25 @@ def test_a_bad_value_stops_the_worker_with_one_line_naming_it(env, message):
     assert message in the_one_line(start(COMMANDS["worker"], **env))
 
 
+NOTHING_LISTENS = "127.0.0.1:1"
+
+
+@pytest.mark.parametrize("command", [COMMANDS["migrate"], COMMANDS["worker"]], ids=["migrate", "worker"])
+def test_a_database_that_cannot_be_reached_stops_it_with_one_line_naming_database_url(command):
+    line = the_one_line(start(command, DEBUG="true", DATABASE_URL=f"postgres://hub@{NOTHING_LISTENS}/hub"))
+
+    assert "cannot connect to the database of DATABASE_URL" in line
+    assert "Connection refused" in line
+
+
+def test_a_redis_that_cannot_be_reached_stops_the_worker_with_one_line_naming_redis_url(tmp_path):
+    env = {"DEBUG": "true", "ORCHESTRATE_VAR_DIR": str(tmp_path), "REDIS_URL": f"redis://{NOTHING_LISTENS}/0"}
+
+    line = the_one_line(start(COMMANDS["worker"], **env))
+
+    assert "cannot reach Redis at REDIS_URL" in line
+
+
 def test_the_demo_settings_file_fills_in_what_the_environment_does_not_set(tmp_path):
     settings_file = tmp_path / "demo.env"
     settings_file.write_text(f"# written by scripts/demo.sh\nDEBUG=true\nORCHESTRATE_VAR_DIR={tmp_path}\n")
