@@ -1,15 +1,16 @@
 #!/usr/bin/env python
-"""Django's command-line utility for the Orchestrate hub."""
+"""Django's command-line utility for the Orchestrate hub: every command, the worker (``qcluster``) too,
+starts through ``hub.startup``, so a bad setting, or a database or Redis it cannot reach, is one line
+naming the variable, not a traceback."""
 
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
-    from django.core.management import execute_from_command_line
+    from hub.startup import prepare, run_command
 
-    execute_from_command_line(sys.argv)
+    prepare()
+    run_command(sys.argv)
 
 
 if __name__ == "__main__":

@@ -165,9 +165,11 @@ def run_to_json(ctx: RunContext) -> dict[str, Any]:
 
 
 def job_to_json(ctx: RunContext) -> dict[str, Any] | None:
-    if not ctx.job_name:
+    if not ctx.job_name and not ctx.job_finished:
         return None
-    return _drop_none({"name": ctx.job_name, "id": ctx.job_id, "url": ctx.job_url})
+    status = "completed" if ctx.job_finished else None
+    name = ctx.job_name or "default"  # the hub's name for a job that has none
+    return _drop_none({"name": name, "id": ctx.job_id, "url": ctx.job_url, "status": status})
 
 
 def iter_document(

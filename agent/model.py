@@ -175,5 +175,6 @@ class RunContext:
     job_name: str | None = None
     job_id: str | None = None
     job_url: str | None = None
+    job_finished: bool = False  # this report is the job's last: the job has finished (report --job-finished)
     server_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)

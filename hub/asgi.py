@@ -1,8 +1,8 @@
 """ASGI entry point, for servers that prefer it."""
 
-import os
-
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+from hub.startup import prepare
+
+prepare()
 application = get_asgi_application()

@@ -4,12 +4,14 @@ and what a good value looks like, so a bad deployment stops at start instead of 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def envbool(name: str, default: bool) -> bool:
@@ -31,9 +33,11 @@ def envint(name: str, default: int, *, minimum: int = 0) -> int:
     try:
         value = int(raw.strip().replace("_", ""))
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not an integer: set a whole number, e.g. {default}"
+        ) from None
     if value < minimum:
-        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}: set {minimum} or more")
     return value
 
 
@@ -50,7 +54,7 @@ def envsize(name: str, default: int) -> int:
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a size: use e.g. 200M or 1G") from None
     if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be positive")
+        raise ImproperlyConfigured(f"{name}={raw!r} must be positive: use e.g. 200M or 1G")
     return value
 
 
@@ -84,3 +88,24 @@ def envfile(name: str) -> Path | None:
     if not path.is_file() or not os.access(path, os.R_OK):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a readable file")
     return path
+
+
+def read_env_file(path: Path, variable: str) -> dict[str, str]:
+    """``NAME=value`` lines (blank lines and ``#`` comments skipped; the value taken as written, without
+    quotes). ``variable`` names the setting that chose the file, for the error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"{variable}: {str(path)!r} cannot be read ({exc.strerror}): fix it, or set {variable}= for none"
+        ) from None
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        name, equals, value = stripped.removeprefix("export ").partition("=")
+        if not equals or not _ENV_NAME.match(name.strip()):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, not {stripped[:60]!r}")
+        found[name.strip()] = value.strip()
+    return found

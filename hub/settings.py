@@ -24,8 +24,9 @@ _secret = envsecret("SECRET_KEY")
 if not _secret:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off; "
-            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off: set it to a long random value, "
+            "e.g. export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=true on a development machine"
         )
     _secret = "insecure-development-key-only-for-debug-mode-do-not-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = _secret
@@ -99,7 +100,10 @@ def _database(url: str) -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
     except Exception as exc:  # dj-database-url raises bare ValueError/KeyError on bad schemes
-        raise ImproperlyConfigured(f"DATABASE_URL={url!r} cannot be parsed: {exc}") from None
+        # Not the URL itself: it may hold the database's password.
+        raise ImproperlyConfigured(
+            f"DATABASE_URL cannot be parsed ({exc}): use sqlite:///PATH or postgres://USER:PASSWORD@HOST:PORT/NAME"
+        ) from None
     engine = config["ENGINE"]
     if engine == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a transaction
@@ -118,7 +122,9 @@ def _database(url: str) -> dict:
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True
     else:
-        raise ImproperlyConfigured(f"DATABASE_URL must be sqlite:// or postgres://, not {engine}")
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be sqlite:// or postgres://, not {engine.rpartition('.')[2]}"
+        )
     test_name = os.environ.get("TEST_DATABASE_NAME")
     if engine == "django.db.backends.sqlite3" and not test_name:
         # A file, not Django's shared in-memory default: tests then exercise WAL and real locking.
@@ -127,7 +133,7 @@ def _database(url: str) -> dict:
     return config
 
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or ""
+DATABASE_URL = envsecret("DATABASE_URL") or ""  # or DATABASE_URL_FILE, since it holds the password
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default lives in ./var
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'hub.sqlite3'}"
@@ -191,10 +197,22 @@ RECONCILE_EVERY_MINUTES = envint("RECONCILE_EVERY_MINUTES", 10)  # 0 turns recon
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", 30, minimum=1)  # a run unchanged this long
 RECONCILE_BATCH = envint("RECONCILE_BATCH", 50, minimum=1)  # runs asked about per pass
 JOB_LOG_MAX_BYTES = envsize("JOB_LOG_MAX_BYTES", 1 << 20)  # a failed job's log tail kept (before gzip)
+# A run no provider describes (only the agent reported it) completes once its jobs said they finished and
+# nothing arrived for this long (docs/runs.md); 0 leaves such runs in progress.
+RUN_IDLE_COMPLETE_SECONDS = envint("RUN_IDLE_COMPLETE_SECONDS", 1800)
+if 0 < RUN_IDLE_COMPLETE_SECONDS < 60:
+    raise ImproperlyConfigured(
+        f"RUN_IDLE_COMPLETE_SECONDS={RUN_IDLE_COMPLETE_SECONDS} is too short for jobs to report: "
+        "set 60 or more, or 0 to turn idle completion off"
+    )
 
 # django-q2. The ORM broker needs no service (the embedded default); REDIS_URL switches to Redis.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while the first still runs.
 REDIS_URL = os.environ.get("REDIS_URL") or None
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL must start with redis://, rediss:// or unix://, e.g. redis://localhost:6379/0"
+    )
 Q_TIMEOUT = envint("Q_TIMEOUT", 300, minimum=1)
 Q_RETRY = envint("Q_RETRY", Q_TIMEOUT + 60, minimum=2)
 if Q_RETRY <= Q_TIMEOUT:
@@ -274,10 +292,13 @@ CACHES = {
 }
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off and HTTPS is terminated
-# in front of the hub (set SECURE_SSL_REDIRECT=false if a proxy already redirects).
+# in front of the hub (set SECURE_SSL_REDIRECT=false if a proxy already redirects; docs/deploy.md).
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    if not SECURE_SSL_REDIRECT:
+        # The proxy in front redirects plain HTTP, which is what the check asks of the hub.
+        SILENCED_SYSTEM_CHECKS = ["security.W008"]
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,8 +1,8 @@
-"""WSGI entry point: ``gunicorn hub.wsgi``."""
-
-import os
+"""WSGI entry point: ``gunicorn hub.wsgi`` (gunicorn.conf.py checks the settings once, in the master)."""
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+from hub.startup import prepare
+
+prepare()
 application = get_wsgi_application()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the agent image (and the GitHub Action's stage) with podman, without a Docker engine.
+# Build the agent image (and the GitHub Action's stage), or the hub image, with podman, without a Docker engine.
 #
 # Base images cannot be pulled on our machines, so the base is made here: a minimal Debian bookworm with
 # python3 and python3-venv from apt (debootstrap), imported into podman. Its root filesystem is cached as a
@@ -7,9 +7,9 @@
 # is the one users build on python:3.12-slim. RUN steps need --isolation=chroot (crun cannot run on this
 # host's hybrid cgroups). See docs/ci-setup.md and the notes' section 6.
 #
-# Usage: scripts/build-image.sh [--tag NAME] [--target agent|action] [--base IMAGE]
-#   --tag     image name to build (default localhost/orchestrate-agent:<version>)
-#   --target  Dockerfile stage (default agent); the action stage is built on top of it
+# Usage: scripts/build-image.sh [--tag NAME] [--target agent|action|hub] [--base IMAGE]
+#   --tag     image name to build (default localhost/orchestrate-<target>:<version>)
+#   --target  Dockerfile stage (default agent); the action stage is built on top of it; hub is the hub
 #   --base    use this base image instead of making the Debian one (e.g. python:3.12-slim when it can be pulled)
 # Environment: ORCHESTRATE_IMAGE_CACHE (default /var/cache/orchestrate-image), DEBIAN_MIRROR (default: the
 # machine's apt source, else http://deb.debian.org/debian).
@@ -17,7 +17,7 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$repo/agent/__init__.py")"
-tag="localhost/orchestrate-agent:$version"
+tag=""
 target="agent"
 base=""
 while [ $# -gt 0 ]; do
@@ -30,6 +30,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+case "$target" in
+    agent|action|hub) ;;
+    *) echo "build-image: --target must be agent, action or hub, not $target" >&2; exit 2 ;;
+esac
+tag="${tag:-localhost/orchestrate-$target:$version}"
 cache="${ORCHESTRATE_IMAGE_CACHE:-/var/cache/orchestrate-image}"
 base_tag="localhost/orchestrate-base:bookworm-python3"
 

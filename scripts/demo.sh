@@ -5,10 +5,13 @@
 # under ./var/, seeds the demo through the real ingest API (manage.py seed_demo), then starts the task
 # worker (manage.py qcluster, ORM broker) in the background and the development server in the foreground.
 # Ctrl-C stops both. Seeding again is a no-op; to start over, delete ./var/ (see docs/demo.md).
+# The settings it uses are written to var/demo.env, which manage.py reads in this checkout for whatever the
+# environment does not set, so `python manage.py createtoken --user admin` works afterwards as it is.
 #
 # Usage: scripts/demo.sh [seed_demo options, e.g. --days 7 --seed 3]
 # Environment: PORT (default 8000), ADMIN_PASSWORD (default admin), PYTHON (default python3),
-#              VENV (default ./.venv), SKIP_INSTALL=1 to use the virtualenv as it is.
+#              VENV (default ./.venv), SKIP_INSTALL=1 to use the virtualenv as it is,
+#              ORCHESTRATE_ENV_FILE (default var/demo.env) where the settings are written.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +38,18 @@ fi
 
 export DEBUG="${DEBUG:-true}"  # a development secret key, static files served by runserver
 export SITE_URL="${SITE_URL:-http://127.0.0.1:$port}"  # links in upload receipts and the seed summary
+# The settings above, and the ones that say where the data is, for the commands run later in this checkout
+# (hub/startup.py reads the file; the environment wins over it).
+env_file="${ORCHESTRATE_ENV_FILE:-$repo/var/demo.env}"
+mkdir -p "$(dirname "$env_file")"
+{
+    echo "# Written by scripts/demo.sh; manage.py reads it for what the environment does not set."
+    for name in DEBUG SITE_URL DATABASE_URL REDIS_URL ORCHESTRATE_VAR_DIR MEDIA_ROOT; do
+        if [ -n "${!name:-}" ]; then echo "$name=${!name}"; fi
+    done
+} >"$env_file"
+export ORCHESTRATE_ENV_FILE="$env_file"
+log "settings written to $env_file"
 log "migrating the database"
 "$py" manage.py migrate --noinput --verbosity 0
 "$py" manage.py seed_demo --admin-password "$password" "$@"

@@ -24,6 +24,7 @@ Quarantined failures are uploaded and recorded like any other; they only stop de
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,12 @@ def register(subparsers: Any) -> None:
     ctx.add_argument("--pull-request", metavar="N")
     ctx.add_argument("--workflow", metavar="NAME")
     ctx.add_argument("--job-name", metavar="NAME")
+    ctx.add_argument(
+        "--job-finished",
+        action="store_true",
+        help="this is the job's last report: tell the hub the job has finished, so a run no CI webhook "
+        "describes (a laptop, a CI the hub hears nothing from) can complete",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -192,9 +199,10 @@ def _context(args: argparse.Namespace, runtime: Runtime, settings: Settings) -> 
                 runtime.err(f"note: {found.note}")
             # ORCHESTRATE_JOB_ID and ORCHESTRATE_JOB_URL, when set, stay above what the API said.
             detected = apply(found.context, from_env(runtime.env), source="environment")
-        return apply(detected, {name: getattr(args, name) for name in OVERRIDES})
+        context = apply(detected, {name: getattr(args, name) for name in OVERRIDES})
     except ContextError as exc:
         raise UsageError(str(exc)) from None
+    return dataclasses.replace(context, job_finished=True) if args.job_finished else context
 
 
 def _publish(

@@ -152,7 +152,10 @@ class RunAdmin(IngestedAdmin):
     fieldsets = (
         (None, {"fields": ("project", "provider", "provider_run_id", "attempt", "run_number", "workflow")}),
         ("Source", {"fields": ("event", "branch", "base_branch", "commit_sha", "pull_request", "url")}),
-        ("State", {"fields": ("status", "conclusion", "started_at", "finished_at", "created_at")}),
+        (
+            "State",
+            {"fields": ("status", "conclusion", "started_at", "finished_at", "from_provider", "created_at")},
+        ),
         ("Counts", {"fields": ("tests", "passed", "failed", "errors", "skipped", "flaky", "duration")}),
         ("Failed tests", {"fields": ("failed_tests",)}),
     )

@@ -72,6 +72,11 @@ class Run(Counts):
     url = models.URLField(max_length=2000, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    from_provider = models.BooleanField(
+        default=False,
+        help_text="A webhook or the provider's API described this run. Runs only the agent reported "
+        "complete once their jobs finished and nothing arrived for RUN_IDLE_COMPLETE_SECONDS.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

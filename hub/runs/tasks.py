@@ -20,3 +20,10 @@ def analyse_upload(upload_id: int) -> None:
     analysis.analyse_upload(upload_id)
     detection_run.update_for_upload(upload_id)
     classification.classify_upload(upload_id)
+
+
+def complete_idle_runs() -> int:
+    """The idle sweep: runs only the agent reported, finished and quiet, get their conclusion."""
+    from hub.runs.services import completion
+
+    return completion.complete_idle_runs()

@@ -330,3 +330,22 @@ def test_elsewhere_it_prints_a_plain_text_summary(workdir: Path, capsys) -> None
     assert "Tests: 3  passed: 1  failed: 1  errors: 0  skipped: 1  flaky: 0" in out
     assert "FAILED pkg.T.fails [tests/test_t.py:12]" in out
     assert "::" not in out
+
+
+def test_job_finished_tells_the_hub_the_job_has_finished(workdir: Path, fake_hub) -> None:
+    hub = fake_hub(accepted())
+    report(ci_env(workdir), "--hub", hub.url, "--job-finished")
+    assert sent_document(hub)["job"] == {"name": "tests", "status": "completed"}
+
+
+def test_without_job_finished_the_job_is_not_said_to_have_finished(workdir: Path, fake_hub) -> None:
+    hub = fake_hub(accepted())
+    report(ci_env(workdir), "--hub", hub.url)
+    assert "status" not in sent_document(hub)["job"]
+
+
+def test_a_job_without_a_name_can_say_it_finished(workdir: Path, fake_hub) -> None:
+    hub = fake_hub(accepted())
+    env = {k: v for k, v in ci_env(workdir).items() if k != "ORCHESTRATE_JOB_NAME"}
+    report(env, "--hub", hub.url, "--job-finished")
+    assert sent_document(hub)["job"] == {"name": "default", "status": "completed"}

@@ -52,6 +52,8 @@ def test_redis_url_shares_the_cache_and_so_the_rate_limits_between_hub_processes
         ({"REPORT_MAX_BYTES": "lots"}, "REPORT_MAX_BYTES='lots' is not a size"),
         ({"Q_TIMEOUT": "600", "Q_RETRY": "300"}, "Q_RETRY (300) must be greater than Q_TIMEOUT (600)"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be sqlite:// or postgres://"),
+        ({"RUN_IDLE_COMPLETE_SECONDS": "30"}, "RUN_IDLE_COMPLETE_SECONDS=30 is too short"),
+        ({"REDIS_URL": "cache:6379"}, "REDIS_URL must start with redis://"),
         (
             {"SECRET_KEY": None, "SECRET_KEY_FILE": "/nonexistent/secret"},
             "SECRET_KEY_FILE='/nonexistent/secret' cannot be read",

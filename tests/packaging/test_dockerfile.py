@@ -73,15 +73,15 @@ def test_the_last_stage_is_the_github_action_running_as_root_as_github_requires(
     assert dict(action)["ENTRYPOINT"] == '["/opt/orchestrate/bin/python", "-m", "agent.action"]'
 
 
-def test_the_image_installs_the_agent_without_the_hub_extra() -> None:
-    runs = " ".join(arguments for instruction, arguments in instructions() if instruction == "RUN")
+def test_the_agent_image_installs_the_agent_without_the_hub_extra() -> None:
+    runs = " ".join(arguments for instruction, arguments in stages()["agent"] if instruction == "RUN")
 
     assert "pip install --no-cache-dir /tmp/orchestrate-src " in runs
     assert "[hub]" not in runs
     assert "[dev]" not in runs
 
 
-def test_the_build_context_holds_only_the_agent() -> None:
+def test_the_build_context_holds_only_what_the_images_install() -> None:
     patterns = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
 
     assert patterns[patterns.index("*") :] == [
@@ -89,9 +89,25 @@ def test_the_build_context_holds_only_the_agent() -> None:
         "!pyproject.toml",
         "!README.md",
         "!agent/",
+        "!hub/",
+        "!manage.py",
+        "!gunicorn.conf.py",
         "**/__pycache__",
         "**/*.pyc",
     ]
+
+
+def test_the_agent_stage_copies_only_the_agent() -> None:
+    copies = [arguments for instruction, arguments in stages()["agent"] if instruction == "COPY"]
+
+    assert copies == ["pyproject.toml README.md /tmp/orchestrate-src/", "agent /tmp/orchestrate-src/agent"]
+
+
+def test_the_hub_stage_runs_gunicorn_as_a_non_root_user() -> None:
+    hub = dict(stages()["hub"])
+
+    assert hub["USER"].split(":")[0] not in {"0", "root"}
+    assert hub["CMD"].startswith('["gunicorn"')
 
 
 def test_the_installed_agent_ships_the_report_schema() -> None:

@@ -72,6 +72,7 @@ class Container:
 
     root: Path
     config: dict
+    workdir: str = WORKSPACE
 
     def put(self, source: Path, inside: str) -> None:
         target = self.root / inside.lstrip("/")
@@ -82,31 +83,35 @@ class Container:
                 break
             path.chmod(0o777 if path.is_dir() else 0o644)
 
+    def command(
+        self, argv: Sequence[str], *, env: dict[str, str] | None = None, entrypoint: bool = True
+    ) -> list[str]:
+        """The host command that runs ``argv`` as the container would: the image's user, environment and
+        entrypoint, in ``workdir``."""
+        image_env = dict(item.split("=", 1) for item in self.config.get("Env") or [])
+        command = [*(self.config.get("Entrypoint") or []), *argv] if entrypoint else list(argv)
+        assignments = [f"{key}={value}" for key, value in {**image_env, **(env or {})}.items()]
+        return [
+            "chroot",
+            f"--userspec={self.config.get('User') or '0:0'}",
+            str(self.root),
+            "/usr/bin/env",
+            "-i",
+            f"--chdir={self.workdir}",
+            *assignments,
+            *command,
+        ]
+
     def run(
         self, argv: Sequence[str], *, env: dict[str, str] | None = None, entrypoint: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        """Run as the container would: the image's user, environment and entrypoint, in the workspace."""
-        image_env = dict(item.split("=", 1) for item in self.config.get("Env") or [])
-        command = [*self.config["Entrypoint"], *argv] if entrypoint else list(argv)
-        assignments = [f"{key}={value}" for key, value in {**image_env, **(env or {})}.items()]
+        """Run ``argv`` in the container and wait for it."""
         return subprocess.run(
-            [
-                "chroot",
-                f"--userspec={self.config.get('User') or '0:0'}",
-                str(self.root),
-                "/usr/bin/env",
-                "-i",
-                f"--chdir={WORKSPACE}",
-                *assignments,
-                *command,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
+            self.command(argv, env=env, entrypoint=entrypoint), capture_output=True, text=True, timeout=120
         )
 
 
-def container(tag: str) -> Iterator[Container]:
+def container(tag: str, workdir: str = WORKSPACE) -> Iterator[Container]:
     created = subprocess.run(["podman", "create", tag], capture_output=True, text=True, check=True)
     container_id = created.stdout.strip()
     try:
@@ -115,7 +120,7 @@ def container(tag: str) -> Iterator[Container]:
         assert mounted.returncode == 0, mounted.stderr
         (root / WORKSPACE.lstrip("/")).mkdir(parents=True, exist_ok=True)
         (root / WORKSPACE.lstrip("/")).chmod(0o777)
-        yield Container(root=root, config=inspect(tag))
+        yield Container(root=root, config=inspect(tag), workdir=workdir)
     finally:
         subprocess.run(["podman", "unmount", container_id], capture_output=True, check=False)
         subprocess.run(["podman", "rm", "--force", container_id], capture_output=True, check=False)

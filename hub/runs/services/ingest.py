@@ -31,6 +31,7 @@ from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
 from hub.runs.services.readahead import ReadAhead
 from hub.runs.services.transform import RowLoader, merge_repeated_tests
+from hub.runs.signals import announce_completed
 
 log = logging.getLogger(__name__)
 
@@ -118,21 +119,28 @@ def schedule_analysis(upload_id: int) -> None:
     async_task("hub.runs.tasks.analyse_upload", upload_id, task_name=f"analyse-upload-{upload_id}")
 
 
-def upsert_run(project: Project, fields: dict[str, Any]) -> Run:
+def upsert_run(project: Project, fields: dict[str, Any], *, from_provider: bool = False) -> Run:
     """The run with ``fields["provider_run_id"]`` and ``fields["attempt"]``, created or moved forward.
 
     Reports and webhooks both come through here (inside a transaction, after ``load.lock_project``), so
-    the two meet in one run. Other keys are optional: a missing status means in progress.
+    the two meet in one run. Other keys are optional: a missing status means in progress. The provider's
+    own word (a webhook, reconciliation) says ``from_provider``; runs without it complete when idle
+    (``completion.py``). The first time a run is completed, ``signals.run_completed`` is sent.
     """
     key = {"project": project, "provider_run_id": fields["provider_run_id"], "attempt": fields["attempt"]}
     status = fields.get("status") or RunStatus.IN_PROGRESS
-    # A run is dated by when it started in CI when the report says so, else by its arrival.
+    # A run is dated by when it started in CI when the report says so, else by its arrival. It is created
+    # queued and moved forward below like a known run, so completing it at once is announced too.
     created = fields.get("started_at") or timezone.now()
     Run.objects.bulk_create(
-        [Run(**key, provider=fields["provider"], status=status, created_at=created)],
+        [Run(**key, provider=fields["provider"], status=RunStatus.QUEUED, created_at=created)],
         ignore_conflicts=True,
     )
     run = Run.objects.select_for_update().get(**key)
+    before = run.status
+    if from_provider and not run.from_provider:
+        run.from_provider = True
+        run.save(update_fields=["from_provider", "updated_at"])
     proposed = {**fields, "status": status}
     _apply(
         run,
@@ -148,6 +156,8 @@ def upsert_run(project: Project, fields: dict[str, Any]) -> Run:
             "url",
         ),
     )
+    if before != RunStatus.COMPLETED and run.status == RunStatus.COMPLETED:
+        announce_completed(run.pk)
     return run
 
 

@@ -18,12 +18,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from hub.projects.models import Project
-from hub.runs.models import Conclusion, Job, Run, RunStatus
+from hub.runs.models import Job, Run, RunStatus
 from hub.runs.services import ingest, load
+from hub.runs.services.state import FAILED_CONCLUSIONS
 
 log = logging.getLogger(__name__)
-
-FAILED_CONCLUSIONS = frozenset({Conclusion.FAILURE, Conclusion.TIMED_OUT})
 
 
 def record(
@@ -32,7 +31,7 @@ def record(
     """Create or advance ``run`` and its ``jobs`` in one transaction; hand newly completed jobs on."""
     with transaction.atomic():
         load.lock_project(project.pk)
-        found = ingest.upsert_run(project, run)
+        found = ingest.upsert_run(project, run, from_provider=True)
         written = []
         for fields in jobs:
             known = ingest.find_job(found, fields)  # by provider job id first, as upsert_job meets it
