@@ -5,6 +5,7 @@ where a person can name the category, and name none of them wrongly (our labels:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ def figures(tmp_path_factory) -> dict:
     result = subprocess.run(
         [sys.executable, "benchmarks/failure_categories.py", "--json", str(out), "--list"],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's rules, whatever is installed
         capture_output=True,
         text=True,
         timeout=120,
