@@ -257,7 +257,6 @@ SPECTACULAR_SETTINGS = {
     # without internet access and sends nothing to a third party.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "hub.runs.models.RunStatus",
         "ResultStatusEnum": "hub.runs.models.ResultStatus",

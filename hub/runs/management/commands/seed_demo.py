@@ -200,9 +200,9 @@ def analysing_inline() -> Iterator[None]:
     verdicts are there when the demo's server starts instead of queued behind its worker.
 
     Successful tasks are not recorded: with a save limit, django-q reads every recorded success to prune
-    them after each task, so recording ~1000 seeding tasks costs more the further seeding gets (about a
-    quarter of the seeding time). A failed task is still recorded. Per-task log lines (django-q's and the
-    analysis's, e.g. "flaky detection: 1 state changes") stay below WARNING: the summary says what
+    them after each task, so recording ~1000 seeding tasks costs more the further seeding gets (a fifth
+    of the default demo's CPU time). A failed task is still recorded. Per-task log lines (django-q's and
+    the analysis's, e.g. "flaky detection: 1 state changes") stay below WARNING: the summary says what
     seeding did."""
     from django_q.conf import Conf
 
