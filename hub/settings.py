@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the hub: /api/docs/ works offline
     "django_q",
     "hub.projects",
     "hub.runs",
@@ -270,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the hub's static files (drf-spectacular-sidecar), not a CDN, so the docs page works
+    # without internet access and sends nothing to a third party.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "hub.runs.models.RunStatus",
         "ResultStatusEnum": "hub.runs.models.ResultStatus",

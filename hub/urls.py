@@ -1,12 +1,18 @@
-"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health."""
+"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health.
+
+``/`` sends people to the admin, the hub's only pages for now (a dashboard will take its place), rather
+than answering 404 to the first address anyone tries.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hub import health
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("hub.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

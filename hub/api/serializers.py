@@ -12,6 +12,16 @@ from hub.projects.models import Project
 from hub.runs.models import Job, Run, Test, TestResult
 
 COUNT_FIELDS = ("tests", "passed", "failed", "errors", "skipped", "flaky", "duration")
+MILLISECOND = 3  # decimal places of a duration in seconds
+RESULT_DURATION = "Seconds, to the millisecond; null when the report gave none."
+
+
+class SecondsField(serializers.FloatField):
+    """A duration in seconds, rounded to the millisecond: reports give more digits than any clock here
+    measures, and sums of floats add noise (``89.67280000000001``)."""
+
+    def to_representation(self, value):
+        return round(float(value), MILLISECOND)
 
 
 class CountsSerializer(serializers.Serializer):
@@ -23,7 +33,7 @@ class CountsSerializer(serializers.Serializer):
     errors = serializers.IntegerField(read_only=True)
     skipped = serializers.IntegerField(read_only=True)
     flaky = serializers.IntegerField(read_only=True)
-    duration = serializers.FloatField(read_only=True, help_text="Sum of test durations, seconds.")
+    duration = SecondsField(read_only=True, help_text="Sum of test durations, seconds (to the millisecond).")
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -112,6 +122,7 @@ class TestSerializer(serializers.ModelSerializer):
 class ResultSerializer(serializers.ModelSerializer):
     test = TestIdentitySerializer(read_only=True)
     job_name = serializers.CharField(source="job.name", read_only=True)
+    duration = SecondsField(read_only=True, allow_null=True, help_text=RESULT_DURATION)
 
     class Meta:
         model = TestResult
@@ -140,6 +151,7 @@ class HistoryEntrySerializer(serializers.ModelSerializer):
     branch = serializers.CharField(source="run.branch", read_only=True)
     created_at = serializers.DateTimeField(source="run.created_at", read_only=True)
     job_name = serializers.CharField(source="job.name", read_only=True)
+    duration = SecondsField(read_only=True, allow_null=True, help_text=RESULT_DURATION)
 
     class Meta:
         model = TestResult

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from hub.runs.durations import human_duration
 from hub.runs.models import Job, ResultStatus, Run, Test, TestResult, Upload
 from hub.runs.services import segments
 
@@ -156,10 +157,14 @@ class RunAdmin(IngestedAdmin):
             "State",
             {"fields": ("status", "conclusion", "started_at", "finished_at", "from_provider", "created_at")},
         ),
-        ("Counts", {"fields": ("tests", "passed", "failed", "errors", "skipped", "flaky", "duration")}),
+        ("Counts", {"fields": ("tests", "passed", "failed", "errors", "skipped", "flaky", "total_duration")}),
         ("Failed tests", {"fields": ("failed_tests",)}),
     )
-    readonly_fields = ("failed_tests",)
+    readonly_fields = ("failed_tests", "total_duration")
+
+    @admin.display(description="duration")
+    def total_duration(self, run: Run) -> str:
+        return human_duration(run.duration)
 
     @admin.display(description="SHA", ordering="commit_sha")
     def short_sha(self, run: Run) -> str:
@@ -210,7 +215,7 @@ class TestAdmin(IngestedAdmin):
         )[:HISTORY_SHOWN]
         return results_table(
             results,
-            ("Run", "Branch", "SHA", "Job", "Attempt", "Status", "Duration (s)", "Created"),
+            ("Run", "Branch", "SHA", "Job", "Attempt", "Status", "Duration", "Created"),
             lambda r: (
                 admin_link(r.run, r.run.pk),
                 r.run.branch,
@@ -218,7 +223,7 @@ class TestAdmin(IngestedAdmin):
                 r.job.name,
                 r.attempt,
                 r.status,
-                "" if r.duration is None else f"{r.duration:.3f}",
+                human_duration(r.duration),
                 r.run.created_at,
             ),
         )
@@ -226,7 +231,7 @@ class TestAdmin(IngestedAdmin):
 
 @admin.register(TestResult)
 class TestResultAdmin(IngestedAdmin):
-    list_display = ("id", "test", "status", "attempt", "final", "duration", "run_link", "job")
+    list_display = ("id", "test", "status", "attempt", "final", "took", "run_link", "job")
     list_filter = ("status", "final", ResultRunFilter)
     list_select_related = ("test", "run", "job")
     raw_id_fields = ("run", "job", "upload", "test")
@@ -239,12 +244,18 @@ class TestResultAdmin(IngestedAdmin):
         "attempt",
         "final",
         "status",
-        "duration",
+        "took",
         "failure_type",
         "message",
         "trace",
         "output",
     )
+
+    readonly_fields = ("took",)
+
+    @admin.display(description="duration")
+    def took(self, result: TestResult) -> str:
+        return human_duration(result.duration)
 
     @admin.display(description="run")
     def run_link(self, result: TestResult) -> str:

@@ -51,6 +51,10 @@ EXAMPLES = {
         ),
         ("error[E0308]: mismatched types", "", ""),
         ("Widget.java:20: error: incompatible types: String cannot be converted to int", "", ""),
+        # go test's "[build failed]" (go-junit-report): the compiler's type checker refused the package
+        ("Build error", "", "failing1/failing_test.go:15: undefined: x"),
+        ("Build error", "", 'pkg/pkg_test.go:5:2: "fmt" imported and not used'),
+        ("Build error", "", "./main.go:4:6: declared and not used: unused"),
     ],
     "lint": [
         ("widgets/core.py:1:1: F401 'os' imported but unused", "", ""),
@@ -63,6 +67,37 @@ EXAMPLES = {
         ),
         ("12 files inspected, 2 offenses detected, 2 offenses autocorrectable", "", ""),
         ("main.go:12:2: Error return value of `w.Close` is not checked (errcheck)", "", ""),
+        ("widgets/core.py:3:1: E302 expected 2 blank lines, found 1", "", ""),  # flake8, pycodestyle
+        ("widgets/core.py:1: [F401] 'os' imported but unused", "", ""),  # --format=pylint
+        (  # flake8-junit-report
+            "E501 line too long (82 > 79 characters)",
+            "flake8 E501",
+            "widgets/core.py 12:80 E501 line too long (82 > 79 characters)",
+        ),
+        (  # eslint -f junit
+            "'x' is defined but never used.",
+            "",
+            "line 1, col 7, Error - 'x' is defined but never used. (no-unused-vars)",
+        ),
+        ("src/app.js: line 3, col 10, Warning - Unexpected console statement. (no-console)", "", ""),
+        ("Line 3: Unexpected console statement.", "eslint.rules.no-console", ""),  # -f checkstyle, as JUnit
+        (  # checkstyle
+            "[ERROR] /src/main/java/acme/Widget.java:12:8: Unused import - java.util.Map. [UnusedImports]",
+            "",
+            "",
+        ),
+        (  # maven-checkstyle-plugin
+            "[ERROR] src/main/java/com/acme/Widget.java:[12,8] (imports) UnusedImports: Unused import - "
+            "java.util.List.",
+            "",
+            "",
+        ),
+        (  # checkstyle2junit
+            "Line 12: Unused import - java.util.List.",
+            "com.puppycrawl.tools.checkstyle.checks.imports.UnusedImportsCheck",
+            "",
+        ),
+        ("Line 11: foo appears unused. Verify use (or export if used externally).", "ShellCheck.SC2034", ""),
     ],
     "assertion": [
         ("expected: <1> but was: <0>", "org.opentest4j.AssertionFailedError", ""),
@@ -77,6 +112,22 @@ EXAMPLES = {
             "",
             "=== RUN   TestWidgets\n    widgets_test.go:22: got 3, want 4\n--- FAIL: TestWidgets (0.00s)",
         ),
+        ("", "", "widget_test.cc:12: Failure\nValue of: widget.ready()\n  Actual: false\nExpected: true"),
+        (
+            "",
+            "",
+            "widget_test.cc:14: Failure\nExpected equality of these values:\n  count\n    Which is: 3\n  4",
+        ),
+        ("Expected 2 Was 0", "failure", ""),  # Unity (C)
+        ("Assert: Boolean true check failed.", "Test Failure", ""),
+        ("tests/main.cpp:58: error: check_eq(3628800, 3628801)", "", ""),
+        ("tests/main.cpp:97: error: condition was false", "", ""),
+        (
+            "false == widget_load(xml)",
+            "ERROR",
+            "false == widget_load(xml)\nFile: /src/tests/widget.c\nLine: 77",
+        ),
+        ("Failed: 'abc' should be 'abd'\n\nin tests/Widget.phpt(12) Tester\\Assert::same()", "", ""),
     ],
     "timeout": [
         ("First timeout", "TimeoutError", "TimeoutError: First timeout"),
@@ -86,6 +137,12 @@ EXAMPLES = {
         ("panic: test timed out after 10m0s", "", ""),
         ("Failed: Timeout >10.0s", "", ""),
         ("test timed out after 100 milliseconds", "org.junit.runners.model.TestTimedOutException", ""),
+        (
+            "Timeout - Async callback was not invoked within the 5000 ms timeout specified by "
+            "jest.setTimeout.",
+            "",
+            "",
+        ),
     ],
     "out_of_memory": [
         ("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory", "", ""),
@@ -102,6 +159,13 @@ EXAMPLES = {
         ("java.net.UnknownHostException: db.internal", "java.net.UnknownHostException", ""),
         ("dial tcp 10.0.0.5:6379: connect: connection refused", "", ""),
         ("Connection reset by peer (os error 104)", "", ""),
+        ("request to https://registry.example.com/widgets failed, reason: socket hang up", "FetchError", ""),
+        (
+            "Error: socket hang up",
+            "Error",
+            "Error: socket hang up\n    at connResetException (node:internal/errors:720:14)\n"
+            "    at Socket.socketOnEnd (node:_http_client:525:23)",
+        ),
     ],
     "dependency": [
         ("ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/", "", ""),
@@ -147,6 +211,12 @@ def test_a_failure_no_rule_knows_is_unknown_with_no_rule():
     match = categorise("AttributeError: 'dict' object has no attribute 'attr'", "AttributeError", "")
 
     assert (match.category, match.rule) == ("unknown", "")
+
+
+def test_a_go_test_reporting_an_undefined_value_is_an_assertion_not_a_build_error():
+    trace = "=== RUN   TestLookup\n    lookup_test.go:9: undefined: widget 7\n--- FAIL: TestLookup (0.00s)"
+
+    assert categorise("Failed", "", trace).category == "assertion"
 
 
 def test_empty_input_is_unknown():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from django.test import Client
 from agent.document import load_schema
 from hub.demo.generator import generate
 from hub.projects.models import Membership, Project
+from hub.runs.management.commands.seed_demo import QUIET_LOGGERS
 from hub.runs.models import Run, TestResult, Upload
 
 END = date(2026, 11, 19)  # a Thursday: the two days before it are working days
@@ -214,3 +216,34 @@ def test_seeding_leaves_the_task_queue_mode_as_it_found_it():
     before = Conf.SYNC
     seed()
     assert before == Conf.SYNC
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeding_records_no_django_q_success_per_upload():
+    """django-q prunes its recorded successes by reading them all after every task: recording one per
+    upload made seeding slower the further it got."""
+    from django_q.models import Success
+
+    seed()
+
+    assert Upload.objects.exists()
+    assert not Success.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeding_logs_no_line_per_upload_or_verdict(caplog):
+    caplog.set_level(logging.INFO)
+
+    seed()
+
+    chatter = [r.getMessage() for r in caplog.records if r.levelno < logging.WARNING]
+    assert chatter == []
+
+
+@pytest.mark.django_db
+def test_seeding_leaves_the_save_limit_and_log_levels_as_it_found_them():
+    from django_q.conf import Conf
+
+    before = Conf.SAVE_LIMIT, [logging.getLogger(name).level for name in QUIET_LOGGERS]
+    seed()
+    assert before == (Conf.SAVE_LIMIT, [logging.getLogger(name).level for name in QUIET_LOGGERS])
