@@ -34,12 +34,30 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from agent.model import RunContext
+
 REPO = Path(__file__).resolve().parents[1]
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 POSTGRES_DATABASE = "orchestrate_bench"
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 900.0  # a 500k-case report on a slow backend must not be cut short by the client
 USER = "bench"
+
+
+def push_context(project: str, run_id: str, number: int, job_id: str) -> RunContext:
+    """A report's context for a new run: a push to ``main`` of ``project``, a random commit, job ``tests``."""
+    return RunContext(
+        provider="github",
+        repository=project,
+        run_id=run_id,
+        run_number=str(number),
+        workflow="CI",
+        event="push",
+        branch="main",
+        commit_sha=secrets.token_hex(20),
+        job_name="tests",
+        job_id=job_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,8 @@
 ``run_load`` starts a hub (gunicorn, ``LoadPlan.hub_workers`` workers) on a scratch database, a
 ``qcluster`` with ``LoadPlan.q_workers`` workers on the chosen broker (the ORM, or a private
 ``redis-server``), and ``LoadPlan.clients`` threads that each post reports for ``LoadPlan.seconds``: every
-post a new run and job of ``LoadPlan.cases`` cases, each failing at random with ``failure_rate``. A client
-behaves as the agent does: on a connection error, a timeout or a 5xx it sends the same body again with the
-same ``Idempotency-Key`` (a bounded number of times), so a replay is the hub's to recognise.
+post a new run and job of ``LoadPlan.cases`` cases, each failing at random with ``failure_rate``, retried
+as the agent retries (``_load_clients.py``).
 
 While it runs, a sampler reads from the database every ``sample_every`` seconds how many uploads are
 still owed their analysis and how old the oldest is, with the broker's own queue depth, and prints a
@@ -16,10 +15,8 @@ in its own thread. After the uploads end, the run waits (bounded by ``drain``) u
 
 from __future__ import annotations
 
-import gzip
 import random
 import secrets
-import statistics
 import tempfile
 import threading
 import time
@@ -31,16 +28,11 @@ from pathlib import Path
 import requests
 from _audit import Audit, audit, owed
 from _hub import Hub, log, running_hub
+from _load_clients import CLIENT_TIMEOUT, Sent, client_loop, context_for, post, report_body
 from _procs import Cluster, RedisServer
-
-from agent.document import iter_document
-from agent.model import RunContext, Status, TestCase
 
 BROKERS = ("orm", "redis")
 CLUSTER_NAME = "orchestrate-load"
-CLIENT_TIMEOUT = 60.0
-CLIENT_RETRIES = 4  # the agent's own HubClient default
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -71,22 +63,6 @@ class Sample:
     owed: int  # uploads whose analysis is not in the database yet
     oldest: float  # age in seconds of the oldest of them (0 when none)
     broker: int | None  # the broker's queue depth (None when it cannot be read)
-
-
-@dataclass
-class Sent:
-    """One report a client sent: its key, what it carried, and how it ended."""
-
-    key: str
-    results: int
-    latency: float = 0.0
-    attempts: int = 0
-    status: int | None = None  # the last answer's status; None when the hub never answered
-    replayed: bool = False
-
-    @property
-    def confirmed(self) -> bool:
-        return self.status == 201 or (self.status == 200 and self.replayed)
 
 
 @dataclass
@@ -128,99 +104,6 @@ class Services:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
-
-
-# --- Reports ---------------------------------------------------------------------------------------
-
-MESSAGES = (
-    "expected:<{a}> but was:<{b}>",
-    "Timed out after {a} ms waiting for the worker",
-    "Connection refused: localhost:{a}",
-    "KeyError: 'item-{a}'",
-)
-
-
-def report_body(plan: LoadPlan, rng: random.Random, context: RunContext) -> tuple[bytes, int]:
-    """A gzip report document of ``plan.cases`` tests (the same names every time, as a CI suite's),
-    each failed with probability ``plan.failure_rate``; at least one fails, so every upload owes an
-    analysis. Returns (body, results)."""
-    doomed = rng.randrange(plan.cases)
-
-    def cases() -> Iterator[TestCase]:
-        for index in range(plan.cases):
-            fields = {
-                "name": f"test_case_{index % 50}",
-                "classname": f"tests.load.module_{index // 50}.TestLoad",
-                "duration": round(rng.expovariate(50.0), 4),
-            }
-            if index == doomed or rng.random() < plan.failure_rate:
-                message = rng.choice(MESSAGES).format(a=rng.randrange(1000), b=rng.randrange(1000))
-                yield TestCase(status=Status.FAILED, message=message, failure_type="AssertionError", **fields)
-            else:
-                yield TestCase(status=Status.PASSED, **fields)
-
-    return gzip.compress(b"".join(iter_document(context, cases())), 6), plan.cases
-
-
-def context_for(hub: Hub, client: int, number: int) -> RunContext:
-    """A new run and job for every post, on ``main``, from client ``client``."""
-    run = f"load-{client}-{number}"
-    return RunContext(
-        provider="github",
-        repository=hub.project,
-        run_id=run,
-        run_number=str(number),
-        workflow="CI",
-        event="push",
-        branch="main",
-        commit_sha=secrets.token_hex(20),
-        job_name="tests",
-        job_id=run,
-    )
-
-
-def post(hub: Hub, session: requests.Session, body: bytes, sent: Sent, deadline: float) -> None:
-    """Send ``body`` like the agent: the same key on every attempt, retrying what may be transient."""
-    headers = {
-        "Authorization": f"Bearer {hub.agent_token}",
-        "Content-Type": "application/json",
-        "Content-Encoding": "gzip",
-        "Idempotency-Key": sent.key,
-    }
-    start = time.perf_counter()
-    while sent.attempts <= CLIENT_RETRIES:
-        sent.attempts += 1
-        try:
-            answer = session.post(
-                f"{hub.url}/api/v1/reports", data=body, headers=headers, timeout=CLIENT_TIMEOUT
-            )
-        except (requests.ConnectionError, requests.Timeout):
-            sent.status = None
-        else:
-            sent.status = answer.status_code
-            sent.replayed = answer.headers.get("Idempotent-Replayed", "").lower() == "true"
-            if answer.status_code not in RETRY_STATUSES:
-                break
-        if time.monotonic() > deadline:
-            break
-        time.sleep(min(2.0 ** (sent.attempts - 1), 8.0))
-    sent.latency = time.perf_counter() - start
-
-
-def client_loop(
-    hub: Hub, plan: LoadPlan, client: int, stop: threading.Event, sent: list[Sent], lock: threading.Lock
-) -> None:
-    rng = random.Random(client)
-    deadline = time.monotonic() + plan.seconds + plan.drain
-    with requests.Session() as session:
-        number = 0
-        while not stop.is_set():
-            number += 1
-            body, results = report_body(plan, rng, context_for(hub, client, number))
-            record = Sent(key=f"load-{client}-{number}-{secrets.token_hex(6)}", results=results)
-            post(hub, session, body, record, deadline)
-            with lock:
-                sent.append(record)
 
 
 # --- The run ---------------------------------------------------------------------------------------
@@ -295,7 +178,12 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         lock = threading.Lock()
         stop = threading.Event()
         threads = [
-            threading.Thread(target=client_loop, args=(hub, plan, n, stop, sent, lock), daemon=True)
+            threading.Thread(
+                target=client_loop,
+                args=(hub, (plan.cases, plan.failure_rate), n, stop, sent, lock),
+                kwargs={"deadline": time.monotonic() + plan.seconds + plan.drain},
+                daemon=True,
+            )
             for n in range(plan.clients)
         ]
         damage = threading.Thread(target=fault.run, args=(services, stop), daemon=True)
@@ -321,7 +209,7 @@ def idle_baseline(services: Services, plan: LoadPlan, sent: list[Sent]) -> tuple
     """One upload on the idle hub and cluster: its request-to-committed time and, once its analysis is in
     the database (waited for up to ``plan.drain``), the time from the upload to it."""
     hub = services.hub
-    body, results = report_body(plan, random.Random(-1), context_for(hub, -1, 0))
+    body, results = report_body(plan.cases, plan.failure_rate, random.Random(-1), context_for(hub, -1, 0))
     record = Sent(key=f"load-idle-{secrets.token_hex(6)}", results=results)
     with requests.Session() as session:
         post(hub, session, body, record, time.monotonic() + plan.drain)
@@ -357,7 +245,3 @@ def private_redis(broker: str, workdir: Path) -> Iterator[RedisServer | None]:
         return
     with RedisServer(workdir) as server:
         yield server
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0

@@ -52,6 +52,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, help="how long the clients post (default 90; --quick 6)")
     parser.add_argument("--clients", type=int, help="concurrent uploading clients (default 4)")
     parser.add_argument("--cases", type=int, help="cases per report (default 2000)")
+    parser.add_argument("--hub-workers", type=int, help="gunicorn workers (default 4)")
     parser.add_argument("--q-workers", type=int, help="django-q2 workers (default 1)")
     parser.add_argument("--drain", type=float, help="the most seconds to wait for the queue to empty (120)")
     parser.add_argument(
@@ -68,6 +69,7 @@ def plan_from(args: argparse.Namespace) -> LoadPlan:
         "clients": args.clients,
         "cases": args.cases,
         "q_workers": args.q_workers,
+        "hub_workers": args.hub_workers,
         "drain": args.drain,
     }
     for name, value in given.items():
