@@ -1,16 +1,17 @@
-"""Provider APIs answering 5xx and 429 storms: the hub's re-run action against a fake GitHub on loopback.
+"""Provider APIs answering 5xx and 429 storms: the hub's re-runs and log fetches against a fake GitHub.
 
-A threaded HTTP server plays GitHub's REST API for one repository. Each run gets one storm, by its
-index, so every kind is exercised with ``runs`` actions in all:
+A threaded HTTP server on loopback plays GitHub's REST API for one repository. Each run (re-run) and job
+(log fetch) gets one kind of storm (``SCRIPTS``), the kinds taking turns:
 
-* ``429 then accepted``: the re-run is answered 429 with ``Retry-After: 1`` a few times, then 201;
-* ``5xx on the read after``: the re-run is accepted, the read of the run that follows answers 502, 503,
-  then 200 (reads may be retried);
-* ``answer lost``: the re-run is started, then the gateway answers 502 (a mutation must not be sent again:
-  the CI may already be running it);
-* ``429 beyond the wait``: ``Retry-After: 60``, longer than the hub waits for an operator (it must give up
-  and say when, not hammer);
-* ``503 with Retry-After on the re-run``: two of them, then 201.
+* re-run, ``429 then accepted``: 429 with ``Retry-After: 1`` three times, then 201;
+* re-run, ``5xx on the read after``: the re-run is accepted, the read of the run that follows answers 502,
+  503, then 200 (reads may be retried);
+* re-run, ``answer lost``: the CI begins the re-run, then the gateway answers 502 (a mutation must not be
+  sent again: the CI may already be running it);
+* re-run, ``429 beyond the wait``: ``Retry-After: 60``, longer than an operator's action waits (it must
+  give up and say when, not hammer);
+* re-run, ``503 with Retry-After``: two of them, then 201;
+* log, ``502, 503, then 200``; ``429 then 200`` (``Retry-After: 1`` twice); ``500 storm``.
 
 The server records every request; from that it counts attempts, whether each ``Retry-After`` was waited
 out before the same request came again, and how many re-runs each run got (target: never two).
@@ -32,73 +33,91 @@ from _hub import Hub, hub_environment, log, scratch_backend, skip_note
 from _load_figures import Row, zero_row
 from ingest import p
 
-RUN_PATH = re.compile(r"/repos/storm/provider/actions/runs/(\d+)(/rerun-failed-jobs)?$")
-KINDS = (
-    "429 then accepted",
-    "5xx on the read after",
-    "answer lost",
-    "429 beyond the wait",
-    "503 with Retry-After on the re-run",
-)
-SCRIPTS: dict[str, dict[str, list[tuple[int, str | None]]]] = {
-    # kind -> {"POST" or "GET": [(status, Retry-After), ...] answered in turn; afterwards 201 / 200}
-    "429 then accepted": {"POST": [(429, "1"), (429, "1"), (429, "1")]},
-    "5xx on the read after": {"GET": [(502, None), (503, None)]},
-    "answer lost": {"POST": [(502, None)]},
-    "429 beyond the wait": {"POST": [(429, "60")] * 20},
-    "503 with Retry-After on the re-run": {"POST": [(503, "1"), (503, "1")]},
+PATH = re.compile(r"/repos/storm/provider/actions/(runs|jobs)/(\d+)(/rerun-failed-jobs|/logs)?$")
+OPERATIONS = {  # (method, kind of id, suffix) -> operation
+    ("POST", "runs", "/rerun-failed-jobs"): "rerun",
+    ("GET", "runs", None): "read run",
+    ("GET", "jobs", "/logs"): "log",
 }
+SUCCESS = {"rerun": 201, "read run": 200, "log": 200}
+Answer = tuple[int, str | None]  # status, Retry-After
+# kind -> {operation: answers in turn}; after them, the operation succeeds.
+SCRIPTS: dict[str, dict[str, list[Answer]]] = {
+    "re-run: 429 then accepted": {"rerun": [(429, "1"), (429, "1"), (429, "1")]},
+    "re-run: 5xx on the read after": {"read run": [(502, None), (503, None)]},
+    "re-run: answer lost": {"rerun": [(502, None)]},
+    "re-run: 429 beyond the wait": {"rerun": [(429, "60")] * 20},
+    "re-run: 503 with Retry-After": {"rerun": [(503, "1"), (503, "1")]},
+    "log: 502, 503, then 200": {"log": [(502, None), (503, None)]},
+    "log: 429 then 200": {"log": [(429, "1"), (429, "1")]},
+    "log: 500 storm": {"log": [(500, None)] * 20},
+}
+KINDS = tuple(SCRIPTS)
+HUB_SIDE = Path(__file__).with_name("_storm_hub.py")
+RERUN_KINDS = tuple(kind for kind in KINDS if kind.startswith("re-run"))
+LOG_KINDS = tuple(kind for kind in KINDS if kind.startswith("log"))
+LOG_TEXT = (
+    "##[group]Run pytest\nE   AssertionError: expected 1 but was 2\n"
+    "##[error]Process completed with exit code 1.\n"
+)
 
 
 @dataclass
 class Seen:
     at: float
-    method: str
-    run: str
+    operation: str
+    target: str  # the run's or the job's id
     status: int
     retry_after: float | None
 
 
 @dataclass
 class FakeGitHub:
-    """The storm's state: what each run's next answer is, every request seen, and re-runs started."""
+    """The storm's state: each id's kind, every request seen, and the re-runs the CI began."""
 
-    kinds: dict[str, str] = field(default_factory=dict)  # run id -> kind
+    kinds: dict[str, str] = field(default_factory=dict)  # run or job id -> kind
     seen: list[Seen] = field(default_factory=list)
     started: dict[str, int] = field(default_factory=dict)  # run id -> re-runs the CI began
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, method: str, path: str) -> tuple[int, dict, str | None]:
-        match = RUN_PATH.match(path)
-        if match is None or (method == "POST") != bool(match.group(2)):
-            return 404, {"message": "Not Found"}, None
-        run = match.group(1)
+    def answer(self, method: str, path: str) -> tuple[int, bytes, str | None]:
+        match = PATH.match(path)
+        operation = OPERATIONS.get((method, match.group(1), match.group(3))) if match else None
+        if operation is None or match.group(2) not in self.kinds:
+            return 404, b'{"message": "Not Found"}', None
+        target = match.group(2)
         with self.lock:
-            done = sum(1 for s in self.seen if s.run == run and s.method == method)
-            script = SCRIPTS[self.kinds[run]].get(method, [])
-            status, retry_after = (
-                script[done] if done < len(script) else (201 if method == "POST" else 200, None)
+            done = sum(1 for s in self.seen if s.target == target and s.operation == operation)
+            script = SCRIPTS[self.kinds[target]].get(operation, [])
+            status, retry_after = script[done] if done < len(script) else (SUCCESS[operation], None)
+            if operation == "rerun" and (status == 201 or self.kinds[target] == "re-run: answer lost"):
+                self.started[target] = self.started.get(target, 0) + 1  # a 502 after the CI began it
+            self.seen.append(
+                Seen(time.monotonic(), operation, target, status, float(retry_after or 0) or None)
             )
-            if method == "POST" and (status == 201 or self.kinds[run] == "answer lost"):
-                self.started[run] = self.started.get(run, 0) + 1  # a 502 after the CI began it
-            self.seen.append(Seen(time.monotonic(), method, run, status, float(retry_after or 0) or None))
+        return status, self.body(operation, target, status), retry_after
+
+    @staticmethod
+    def body(operation: str, target: str, status: int) -> bytes:
         if status >= 400:
-            return (
-                status,
-                {"message": "API rate limit exceeded" if status == 429 else "Server Error"},
-                retry_after,
-            )
-        body = {
-            "id": int(run),
+            return json.dumps(
+                {"message": "API rate limit exceeded" if status == 429 else "Server Error"}
+            ).encode()
+        if operation == "log":
+            return LOG_TEXT.encode()
+        if operation == "rerun":
+            return b""
+        run = {
+            "id": int(target),
             "name": "CI",
             "status": "queued",
             "conclusion": None,
             "run_attempt": 2,
             "head_branch": "main",
             "head_sha": "a" * 40,
-            "html_url": f"https://github.com/storm/provider/actions/runs/{run}",
+            "html_url": f"https://github.com/storm/provider/actions/runs/{target}",
         }
-        return status, ({} if method == "POST" else body), None
+        return json.dumps(run).encode()
 
 
 def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
@@ -106,10 +125,9 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
         def _reply(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            status, body, retry_after = fake.answer(self.command, self.path.split("?")[0])
-            data = json.dumps(body).encode() if status != 201 else b""
+            status, data, retry_after = fake.answer(self.command, self.path.split("?")[0])
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/plain" if data.startswith(b"##") else "application/json")
             self.send_header("Content-Length", str(len(data)))
             if retry_after:
                 self.send_header("Retry-After", retry_after)
@@ -134,15 +152,18 @@ def waits(fake: FakeGitHub) -> tuple[int, int]:
             continue
         asked += 1
         later = next(
-            (s for s in fake.seen[index + 1 :] if s.run == seen.run and s.method == seen.method), None
+            (s for s in fake.seen[index + 1 :] if s.target == seen.target and s.operation == seen.operation),
+            None,
         )
         short += later is not None and later.at - seen.at < seen.retry_after - 0.05
     return asked, short
 
 
 def provider_storm(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
-    runs = args.clients or (len(KINDS) if args.quick else 4 * len(KINDS))
-    fake = FakeGitHub(kinds={str(1000 + n): KINDS[n % len(KINDS)] for n in range(runs)})
+    rounds = args.clients or (1 if args.quick else 4)
+    runs = {str(1000 + n): kind for n, kind in enumerate(RERUN_KINDS * rounds)}
+    jobs = {str(5000 + n): kind for n, kind in enumerate(LOG_KINDS * rounds)}
+    fake = FakeGitHub(kinds={**runs, **jobs})
     server = serve(fake)
     backend_name = "sqlite" if skip_note("postgresql") else "postgresql"
     try:
@@ -153,29 +174,24 @@ def provider_storm(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             hub = Hub(backend, Path(tmp))
             hub.env = {**hub_environment(backend, Path(tmp)), "REDIS_URL": ""}
             hub.manage("migrate", "--noinput")
-            started = time.monotonic()
             api = f"http://127.0.0.1:{server.server_address[1]}"
-            actions = hub.helper(
-                "rerun", api, ",".join(fake.kinds), script=str(Path(__file__).with_name("_storm_hub.py"))
-            )
-            took = time.monotonic() - started
+            done = hub.helper("storm", api, ",".join(runs), ",".join(jobs), script=str(HUB_SIDE))
     finally:
         server.shutdown()
         server.server_close()
-    log(f"  provider storm: {len(actions)} re-run actions in {took:.0f} s, {len(fake.seen)} requests")
-    return storm_rows(fake, actions), [
-        f"provider-storm on {backend_name}: {runs} runs, kinds {', '.join(KINDS)}"
-    ]
+    log(f"  provider storm: {len(runs)} re-runs, {len(jobs)} log fetches, {len(fake.seen)} requests")
+    note = f"provider-storm on {backend_name}: {rounds} of each kind; answers per kind in _fault_storm.py"
+    return storm_rows(fake, done["reruns"], done["logs"]), [note]
 
 
-def storm_rows(fake: FakeGitHub, actions: list[dict]) -> list[Row]:
+def storm_rows(fake: FakeGitHub, reruns: list[dict], logs: list[dict]) -> list[Row]:
     asked, short = waits(fake)
     rows = [
         Row(
             "provider-storm",
-            "requests to the provider / re-run actions",
+            "requests to the provider, operations",
             "-",
-            f"{len(fake.seen)} / {len(actions)}",
+            f"{len(fake.seen)}, {len(reruns) + len(logs)}",
         ),
         Row(
             "provider-storm",
@@ -189,21 +205,28 @@ def storm_rows(fake: FakeGitHub, actions: list[dict]) -> list[Row]:
             "repeated: runs re-run more than once",
             sum(max(0, n - 1) for n in fake.started.values()),
         ),
+        zero_row(
+            "provider-storm",
+            "lost: re-runs reported done that never began",
+            sum(1 for a in reruns if a["outcome"] == "succeeded" and not fake.started.get(a["id"])),
+        ),
     ]
     for kind in KINDS:
-        mine = [a for a in actions if fake.kinds[a["run"]] == kind]
-        ok = sum(1 for a in mine if a["outcome"] == "succeeded")
-        began = sum(1 for a in mine if fake.started.get(a["run"]))
-        seconds = [a["seconds"] for a in mine]
-        tries = sum(1 for s in fake.seen if fake.kinds[s.run] == kind)
+        mine = [item for item in (reruns if kind in RERUN_KINDS else logs) if fake.kinds[item["id"]] == kind]
+        ok = sum(1 for item in mine if item["outcome"] in ("succeeded", "stored"))
+        seconds = [item["seconds"] for item in mine]
+        tries = sum(1 for seen in fake.seen if fake.kinds[seen.target] == kind)
+        began = (
+            f", {sum(1 for item in mine if fake.started.get(item['id']))} begun"
+            if kind in RERUN_KINDS
+            else ""
+        )
         rows.append(
             Row(
                 "provider-storm",
-                f"{kind}: succeeded, re-runs begun, requests, seconds p50/max",
+                f"{kind}: done{' (re-runs begun)' if began else ''}, requests, s p50/max",
                 "-",
-                f"{ok}/{len(mine)}, {began}, {tries}, {p(seconds, 50):.1f}/{max(seconds):.1f}",
+                f"{ok}/{len(mine)}{began}, {tries}, {p(seconds, 50):.1f}/{max(seconds):.1f}",
             )
         )
-    lost = sum(1 for a in actions if a["outcome"] == "succeeded" and not fake.started.get(a["run"]))
-    rows.append(zero_row("provider-storm", "lost: actions reported done, re-run never begun", lost))
     return rows

@@ -97,8 +97,9 @@ def test_the_hub_down_during_agent_uploads_counts_each_report_once():
         assert has_row(output, scenario, "repeated: uploads beyond one per report")
 
 
-def test_a_provider_storm_counts_attempts_waits_and_repeated_reruns():
+def test_a_provider_storm_counts_attempts_waits_and_repeated_reruns_and_log_fetches():
     output = run("benchmarks/faults.py", "provider-storm")
     assert "Retry-After waits honoured" in output
     assert "repeated: runs re-run more than once" in output
-    assert "429 then accepted: succeeded" in output
+    assert "re-run: 429 then accepted: done" in output
+    assert "log: 502, 503, then 200: done" in output
