@@ -29,7 +29,7 @@ import requests
 from _audit import Audit, audit, owed
 from _hub import Hub, log, running_hub
 from _load_clients import CLIENT_TIMEOUT, Sent, client_loop, context_for, post, report_body
-from _procs import Cluster, RedisServer
+from _procs import INTERRUPTED, Cluster, RedisServer
 
 BROKERS = ("orm", "redis")
 CLUSTER_NAME = "orchestrate-load"
@@ -128,12 +128,10 @@ def sample(services: Services) -> Sample:
     return Sample(round(services.elapsed(), 1), waiting, oldest, depth)
 
 
-def broker_rows(hub: Hub) -> int | None:
+def broker_rows(hub: Hub) -> int:
     conn = hub.backend.connect()
     try:
         return conn.execute("SELECT count(*) FROM django_q_ormq").fetchone()[0]
-    except Exception:  # a terminated connection is a fault under test, not a crash
-        return None
     finally:
         conn.close()
 
@@ -151,6 +149,8 @@ def safe_sample(services: Services) -> Sample | None:
     try:
         return sample(services)
     except Exception as exc:  # the database is the thing under fault
+        if INTERRUPTED.is_set():
+            raise KeyboardInterrupt from exc
         log(f"  sampler: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:120]}")
         return None
 
@@ -177,6 +177,7 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         services.started = time.monotonic()
         lock = threading.Lock()
         stop = threading.Event()
+        stack.callback(stop.set)  # however the run ends, the clients and the fault stop first
         threads = [
             threading.Thread(
                 target=client_loop,

@@ -14,29 +14,48 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from _hub import REPO, _children, _free_port
+from _hub import REPO, _children, _free_port, log
 
 START_TIMEOUT = 30.0
 
 
+# Set once the run is asked to stop: a database driver may turn the KeyboardInterrupt raised inside a
+# query into its own error ("interrupted"), which a sampler that survives faults would swallow.
+INTERRUPTED = threading.Event()
+
+
 @contextmanager
 def cleanup_on_signals() -> Iterator[None]:
-    """Run the block with SIGTERM and SIGHUP raising ``KeyboardInterrupt`` (Ctrl-C already does)."""
+    """Run the block with SIGINT, SIGTERM and SIGHUP raising ``KeyboardInterrupt`` and setting
+    ``INTERRUPTED``."""
 
     def interrupt(signum: int, _frame: object) -> None:
+        INTERRUPTED.set()
         raise KeyboardInterrupt(f"signal {signum}")
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def run_main(main: Callable[[], int]) -> int:
+    """A command's ``main`` with SIGTERM and SIGHUP taken as Ctrl-C: its ``with`` blocks stop every child,
+    then one line says so and the exit status is 130."""
+    with cleanup_on_signals():
+        try:
+            return main()
+        except KeyboardInterrupt:
+            log("interrupted: every process this run started has been stopped")
+            return 130
 
 
 def _stop_group(process: subprocess.Popen | None, grace: float = 10.0) -> None:

@@ -27,7 +27,7 @@ from _fault_storm import provider_storm
 from _hub import log
 from _load import Fault, Services, run_load
 from _load_figures import Row, load_rows, table, timeline
-from _procs import cleanup_on_signals
+from _procs import run_main
 from ingest import closing_line
 from load import add_plan_arguments, broker_names, plan_from, unavailable
 
@@ -138,13 +138,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    with cleanup_on_signals():
-        if args.fault in QUEUE_FAULTS:
-            rows, notes = queue_fault(args)
-        elif args.fault == "hub-down":
-            rows, notes = hub_down(args)
-        else:
-            rows, notes = provider_storm(args)
+    if args.fault in QUEUE_FAULTS:
+        rows, notes = queue_fault(args)
+    elif args.fault == "hub-down":
+        rows, notes = hub_down(args)
+    else:
+        rows, notes = provider_storm(args)
     print(f"\nFault: {args.fault}{' (--quick: smoke sizes)' if args.quick else ''}\n\n{table(rows)}\n")
     print("\n".join(notes))
     print(closing_line(started))
@@ -152,4 +151,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -22,7 +22,7 @@ from dataclasses import replace
 from _hub import BACKENDS, backend_names, log, skip_note
 from _load import BROKERS, QUICK, Fault, LoadPlan, run_load
 from _load_figures import load_rows, table, timeline
-from _procs import cleanup_on_signals, redis_unavailable
+from _procs import redis_unavailable, run_main
 from ingest import closing_line
 
 DATABASE = os.environ.get("BENCH_LOAD_DATABASE", "orchestrate_load")
@@ -95,17 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = plan_from(args)
     started = time.monotonic()
     rows, timelines, skipped = [], [], []
-    with cleanup_on_signals():
-        for backend in args.backends:
-            for broker in args.brokers:
-                if note := unavailable(backend, broker):
-                    skipped.append(note)
-                    log(note)
-                    continue
-                result = run_load(backend, broker, plan, Fault(), args.database)
-                scenario = f"{backend}/{broker}"
-                rows += load_rows(scenario, result)
-                timelines.append(f"{scenario}: the queue over time\n{timeline(result.samples)}")
+    for backend in args.backends:
+        for broker in args.brokers:
+            if note := unavailable(backend, broker):
+                skipped.append(note)
+                log(note)
+                continue
+            result = run_load(backend, broker, plan, Fault(), args.database)
+            scenario = f"{backend}/{broker}"
+            rows += load_rows(scenario, result)
+            timelines.append(f"{scenario}: the queue over time\n{timeline(result.samples)}")
     print(f"\nSustained uploads{' (--quick: smoke sizes)' if args.quick else ''}\n\n{table(rows)}\n")
     print("\n\n".join(timelines))
     for note in skipped:
@@ -115,4 +114,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main))
