@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from _hub import Hub, push_context
@@ -36,6 +36,7 @@ class Sent:
     attempts: int = 0
     status: int | None = None  # the last answer's status; None when the hub never answered
     replayed: bool = False
+    answers: list[int | None] = field(default_factory=list)  # every attempt's status (None: no answer)
 
     @property
     def confirmed(self) -> bool:
@@ -97,8 +98,10 @@ def post(hub: Hub, session: requests.Session, body: bytes, sent: Sent, deadline:
             )
         except (requests.ConnectionError, requests.Timeout):
             sent.status = None
+            sent.answers.append(None)
         else:
             sent.status = answer.status_code
+            sent.answers.append(answer.status_code)
             sent.replayed = answer.headers.get("Idempotent-Replayed", "").lower() == "true"
             if answer.status_code not in RETRY_STATUSES:
                 break

@@ -7,6 +7,7 @@ request-to-committed time and how long its analysis took on an idle cluster.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ def load_rows(scenario: str, result: LoadResult) -> list[Row]:
             f"{p(latencies, 50):.2f} / {p(latencies, 95):.2f} s" if latencies else "-",
             f"{idle_latency:.2f} s",
         ),
+        Row(scenario, "answers to every attempt (the clients retry as the agent does)", "-", answers(result)),
         Row(
             scenario,
             "owed analyses, most at once (broker queue at most)",
@@ -116,6 +118,13 @@ def load_rows(scenario: str, result: LoadResult) -> list[Row]:
         Row(scenario, "drained after the last upload", "-", drained),
     ]
     return rows + loss_rows(scenario, found)
+
+
+def answers(result: LoadResult) -> str:
+    """How often each status answered, over every attempt of every report: ``201: 40, 503: 2, none: 1``."""
+    counts = Counter(status for sent in result.sent for status in sent.answers)
+    ordered = sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0))
+    return ", ".join(f"{'none' if status is None else status}: {n}" for status, n in ordered) or "-"
 
 
 def timeline(samples: Sequence[Sample], most: int = 16) -> str:

@@ -184,13 +184,13 @@ class Cluster:
         return [pid for sentinel in _children(self.process.pid) for pid in _children(sentinel)]
 
     def kill_busiest(self, window: float = 0.5) -> int | None:
-        """SIGKILL the child that used the most CPU over ``window`` seconds (a worker in the middle of
-        a task, when there is one); return its pid."""
+        """SIGKILL the child that used the most CPU over ``window`` seconds, if any used some: a worker in
+        the middle of a task, mostly (the pusher and the monitor use little); return its pid."""
         before = {pid: _cpu_ticks(pid) for pid in self.processes()}
         time.sleep(window)
         used = {pid: _cpu_ticks(pid) - ticks for pid, ticks in before.items() if _cpu_ticks(pid) >= 0}
-        if not used:
-            return None
+        if not used or max(used.values()) <= 0:
+            return None  # nothing is busy: a kill now would hit an idle process
         pid = max(used, key=used.__getitem__)
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
