@@ -75,7 +75,7 @@ class LoadResult:
     audit: Audit
     wall: float
     idle: tuple[float, float | None]  # one upload alone first: request to committed, upload to analysis
-    fault_notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the fault's, and the cluster's state at the end
 
     @property
     def confirmed(self) -> list[Sent]:
@@ -201,8 +201,9 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
             thread.join(timeout=plan.drain + CLIENT_TIMEOUT)
         drained_in = drain(services, plan, samples, fault.name, len(sent))
         result_audit = audit(hub.backend, [s.key for s in sent if s.confirmed])
+        notes = [*fault.notes(), cluster.state()]
     return LoadResult(
-        plan, broker, sent, samples, drained_in, result_audit, time.monotonic() - wall, idle, fault.notes()
+        plan, broker, sent, samples, drained_in, result_audit, time.monotonic() - wall, idle, notes
     )
 
 

@@ -200,6 +200,16 @@ class Cluster:
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-2000:] if self.log_path.exists() else "(no log)"
 
+    def state(self) -> str:
+        """One line for the report: is the cluster still up, with how many processes, and its last
+        complaint (a wedged cluster and a dead one lose work alike, but are fixed differently)."""
+        if self.process is None or self.process.poll() is not None:
+            return f"qcluster exited ({self.process.returncode if self.process else 'never started'})"
+        lines = self.log_tail().splitlines()
+        complaints = [line for line in lines if " ERROR " in line or " CRITICAL " in line]
+        last = complaints[-1][:200] if complaints else "none"
+        return f"qcluster still running at the end, {len(self.processes())} processes; last complaint: {last}"
+
     def __enter__(self) -> Cluster:
         try:
             self.start()

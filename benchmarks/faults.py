@@ -122,7 +122,7 @@ def queue_fault(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         result = run_load("postgresql", broker, plan, fault, args.database)
         scenario = f"{args.fault} {broker}"
         rows += load_rows(scenario, result)
-        notes += [f"{scenario}: {line}" for line in result.fault_notes]
+        notes += [f"{scenario}: {line}" for line in result.notes]
         notes.append(f"{scenario}: the queue over time\n{timeline(result.samples)}")
     return rows, notes
 

@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_load(backend, broker, plan, Fault(), args.database)
             scenario = f"{backend}/{broker}"
             rows += load_rows(scenario, result)
+            timelines += [f"{scenario}: {line}" for line in result.notes]
             timelines.append(f"{scenario}: the queue over time\n{timeline(result.samples)}")
     print(f"\nSustained uploads{' (--quick: smoke sizes)' if args.quick else ''}\n\n{table(rows)}\n")
     print("\n\n".join(timelines))
