@@ -30,6 +30,7 @@ AGENT = str(Path(sys.executable).parent / "orchestrate")
 
 
 def junit(cases: int, failing_every: int = 50) -> str:
+    """A JUnit XML report of ``cases`` tests, one in ``failing_every`` failed."""
     body = []
     for index in range(cases):
         name = f'<testcase classname="tests.down.TestDown{index // 100}" name="test_{index}" time="0.01"'
@@ -43,6 +44,7 @@ def junit(cases: int, failing_every: int = 50) -> str:
 
 
 def agent_env(hub: Hub, spool: Path) -> dict[str, str]:
+    """The agent's environment: this hub, its token, a spool of the round's own, and no CI detected."""
     env = {k: v for k, v in hub.env.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI", "CIRCLE"))}
     env.update(
         ORCHESTRATE_HUB_URL=hub.url, ORCHESTRATE_TOKEN=hub.agent_token, ORCHESTRATE_SPOOL_DIR=str(spool)
@@ -74,9 +76,8 @@ def start_report(hub: Hub, spool: Path, report: Path, run_id: str) -> subprocess
         command,
         cwd=REPO,
         env=agent_env(hub, spool),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=subprocess.DEVNULL,  # its exit status and its spool are what is measured
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -110,9 +111,6 @@ def round_trip(hub: Hub, work: Path, label: str, clients: int, cases: int, down:
         time.sleep(down)
         hub.serve()
     exits = [agent.wait(timeout=300) for agent in agents]
-    for agent in agents:
-        agent.stdout.close()
-        agent.stderr.close()
     took = time.monotonic() - started
     kept = len(list(spool.glob("*.json.gz")))
     log(f"  {label}: {clients} reports exited {exits} after {took:.0f} s; {kept} kept in the spool")
