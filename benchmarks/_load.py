@@ -173,7 +173,8 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         )
         sent: list[Sent] = []
         samples: list[Sample] = []
-        idle = idle_baseline(services, plan, sent)
+        alone: list[Sent] = []  # the idle baseline's upload: audited, not counted in the load's figures
+        idle = idle_baseline(services, plan, alone)
         services.started = time.monotonic()
         lock = threading.Lock()
         stop = threading.Event()
@@ -200,7 +201,7 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         for thread in (*threads, damage):
             thread.join(timeout=plan.drain + CLIENT_TIMEOUT)
         drained_in = drain(services, plan, samples, fault.name, len(sent))
-        result_audit = audit(hub.backend, [s.key for s in sent if s.confirmed])
+        result_audit = audit(hub.backend, [s.key for s in (*alone, *sent) if s.confirmed])
         notes = [*fault.notes(), cluster.state()]
     return LoadResult(
         plan, broker, sent, samples, drained_in, result_audit, time.monotonic() - wall, idle, notes
