@@ -10,6 +10,7 @@ these tests. The scratch database is ``$BENCH_LOAD_DATABASE`` (default ``orchest
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,38 @@ def test_a_provider_storm_counts_attempts_waits_and_repeated_reruns_and_log_fetc
     assert "repeated: runs re-run more than once" in output
     assert "re-run: 429 then accepted: done" in output
     assert "log: 502, 503, then 200: done" in output
+
+
+def test_an_interrupted_run_stops_every_process_it_started_and_says_so():
+    command = [sys.executable, "benchmarks/load.py", "--quick", "--backends", "sqlite", "--brokers", "orm"]
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        while not any(" t=" in line for line in seen):  # the load is running: sampling has begun
+            line = run.stderr.readline()
+            assert line, "".join(seen)[-3000:]
+            seen.append(line)
+        started = children_of(run.pid)
+        run.send_signal(signal.SIGINT)
+        _out, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, err[-3000:]
+    assert "interrupted: every process this run started has been stopped" in err
+    assert started, "the run had started its hub and its cluster"
+    assert not [pid for pid in started if Path(f"/proc/{pid}").exists()]
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``: gunicorn's master and qcluster (redis-server for Redis)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
