@@ -69,7 +69,6 @@ def owed(backend: Backend) -> tuple[int, float]:
 
 @dataclass
 class Audit:
-    uploads: int = 0  # in the database
     confirmed_missing: int = 0  # confirmed to a client, not in the database
     landed_unconfirmed: int = 0  # in the database, though its client never got a confirmation
     analyses_lost: int = 0  # uploads still owed their analysis
@@ -78,22 +77,12 @@ class Audit:
     tasks_failed: int = 0  # django-q2's failure records
     repeats: dict[str, int] = field(default_factory=dict)
     analysis_lag: list[float] = field(default_factory=list)  # seconds, upload received -> its Failure rows
-    state_changes: int = 0
-
-    @property
-    def lost(self) -> int:
-        return self.confirmed_missing + self.analyses_lost + self.verdicts_lost
-
-    @property
-    def repeated(self) -> int:
-        return sum(self.repeats.values())
 
 
 def audit(backend: Backend, confirmed_keys: list[str]) -> Audit:
     """Everything the module docstring lists, for the project's uploads so far."""
     found = Audit()
     landed = {key for (key,) in query(backend, "SELECT idempotency_key FROM runs_upload")}
-    found.uploads = len(landed)
     found.confirmed_missing = len(set(confirmed_keys) - landed)
     found.landed_unconfirmed = len(landed - set(confirmed_keys))
     found.analyses_lost = len(query(backend, _OWED))
@@ -132,7 +121,6 @@ def audit(backend: Backend, confirmed_keys: list[str]) -> Audit:
             backend, "SELECT count(*) FROM django_q_task WHERE attempt_count > 1"
         ),
     }
-    found.state_changes = _scalar(backend, "SELECT count(*) FROM flaky_statechange")
     lag = query(
         backend,
         """SELECT u.received_at, max(f.created_at) FROM runs_upload u

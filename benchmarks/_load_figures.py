@@ -51,11 +51,19 @@ def loss_rows(scenario: str, found: Audit) -> list[Row]:
     """What was lost and what was repeated, one row each, against 0."""
     rows = [
         zero_row(scenario, "lost: uploads confirmed but not stored", found.confirmed_missing),
-        zero_row(scenario, "lost: uploads never analysed after the drain", found.analyses_lost),
+        Row(
+            scenario,
+            "lost: uploads never analysed after the drain (their failed results)",
+            "0",
+            f"{found.analyses_lost} ({found.failures_unanalysed})",
+            verdict=verdict(found.analyses_lost == 0),
+        ),
         zero_row(scenario, "lost: failed results flaky detection never saw", found.verdicts_lost),
     ]
     rows += [zero_row(scenario, f"repeated: {name}", count) for name, count in found.repeats.items()]
     rows.append(zero_row(scenario, "analysis tasks that failed (django-q2 records)", found.tasks_failed))
+    unconfirmed = str(found.landed_unconfirmed)
+    rows.append(Row(scenario, "uploads stored whose client never had a confirmation", "-", unconfirmed))
     return rows
 
 
