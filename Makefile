@@ -48,6 +48,11 @@ bench: install
 	$(BIN)/python benchmarks/flaky_sim.py
 	$(BIN)/python benchmarks/flaky_recompute.py
 	$(BIN)/python benchmarks/diagnose.py
+	$(BIN)/python benchmarks/failure_categories.py
+	$(BIN)/python benchmarks/load.py
+	for fault in worker-kill db-terminate redis-restart hub-down provider-storm; do \
+		$(BIN)/python benchmarks/faults.py $$fault || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -34,12 +34,30 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from agent.model import RunContext
+
 REPO = Path(__file__).resolve().parents[1]
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 POSTGRES_DATABASE = "orchestrate_bench"
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 900.0  # a 500k-case report on a slow backend must not be cut short by the client
 USER = "bench"
+
+
+def push_context(project: str, run_id: str, number: int, job_id: str) -> RunContext:
+    """A report's context for a new run: a push to ``main`` of ``project``, a random commit, job ``tests``."""
+    return RunContext(
+        provider="github",
+        repository=project,
+        run_id=run_id,
+        run_number=str(number),
+        workflow="CI",
+        event="push",
+        branch="main",
+        commit_sha=secrets.token_hex(20),
+        job_name="tests",
+        job_id=job_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -196,13 +214,14 @@ class Hub:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
         return done.stdout
 
-    def helper(self, *args: str) -> Any:
-        """Run one of this module's Django commands against the hub's database; return its JSON."""
+    def helper(self, *args: str, script: str = __file__) -> Any:
+        """Run one of this module's Django commands (or another ``script``'s) against the hub's database;
+        return its JSON."""
         done = subprocess.run(
-            [sys.executable, __file__, *args], cwd=REPO, env=self.env, capture_output=True, text=True
+            [sys.executable, script, *args], cwd=REPO, env=self.env, capture_output=True, text=True
         )
         if done.returncode:
-            raise RuntimeError(f"_hub.py {args[0]} failed:\n{done.stderr[-3000:]}")
+            raise RuntimeError(f"{Path(script).name} {args[0]} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout)
 
     def start(self) -> None:
@@ -210,8 +229,12 @@ class Hub:
         self.manage("migrate", "--noinput")
         tokens = self.helper("setup", self.project)
         self.agent_token, self.api_token = tokens["agent_token"], tokens["api_token"]
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.serve()
+
+    def serve(self) -> None:
+        """Start gunicorn on the hub's address (again, after ``stop``) and wait until it answers."""
+        port = urlsplit(self.url).port
         log = (self.workdir / "gunicorn.log").open("ab")
         self.process = subprocess.Popen(
             [
@@ -344,14 +367,17 @@ class PeakRss:
 
 
 @contextmanager
-def running_hub(backend_name: str, *, database: str = POSTGRES_DATABASE, **overrides: str) -> Iterator[Hub]:
-    """A scratch database for ``backend_name``, migrated, with a hub serving it; all gone afterwards.
-    ``overrides`` are hub settings (environment variables) on top of the benchmark defaults."""
+def running_hub(
+    backend_name: str, *, database: str = POSTGRES_DATABASE, workers: int = 2, **overrides: str
+) -> Iterator[Hub]:
+    """A scratch database for ``backend_name``, migrated, with a hub of ``workers`` gunicorn workers
+    serving it; all gone afterwards. ``overrides`` are hub settings (environment variables) on top of the
+    benchmark defaults."""
     with tempfile.TemporaryDirectory(prefix="orchestrate-bench-") as tmp:
         workdir = Path(tmp)
         with (
             scratch_backend(backend_name, workdir, database) as backend,
-            Hub(backend, workdir, overrides=overrides) as hub,
+            Hub(backend, workdir, workers=workers, overrides=overrides) as hub,
         ):
             yield hub
 

@@ -51,6 +51,7 @@ from _hub import (  # the script's dir
     PeakRss,
     backend_names,
     log,
+    push_context,
     running_hub,
     skip_note,
 )
@@ -305,18 +306,7 @@ class Poster:
     def post(self, report: Report, session: requests.Session | None = None) -> tuple[float, dict]:
         number = next(self.numbers)
         self.posts = max(self.posts, number)
-        context = RunContext(
-            provider="github",
-            repository=self.hub.project,
-            run_id=f"bench-{number}",
-            run_number=str(number),
-            workflow="CI",
-            event="push",
-            branch="main",
-            commit_sha=secrets.token_hex(20),
-            job_name="tests",
-            job_id=str(number),
-        )
+        context = push_context(self.hub.project, f"bench-{number}", number, str(number))
         body = report.body(context)
         headers = {
             "Authorization": f"Bearer {self.hub.agent_token}",
