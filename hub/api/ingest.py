@@ -126,8 +126,10 @@ class ReportUploadView(AgentUploadView):
     def post(self, request):
         project = request.user.project
         key = (request.META.get("HTTP_IDEMPOTENCY_KEY") or "").strip() or None
-        if key and len(key) > MAX_IDEMPOTENCY_KEY:
-            raise MalformedBody(f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
+        if key and (len(key) > MAX_IDEMPOTENCY_KEY or not (key.isascii() and key.isprintable())):
+            raise MalformedBody(
+                f"Idempotency-Key must be printable ASCII of at most {MAX_IDEMPOTENCY_KEY} characters."
+            )
         replay = find_replay(project, key)
         if replay is not None and isinstance(request.user, OidcPrincipal):
             check_stored_run(request.user.identity, replay.upload.run)  # nor read another run's answer
