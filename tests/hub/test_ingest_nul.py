@@ -67,7 +67,9 @@ def test_an_idempotency_key_with_a_control_character_gets_400_naming_the_rule(ag
 
 
 def test_nul_in_a_multipart_report_files_cases_is_stored_as_the_replacement_character(agent):
-    mocha = b'{"stats": {"suites": 1}, "tests": [{"title": "t\\u0000", "fullTitle": "s t\\u0000", "file": "a.js",'
+    mocha = (
+        b'{"stats": {"suites": 1}, "tests": [{"title": "t\\u0000", "fullTitle": "s t\\u0000", "file": "a.js",'
+    )
     mocha += b' "duration": 1, "err": {"message": "m\\u0000"}}], "pending": [], "failures": [], "passes": []}'
     response = agent.post_multipart({**fields(), "mocha": [xml("mocha.json", mocha)]})
     assert response.status_code == 201, response.content
