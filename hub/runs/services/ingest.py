@@ -235,6 +235,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
     """
     now = timezone.now()
     loader = RowLoader(run.pk, job.pk, upload.pk, segments.open_segment(project.pk))
+    new_tests = 0  # counted over the upload: a 2,000-case report may come as batches of 1,999 and 1
     statistics_fresh = False
     # Rows are built by the reading thread on PostgreSQL, whose server writes them in another process.
     # On SQLite the writing thread returns to Python after each statement, and would wait for the GIL
@@ -250,8 +251,9 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
                 results.pause()  # the connection is needed to look up or create tests
                 describe = partial(_test_row, cases, keys)
                 ids, created = test_ids.upsert_tests(project.pk, keys, describe, now, known)
-                if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
-                    test_ids.refresh_test_statistics()  # once per upload: the first big batch of new tests
+                new_tests += created
+                if new_tests >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
+                    test_ids.refresh_test_statistics()  # once per upload, when it has created many tests
                     statistics_fresh = True
                 rows = loader.rows(cases, [ids[key] for key in keys])
             results.write(rows)
