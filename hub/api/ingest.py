@@ -158,9 +158,11 @@ class ReportUploadView(AgentUploadView):
             replay = self.replay(request, project, key, spool.sha256)
             if replay is not None:
                 return replay
-            doc, has_cases = documents.read_header(spool.file)
-            header = self.bound(request, Header.from_document(project, doc))
-            cases = documents.iter_case_batches(spool.file) if has_cases else iter(())
+            found = documents.read_header(spool.file)
+            header = self.bound(request, Header.from_document(project, found.header))
+            cases = iter(())
+            if found.has_cases:
+                cases = documents.iter_case_batches(spool.file, depth_checked=found.depth_checked)
             with checkpoint_in_background(spool.size):
                 return ingest(project, header, cases, content_sha256=spool.sha256, idempotency_key=key)
         finally:

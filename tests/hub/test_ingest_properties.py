@@ -91,9 +91,11 @@ def read(body: bytes, slice_bytes: int) -> tuple[dict, list[Case]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(documents, "SLICE_BYTES", slice_bytes)
         file = io.BytesIO(body)
-        doc, has_cases = documents.read_header(file)
-        cases = [c for batch in documents.iter_case_batches(file) for c in batch] if has_cases else []
-    return doc, cases
+        found = documents.read_header(file)
+        batches = (
+            documents.iter_case_batches(file, depth_checked=found.depth_checked) if found.has_cases else []
+        )
+    return found.header, [c for batch in batches for c in batch]
 
 
 def stored(value):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import ijson
 import msgspec
@@ -40,12 +40,21 @@ def _malformed(exc: Exception) -> MalformedBody:
     return MalformedBody(f"The body is not valid JSON: {reason}")
 
 
-def read_header(file: IO[bytes]) -> tuple[dict[str, Any], bool]:
-    """Return the validated top-level keys other than ``cases``, and whether the document has ``cases``."""
+class HeaderRead(NamedTuple):
+    """The validated top-level keys other than ``cases``, whether the document has ``cases``, and whether
+    reading them read the whole document (with bounded depth: the pull parser may then read it at once)."""
+
+    header: dict[str, Any]
+    has_cases: bool
+    depth_checked: bool
+
+
+def read_header(file: IO[bytes]) -> HeaderRead:
     header, has_cases = _keys_before_cases(file, stop_at_cases=True)
     if has_cases and not _cases_come_last(file, header):
         header, has_cases = _keys_before_cases(file, stop_at_cases=False)
-    return _checked(header), has_cases
+        return HeaderRead(_checked(header), has_cases, depth_checked=True)
+    return HeaderRead(_checked(header), has_cases, depth_checked=not has_cases)
 
 
 def _cases_come_last(file: IO[bytes], header: dict[str, Any]) -> bool:
@@ -147,9 +156,12 @@ def _checked(header: dict[str, Any]) -> dict[str, Any]:
     return validate_header(header)
 
 
-def iter_cases(file: IO[bytes]) -> Iterator[dict[str, Any]]:
-    """Stream the validated case objects; a JSON error or an invalid case raises (and rolls the load back)."""
-    _check_depth(file)
+def iter_cases(file: IO[bytes], *, depth_checked: bool = False) -> Iterator[dict[str, Any]]:
+    """Stream the validated case objects; a JSON error or an invalid case raises (and rolls the load back).
+
+    The document is first read once with bounded depth, unless it already was (``HeaderRead``)."""
+    if not depth_checked:
+        _check_depth(file)
     file.seek(0)
     index = -1
     try:
@@ -159,7 +171,7 @@ def iter_cases(file: IO[bytes]) -> Iterator[dict[str, Any]]:
         raise _malformed(exc) from None
 
 
-def iter_case_batches(file: IO[bytes]) -> Iterator[list[Case]]:
+def iter_case_batches(file: IO[bytes], *, depth_checked: bool = False) -> Iterator[list[Case]]:
     """Every case of the document, validated, in document order, in batches of a few thousand.
 
     A JSON error or an invalid case raises (and rolls the load back), naming the case by its index."""
@@ -174,7 +186,7 @@ def iter_case_batches(file: IO[bytes]) -> Iterator[list[Case]]:
         except _NotFast:
             pass
     batch: list[Case] = []
-    for index, case in enumerate(iter_cases(file)):
+    for index, case in enumerate(iter_cases(file, depth_checked=depth_checked)):
         if index < done:
             continue  # loaded from a slice already, and validated there
         batch.append(case_without_nul(case_from_json(case)))
