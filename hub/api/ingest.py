@@ -21,14 +21,12 @@ from hub.api.errors import error_body
 from hub.oidc.binding import check_run, check_stored_run
 from hub.runs.services import documents, multipart
 from hub.runs.services.artifacts import store_artifact
-from hub.runs.services.body import request_body, spool_body
+from hub.runs.services.body import check_declared_length, request_body, spool_body
 from hub.runs.services.checkpoint import checkpoint_in_background
 from hub.runs.services.errors import (
     IngestError,
     MalformedBody,
-    PayloadTooLarge,
     UnsupportedMediaType,
-    human_size,
 )
 from hub.runs.services.header import Header
 from hub.runs.services.ingest import ensure_run_and_job, find_replay, ingest
@@ -62,17 +60,6 @@ class AgentUploadView(APIView):
         if isinstance(request.user, OidcPrincipal):
             check_run(request.user.identity, header.run)
         return header
-
-    @staticmethod
-    def check_length(request, limit: int, name: str) -> None:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise MalformedBody("Content-Length is not a number.") from None
-        if length > limit:
-            raise PayloadTooLarge(
-                f"The request body ({length} bytes) is larger than the limit of {human_size(limit)} ({name})."
-            )
 
 
 REPORT_RESPONSES = {
@@ -147,7 +134,7 @@ class ReportUploadView(AgentUploadView):
         return find_replay(project, key, content_sha256, may_read)
 
     def _ingest_json(self, request, project, key):
-        self.check_length(request, settings.REPORT_MAX_BYTES, "REPORT_MAX_BYTES")
+        check_declared_length(request._request, settings.REPORT_MAX_BYTES, "REPORT_MAX_BYTES")
         spool = spool_body(
             request_body(request._request),
             encoding=request.META.get("HTTP_CONTENT_ENCODING", ""),

@@ -223,3 +223,42 @@ def test_any_form_reads_back_as_sent_or_is_refused_naming_its_file_limit(fields,
     else:
         sent = {key: [value] for key, value in fields.items()}
         assert read_back == [(sent, contents, [hashlib.sha256(c).hexdigest() for c in contents])]
+
+
+MULTIPART_TOKENS = [
+    b"\r\n",
+    b"--",
+    BOUNDARY.encode(),
+    b'Content-Disposition: form-data; name="',
+    b'"',
+    b"\x00",
+]
+
+
+@st.composite
+def damaged_forms(draw) -> bytes:
+    """A valid form with a few bytes inserted or deleted, or cut short."""
+    fields = draw(st.dictionaries(st.sampled_from(FIELD_NAMES), st.text(max_size=10), max_size=3))
+    contents = draw(st.lists(st.binary(max_size=200), max_size=3))
+    files = [SimpleUploadedFile(f"r{n}.xml", content) for n, content in enumerate(contents)]
+    body = bytearray(encode_multipart(BOUNDARY, {**fields, "junit": files}))
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(body)))
+        if draw(st.booleans()):
+            body[at:at] = draw(st.sampled_from(MULTIPART_TOKENS))
+        else:
+            del body[at : at + draw(st.integers(1, 40))]
+    return bytes(body)
+
+
+@EXAMPLES
+@given(st.binary(max_size=300) | damaged_forms())
+def test_any_multipart_body_is_read_or_refused_with_a_reason_never_a_crash(body):
+    request = RequestFactory().generic("POST", "/api/v1/reports", body, content_type=MULTIPART_CONTENT)
+
+    def parse() -> None:
+        with read_form(request) as (form, files):
+            multipart.content_digest(form, files)
+
+    refused = refusal(parse)
+    assert refused is None or (refused.message and refused.status in (400, 413))

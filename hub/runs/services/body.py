@@ -22,6 +22,19 @@ CHUNK = 256 * 1024
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
 
 
+def check_declared_length(request: HttpRequest, limit: int, limit_name: str) -> None:
+    """Refuse (413) a body whose ``Content-Length`` is over ``limit`` before reading any of it."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise MalformedBody("Content-Length is not a number.") from None
+    if length > limit:
+        raise PayloadTooLarge(
+            f"The request body ({length} bytes) is larger than the limit of {human_size(limit)} "
+            f"({limit_name}); split it into several uploads."
+        )
+
+
 def request_body(request: HttpRequest) -> IO[bytes]:
     """The stream of ``request``'s body, also when it comes in chunks without a ``Content-Length``.
 

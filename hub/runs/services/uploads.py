@@ -21,7 +21,7 @@ from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 
-from hub.runs.services.body import BoundedStream, request_body
+from hub.runs.services.body import BoundedStream, check_declared_length, request_body
 from hub.runs.services.errors import MalformedBody, PayloadTooLarge, human_size
 
 ARTIFACT_FIELDS = frozenset({"artifact"})
@@ -64,12 +64,8 @@ def read_form(
     """The fields and files of a multipart body, within every limit; the files are closed (and their
     temporary files removed) on leaving."""
     limit = settings.MULTIPART_MAX_BYTES
+    check_declared_length(request, limit, "MULTIPART_MAX_BYTES")
     declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"The request body ({declared} bytes) is larger than the limit of {human_size(limit)} "
-            "(MULTIPART_MAX_BYTES); split it into several uploads."
-        )
     handler = BoundedHashingUploadHandler(request)
     handler.artifact_fields = frozenset(artifact_fields)
     # Django's parser reads nothing when the length is 0 or missing (a chunked body); it uses the length
