@@ -1,5 +1,6 @@
 """A NUL character in what a client sends is stored as U+FFFD, the same on SQLite and PostgreSQL (whose text
-and jsonb cannot hold NUL): in a report's strings, its header, multipart fields and artifact names."""
+and jsonb cannot hold NUL): in a report's strings, its header, multipart fields and artifact names. So is a
+lone UTF-16 surrogate, which neither database can encode."""
 
 from __future__ import annotations
 
@@ -75,4 +76,15 @@ def test_nul_in_a_multipart_report_files_cases_is_stored_as_the_replacement_char
     assert response.status_code == 201, response.content
     assert "\x00" not in Test.objects.get().name
     assert "\ufffd" in Test.objects.get().name
+    assert TestResult.objects.get().message == "m\ufffd"
+
+
+def test_a_lone_surrogate_in_a_multipart_report_files_cases_is_stored_as_the_replacement_character(agent):
+    mocha = (
+        b'{"stats": {"suites": 1}, "tests": [{"title": "t\\ud800", "fullTitle": "s t\\ud800", "file": "a.js",'
+    )
+    mocha += b' "duration": 1, "err": {"message": "m\\udfff"}}], "pending": [], "failures": [], "passes": []}'
+    response = agent.post_multipart({**fields(), "mocha": [xml("mocha.json", mocha)]})
+    assert response.status_code == 201, response.content
+    assert Test.objects.get().name.endswith("t\ufffd")
     assert TestResult.objects.get().message == "m\ufffd"

@@ -25,7 +25,7 @@ from django.conf import settings
 
 from hub.runs.services.cases import Case, case_from_json, decode_cases
 from hub.runs.services.errors import InvalidDocument, MalformedBody
-from hub.runs.services.nul import JSON_NUL, case_without_nul
+from hub.runs.services.storable import JSON_NUL, storable_case
 from hub.runs.services.validation import validate_case, validate_header
 
 SLICE_BYTES = 1024 * 1024  # of case JSON per decoded batch: ~4,000 cases
@@ -189,7 +189,7 @@ def iter_case_batches(file: IO[bytes], *, depth_checked: bool = False) -> Iterat
     for index, case in enumerate(iter_cases(file, depth_checked=depth_checked)):
         if index < done:
             continue  # loaded from a slice already, and validated there
-        batch.append(case_without_nul(case_from_json(case)))
+        batch.append(storable_case(case_from_json(case)))
         if len(batch) >= settings.INGEST_BATCH_SIZE:
             yield batch
             batch = []
@@ -308,8 +308,9 @@ def _decode(body: bytes) -> list[Case]:
 
 
 def _decoded_slice(body: bytes) -> list[Case]:
-    """The cases of a slice (whole cases separated by commas), NUL replaced in the rare slice with one."""
+    """The cases of a slice (whole cases separated by commas), NUL replaced in the rare slice with one (the
+    decoder refuses lone surrogates: ``cases``)."""
     cases = decode_cases(b"[" + body + b"]")
     if JSON_NUL in body:
-        cases = [case_without_nul(case) for case in cases]
+        cases = [storable_case(case) for case in cases]
     return cases

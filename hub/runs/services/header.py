@@ -16,7 +16,7 @@ from agent.document import coverage_from_json
 from agent.model import Coverage
 from hub.projects.models import Project
 from hub.runs.services.errors import InvalidDocument, WrongProject
-from hub.runs.services.nul import without_nul
+from hub.runs.services.storable import storable
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ class Header:
 
     @classmethod
     def from_document(cls, project: Project, doc: dict[str, Any]) -> Header:
-        """From a validated document (JSON or multipart), its strings stored without NUL (``nul``)."""
-        doc = without_nul(doc)
+        """From a validated document (JSON or multipart), its strings made storable (``storable``)."""
+        doc = storable(doc)
         named = doc.get("project")
         if named and named.lower() != project.full_name.lower():
             raise WrongProject(

@@ -74,7 +74,7 @@ def _copy_text(rows: list[tuple]) -> str:
 
 
 def _copy_escaped(text: str) -> str:
-    """COPY text escapes (a report's NUL never gets here: ``nul``)."""
+    """COPY text escapes (a report's NUL never gets here: ``storable``)."""
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
