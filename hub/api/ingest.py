@@ -21,18 +21,16 @@ from hub.api.errors import error_body
 from hub.oidc.binding import check_run, check_stored_run
 from hub.runs.services import documents, multipart
 from hub.runs.services.artifacts import store_artifact
-from hub.runs.services.body import spool_body
+from hub.runs.services.body import check_declared_length, request_body, spool_body
 from hub.runs.services.checkpoint import checkpoint_in_background
 from hub.runs.services.errors import (
     IngestError,
     MalformedBody,
-    PayloadTooLarge,
     UnsupportedMediaType,
-    human_size,
 )
 from hub.runs.services.header import Header
 from hub.runs.services.ingest import ensure_run_and_job, find_replay, ingest
-from hub.runs.services.uploads import BoundedHashingUploadHandler
+from hub.runs.services.uploads import read_form
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -62,26 +60,6 @@ class AgentUploadView(APIView):
         if isinstance(request.user, OidcPrincipal):
             check_run(request.user.identity, header.run)
         return header
-
-    @staticmethod
-    def check_length(request, limit: int, name: str) -> None:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise MalformedBody("Content-Length is not a number.") from None
-        if length > limit:
-            raise PayloadTooLarge(
-                f"The request body ({length} bytes) is larger than the limit of {human_size(limit)} ({name})."
-            )
-
-    @staticmethod
-    def multipart_form(request, artifact_fields=None):
-        raw = request._request
-        handler = BoundedHashingUploadHandler(raw)
-        if artifact_fields:
-            handler.artifact_fields = artifact_fields
-        raw.upload_handlers = [handler]
-        return raw.POST, raw.FILES
 
 
 REPORT_RESPONSES = {
@@ -126,39 +104,52 @@ class ReportUploadView(AgentUploadView):
     def post(self, request):
         project = request.user.project
         key = (request.META.get("HTTP_IDEMPOTENCY_KEY") or "").strip() or None
-        if key and len(key) > MAX_IDEMPOTENCY_KEY:
-            raise MalformedBody(f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
-        replay = find_replay(project, key)
-        if replay is not None and isinstance(request.user, OidcPrincipal):
-            check_stored_run(request.user.identity, replay.upload.run)  # nor read another run's answer
-        if replay is None:
-            content_type = (request.META.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
-            if content_type == "application/json":
-                replay = self._ingest_json(request, project, key)
-            elif content_type == "multipart/form-data":
-                replay = self._ingest_multipart(request, project, key)
-            else:
-                raise UnsupportedMediaType(
-                    f"Content-Type {content_type or '(none)'!r} is not accepted: send application/json "
-                    "(the agent's report document) or multipart/form-data (report files)."
-                )
-        response = Response(replay.body(), status=201)
-        if replay.replayed:
+        if key and (len(key) > MAX_IDEMPOTENCY_KEY or not (key.isascii() and key.isprintable())):
+            raise MalformedBody(
+                f"Idempotency-Key must be printable ASCII of at most {MAX_IDEMPOTENCY_KEY} characters."
+            )
+        content_type = (request.META.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            receipt = self._ingest_json(request, project, key)
+        elif content_type == "multipart/form-data":
+            receipt = self._ingest_multipart(request, project, key)
+        else:
+            raise UnsupportedMediaType(
+                f"Content-Type {content_type or '(none)'!r} is not accepted: send application/json "
+                "(the agent's report document) or multipart/form-data (report files)."
+            )
+        response = Response(receipt.body(), status=201)
+        if receipt.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
 
+    @staticmethod
+    def replay(request, project, key, content_sha256):
+        """The first answer to a retry, found before parsing the body; an OIDC token reads its run's only."""
+
+        def may_read(upload) -> None:
+            if isinstance(request.user, OidcPrincipal):
+                check_stored_run(request.user.identity, upload.run)
+
+        return find_replay(project, key, content_sha256, may_read)
+
     def _ingest_json(self, request, project, key):
-        self.check_length(request, settings.REPORT_MAX_BYTES, "REPORT_MAX_BYTES")
+        check_declared_length(request._request, settings.REPORT_MAX_BYTES, "REPORT_MAX_BYTES")
         spool = spool_body(
-            request._request,
+            request_body(request._request),
             encoding=request.META.get("HTTP_CONTENT_ENCODING", ""),
             max_bytes=settings.REPORT_MAX_BYTES,
             max_decompressed=settings.REPORT_MAX_DECOMPRESSED_BYTES,
         )
         try:
-            doc, has_cases = documents.read_header(spool.file)
-            header = self.bound(request, Header.from_document(project, doc))
-            cases = documents.iter_case_batches(spool.file) if has_cases else iter(())
+            replay = self.replay(request, project, key, spool.sha256)
+            if replay is not None:
+                return replay
+            found = documents.read_header(spool.file)
+            header = self.bound(request, Header.from_document(project, found.header))
+            cases = iter(())
+            if found.has_cases:
+                cases = documents.iter_case_batches(spool.file, depth_checked=found.depth_checked)
             with checkpoint_in_background(spool.size):
                 return ingest(project, header, cases, content_sha256=spool.sha256, idempotency_key=key)
         finally:
@@ -169,26 +160,33 @@ class ReportUploadView(AgentUploadView):
             raise UnsupportedMediaType(
                 "Send multipart uploads without Content-Encoding; gzip the JSON form only."
             )
-        fields, files = self.multipart_form(request)
-        records, good, coverage = multipart.read_files(files)
-        header = self.bound(
-            request, Header.from_document(project, multipart.header_document(fields, records, coverage))
-        )
-        digest = multipart.content_digest(fields, files)
-        with transaction.atomic():
-            receipt = ingest(
-                project,
-                header,
-                multipart.iter_case_batches(good),
-                content_sha256=digest,
-                idempotency_key=key,
-                source="multipart",
+        with read_form(request._request) as (fields, files):
+            digest = multipart.content_digest(fields, files)
+            replay = self.replay(request, project, key, digest)
+            if replay is not None:
+                return replay
+            records, good, coverage = multipart.read_files(files)
+            header = self.bound(
+                request, Header.from_document(project, multipart.header_document(fields, records, coverage))
             )
-            for uploaded in files.getlist("artifact"):
-                store_artifact(
-                    receipt.upload.run, receipt.upload.job, uploaded, name=uploaded.name, declared_sha256=None
+            with transaction.atomic():
+                receipt = ingest(
+                    project,
+                    header,
+                    multipart.iter_case_batches(good),
+                    content_sha256=digest,
+                    idempotency_key=key,
+                    source="multipart",
                 )
-        return receipt
+                for uploaded in files.getlist("artifact"):
+                    store_artifact(
+                        receipt.upload.run,
+                        receipt.upload.job,
+                        uploaded,
+                        name=uploaded.name,
+                        declared_sha256=None,
+                    )
+            return receipt
 
 
 class ArtifactUploadView(AgentUploadView):
@@ -213,21 +211,21 @@ class ArtifactUploadView(AgentUploadView):
             raise UnsupportedMediaType(
                 "Send artifacts as multipart/form-data with the file in the `file` field."
             )
-        fields, files = self.multipart_form(request, artifact_fields={"file"})
-        uploaded = files.get("file")
-        if uploaded is None:
-            raise MalformedBody("The upload has no `file` field.")
-        fields = fields.copy()
-        declared = fields.pop("sha256", [None])[0]
-        name = fields.pop("name", [None])[0]
-        if not declared:
-            raise MalformedBody("The `sha256` field (hex digest of the file) is required.")
-        header = self.bound(
-            request, Header.from_document(project, multipart.header_document(fields, [], None))
-        )
-        with transaction.atomic():
-            run, job = ensure_run_and_job(project, header)
-            artifact = store_artifact(run, job, uploaded, name=name, declared_sha256=declared)
+        with read_form(request._request, artifact_fields={"file"}) as (fields, files):
+            uploaded = files.get("file")
+            if uploaded is None:
+                raise MalformedBody("The upload has no `file` field.")
+            fields = fields.copy()
+            declared = fields.pop("sha256", [None])[0]
+            name = fields.pop("name", [None])[0]
+            if not declared:
+                raise MalformedBody("The `sha256` field (hex digest of the file) is required.")
+            header = self.bound(
+                request, Header.from_document(project, multipart.header_document(fields, [], None))
+            )
+            with transaction.atomic():
+                run, job = ensure_run_and_job(project, header)
+                artifact = store_artifact(run, job, uploaded, name=name, declared_sha256=declared)
         return Response(
             {
                 "id": artifact.pk,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from hub.runs.models import Artifact, Job, Run, artifact_path
 from hub.runs.services.errors import InvalidDocument
+from hub.runs.services.storable import storable_text
 
 
 def store_artifact(
@@ -21,7 +22,7 @@ def store_artifact(
             f"Artifact {uploaded.name!r} arrived with SHA-256 {actual}, not the declared {declared_sha256}: "
             "the upload was damaged or the digest is wrong; send it again."
         )
-    name = (name or uploaded.name or "artifact")[:1000]
+    name = storable_text(name or uploaded.name or "artifact")[:1000]
     existing = Artifact.objects.filter(run=run, name=name, sha256=actual).first()
     if existing:
         return existing
@@ -32,7 +33,7 @@ def store_artifact(
         name=name,
         size=uploaded.size,
         sha256=actual,
-        content_type=(getattr(uploaded, "content_type", "") or "")[:200],
+        content_type=storable_text(getattr(uploaded, "content_type", "") or "")[:200],
     )
     path = artifact_path(artifact, name)
     if not default_storage.exists(path):

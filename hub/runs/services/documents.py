@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import ijson
 import msgspec
@@ -25,10 +25,12 @@ from django.conf import settings
 
 from hub.runs.services.cases import Case, case_from_json, decode_cases
 from hub.runs.services.errors import InvalidDocument, MalformedBody
+from hub.runs.services.storable import JSON_NUL, storable_case
 from hub.runs.services.validation import validate_case, validate_header
 
 SLICE_BYTES = 1024 * 1024  # of case JSON per decoded batch: ~4,000 cases
 HEADER_SCAN_LIMIT = 64 * 1024 * 1024  # bytes searched for where ``cases`` begins (coverage can be large)
+MAX_DEPTH = 32  # of nested arrays and objects; a report document needs 5
 _CASES_KEY = re.compile(rb'"cases"\s*:\s*\[')
 _WHITESPACE = b" \t\r\n"
 
@@ -38,12 +40,21 @@ def _malformed(exc: Exception) -> MalformedBody:
     return MalformedBody(f"The body is not valid JSON: {reason}")
 
 
-def read_header(file: IO[bytes]) -> tuple[dict[str, Any], bool]:
-    """Return the validated top-level keys other than ``cases``, and whether the document has ``cases``."""
+class HeaderRead(NamedTuple):
+    """The validated top-level keys other than ``cases``, whether the document has ``cases``, and whether
+    reading them read the whole document (with bounded depth: the pull parser may then read it at once)."""
+
+    header: dict[str, Any]
+    has_cases: bool
+    depth_checked: bool
+
+
+def read_header(file: IO[bytes]) -> HeaderRead:
     header, has_cases = _keys_before_cases(file, stop_at_cases=True)
     if has_cases and not _cases_come_last(file, header):
         header, has_cases = _keys_before_cases(file, stop_at_cases=False)
-    return _checked(header), has_cases
+        return HeaderRead(_checked(header), has_cases, depth_checked=True)
+    return HeaderRead(_checked(header), has_cases, depth_checked=not has_cases)
 
 
 def _cases_come_last(file: IO[bytes], header: dict[str, Any]) -> bool:
@@ -63,42 +74,79 @@ def _ends_with_array(file: IO[bytes]) -> bool:
 
 def _keys_before_cases(file: IO[bytes], *, stop_at_cases: bool) -> tuple[dict[str, Any], bool]:
     file.seek(0)
-    has_cases = False
-    skipping = False
-    builder: ijson.ObjectBuilder | None = None
-    key: str | None = None
     header: dict[str, Any] = {}
+    has_cases = False
+    key: str | None = None
+    builder: ijson.ObjectBuilder | None = None
+    skip_to: int | None = None  # skipping ``cases`` until the depth falls back to the top level's
+    events = _bounded_events(file)
     try:
-        for prefix, event, value in ijson.parse(file, use_float=True):
-            if skipping:
-                skipping = not (prefix == "cases" and event == "end_array")
+        for event, value, depth in events:
+            if skip_to is not None:
+                if depth == skip_to:
+                    skip_to = None
                 continue
-            if builder is None:
-                if prefix == "" and event == "map_key":
-                    if value == "cases":
-                        if stop_at_cases:
-                            return header, True
-                        has_cases = skipping = True
-                        continue
-                    key = value
-                elif prefix == "" and event == "start_map":
-                    continue
-                elif prefix == "" and event == "end_map":
-                    return header, has_cases
-                elif prefix == "":
-                    raise InvalidDocument("The report must be a JSON object; see docs/report-format.md.")
-                else:
-                    builder = ijson.ObjectBuilder()
-                    builder.event(event, value)
-                    if event not in ("start_map", "start_array"):
-                        header[key], builder = builder.value, None
-                continue
-            builder.event(event, value)
-            if prefix == key and event in ("end_map", "end_array"):
-                header[key], builder = builder.value, None
+            if builder is not None:
+                builder.event(event, value)
+                if depth == 1:
+                    header[key], builder = builder.value, None
+            elif depth == 1 and event == "map_key":
+                key = value
+                if value == "cases":
+                    if next(events)[0] != "start_array":
+                        raise InvalidDocument("report.cases must be an array; see docs/report-format.md.")
+                    if stop_at_cases:
+                        return header, True
+                    has_cases = True
+                    skip_to = 1
+            elif depth == 1 and event == "start_map":
+                continue  # the document's own brace
+            elif depth == 0 and event == "end_map":
+                return header, has_cases
+            elif depth == 0 or key is None:
+                raise InvalidDocument("The report must be a JSON object; see docs/report-format.md.")
+            else:
+                builder = ijson.ObjectBuilder()
+                builder.event(event, value)
+                if depth == 1:  # a scalar value
+                    header[key], builder = builder.value, None
     except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise _malformed(exc) from None
     raise MalformedBody("The body is not valid JSON: it ends before the document does.")
+
+
+_OPENS = frozenset(("start_map", "start_array"))
+_CLOSES = frozenset(("end_map", "end_array"))
+
+
+def _bounded_events(file: IO[bytes]) -> Iterator[tuple[str, Any, int]]:
+    """ijson's events without their prefixes, each with the depth after it, refusing a deep document.
+
+    ijson's prefixed events (``parse``, ``items``) build a path string per level, so their memory grows
+    with the square of the depth: a 2 MB body a million levels deep took 22 GB. A report is 5 levels deep
+    at most (``cases`` > case > ``reruns`` > rerun); past ``MAX_DEPTH`` it cannot be one."""
+    depth = 0
+    for event, value in ijson.basic_parse(file, use_float=True):
+        if event in _OPENS:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise MalformedBody(
+                    f"The report nests arrays and objects more than {MAX_DEPTH} levels deep, the limit "
+                    "(a report document needs 5); see docs/report-format.md."
+                )
+        elif event in _CLOSES:
+            depth -= 1
+        yield event, value, depth
+
+
+def _check_depth(file: IO[bytes]) -> None:
+    """Read the whole document once with bounded depth, so that a prefixed parser may read it next."""
+    file.seek(0)
+    try:
+        for _ in _bounded_events(file):
+            pass
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise _malformed(exc) from None
 
 
 def _checked(header: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +156,12 @@ def _checked(header: dict[str, Any]) -> dict[str, Any]:
     return validate_header(header)
 
 
-def iter_cases(file: IO[bytes]) -> Iterator[dict[str, Any]]:
-    """Stream the validated case objects; a JSON error or an invalid case raises (and rolls the load back)."""
+def iter_cases(file: IO[bytes], *, depth_checked: bool = False) -> Iterator[dict[str, Any]]:
+    """Stream the validated case objects; a JSON error or an invalid case raises (and rolls the load back).
+
+    The document is first read once with bounded depth, unless it already was (``HeaderRead``)."""
+    if not depth_checked:
+        _check_depth(file)
     file.seek(0)
     index = -1
     try:
@@ -119,7 +171,7 @@ def iter_cases(file: IO[bytes]) -> Iterator[dict[str, Any]]:
         raise _malformed(exc) from None
 
 
-def iter_case_batches(file: IO[bytes]) -> Iterator[list[Case]]:
+def iter_case_batches(file: IO[bytes], *, depth_checked: bool = False) -> Iterator[list[Case]]:
     """Every case of the document, validated, in document order, in batches of a few thousand.
 
     A JSON error or an invalid case raises (and rolls the load back), naming the case by its index."""
@@ -134,10 +186,10 @@ def iter_case_batches(file: IO[bytes]) -> Iterator[list[Case]]:
         except _NotFast:
             pass
     batch: list[Case] = []
-    for index, case in enumerate(iter_cases(file)):
+    for index, case in enumerate(iter_cases(file, depth_checked=depth_checked)):
         if index < done:
             continue  # loaded from a slice already, and validated there
-        batch.append(case_from_json(case))
+        batch.append(storable_case(case_from_json(case)))
         if len(batch) >= settings.INGEST_BATCH_SIZE:
             yield batch
             batch = []
@@ -226,7 +278,7 @@ def _decode_leading_cases(pending: bytes, attempts: int = 8) -> tuple[list[Case]
             return [], pending
         close, after_comma = cut
         try:
-            return decode_cases(b"[" + pending[:close] + b"]"), pending[after_comma:]
+            return _decoded_slice(pending[:close]), pending[after_comma:]
         except msgspec.ValidationError:
             raise _NotFast from None
         except msgspec.DecodeError:
@@ -250,6 +302,15 @@ def _last_cut(data: bytes, end: int) -> tuple[int, int] | None:
 
 def _decode(body: bytes) -> list[Case]:
     try:
-        return decode_cases(b"[" + body + b"]")
+        return _decoded_slice(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
         raise _NotFast from None
+
+
+def _decoded_slice(body: bytes) -> list[Case]:
+    """The cases of a slice (whole cases separated by commas), NUL replaced in the rare slice with one (the
+    decoder refuses lone surrogates: ``cases``)."""
+    cases = decode_cases(b"[" + body + b"]")
+    if JSON_NUL in body:
+        cases = [storable_case(case) for case in cases]
+    return cases

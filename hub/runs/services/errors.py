@@ -18,6 +18,18 @@ class PayloadTooLarge(IngestError):
     code = "too_large"
 
 
+class LengthRequired(IngestError):
+    status = 411
+    code = "length_required"
+
+
+class IdempotencyKeyReused(IngestError):
+    """The IETF idempotency-key draft's answer to a key sent again with another payload."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
 class UnsupportedMediaType(IngestError):
     status = 415
     code = "unsupported_media_type"

@@ -16,6 +16,7 @@ from agent.document import coverage_from_json
 from agent.model import Coverage
 from hub.projects.models import Project
 from hub.runs.services.errors import InvalidDocument, WrongProject
+from hub.runs.services.storable import storable
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Header:
 
     @classmethod
     def from_document(cls, project: Project, doc: dict[str, Any]) -> Header:
+        """From a validated document (JSON or multipart), its strings made storable (``storable``)."""
+        doc = storable(doc)
         named = doc.get("project")
         if named and named.lower() != project.full_name.lower():
             raise WrongProject(

@@ -5,21 +5,22 @@ anything is written, and each case as it streams. *Transform* (``transform.py``)
 rows: every attempt a row, numbered per test. *Load* (this module, writing through ``load.py``) runs in one
 transaction keyed for idempotency: the run and job (created or moved forward), the upload record, tests
 and results in batches, counts, coverage. A retried upload (same idempotency key, or
-the same content for the same job) finds its upload record and answers as the first did; any error rolls
+the same content for the same job) finds its upload record and answers as the first did; a key sent
+again with other content is refused (422), as the IETF idempotency-key draft says. Any error rolls
 everything back, so a refused report leaves no rows.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from agent.model import Coverage
@@ -27,6 +28,7 @@ from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, segments, state, test_ids
 from hub.runs.services.cases import Case
+from hub.runs.services.errors import IdempotencyKeyReused
 from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
 from hub.runs.services.readahead import ReadAhead
@@ -58,11 +60,28 @@ class Receipt:
         }
 
 
-def find_replay(project: Project, idempotency_key: str | None) -> Receipt | None:
+def find_replay(
+    project: Project,
+    idempotency_key: str | None,
+    content_sha256: str,
+    may_read: Callable[[Upload], None] | None = None,
+) -> Receipt | None:
+    """The answer to an earlier upload with this key; the key with other content is refused (422).
+
+    ``may_read`` raises when the caller may not see that upload at all (a CI token bound to another run)."""
     if not idempotency_key:
         return None
     upload = Upload.objects.filter(project=project, idempotency_key=idempotency_key).first()
-    return Receipt(upload, replayed=True) if upload else None
+    if upload is None:
+        return None
+    if may_read is not None:
+        may_read(upload)
+    if upload.content_sha256 != content_sha256:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {idempotency_key!r} was already used for other content (upload {upload.pk}); "
+            "send new content with a new key."
+        )
+    return Receipt(upload, replayed=True)
 
 
 def ensure_run_and_job(project: Project, header: Header) -> tuple[Run, Job]:
@@ -81,13 +100,17 @@ def ingest(
     idempotency_key: str | None = None,
     source: str = "json",
 ) -> Receipt:
-    """Load one report in one transaction, or find the upload that already loaded it."""
+    """Load one report in one transaction, or find the upload that already loaded it.
+
+    The key is looked up under the project's lock before the run and job are touched, so concurrent
+    requests with one key create nothing but the first one's rows."""
     with transaction.atomic():
+        load.lock_project(project.pk)
+        replay = find_replay(project, idempotency_key, content_sha256)
+        if replay is not None:
+            return replay
         run, job = ensure_run_and_job(project, header)
-        same = Q(job=job, content_sha256=content_sha256)
-        if idempotency_key:
-            same |= Q(project=project, idempotency_key=idempotency_key)
-        found = Upload.objects.filter(same).first()
+        found = Upload.objects.filter(job=job, content_sha256=content_sha256).first()
         if found is not None:
             return Receipt(found, replayed=True)
         upload = Upload.objects.create(
@@ -222,6 +245,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
     """
     now = timezone.now()
     loader = RowLoader(run.pk, job.pk, upload.pk, segments.open_segment(project.pk))
+    new_tests = 0  # counted over the upload: a 2,000-case report may come as batches of 1,999 and 1
     statistics_fresh = False
     # Rows are built by the reading thread on PostgreSQL, whose server writes them in another process.
     # On SQLite the writing thread returns to Python after each statement, and would wait for the GIL
@@ -237,8 +261,9 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
                 results.pause()  # the connection is needed to look up or create tests
                 describe = partial(_test_row, cases, keys)
                 ids, created = test_ids.upsert_tests(project.pk, keys, describe, now, known)
-                if created >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
-                    test_ids.refresh_test_statistics()  # once per upload: the first big batch of new tests
+                new_tests += created
+                if new_tests >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
+                    test_ids.refresh_test_statistics()  # once per upload, when it has created many tests
                     statistics_fresh = True
                 rows = loader.rows(cases, [ids[key] for key in keys])
             results.write(rows)

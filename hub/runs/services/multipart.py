@@ -21,6 +21,7 @@ from agent.document import case_to_json, coverage_to_json
 from agent.model import ReportParseError
 from hub.runs.services.cases import Case, case_from_json
 from hub.runs.services.errors import InvalidDocument, MalformedBody
+from hub.runs.services.storable import storable_case
 from hub.runs.services.transform import batches
 from hub.runs.services.validation import validate_header
 
@@ -140,7 +141,11 @@ def _named(exc: ReportParseError, name: str) -> str:
 
 def iter_case_batches(paths: list[str]) -> Iterator[list[Case]]:
     """The parsed cases in batches of the shape the loader reads (as if they came in a document)."""
-    cases = (case_from_json(case_to_json(case)) for path in paths for case in parsers.read_report(path))
+    cases = (
+        storable_case(case_from_json(case_to_json(case)))
+        for path in paths
+        for case in parsers.read_report(path)
+    )
     return batches(cases, settings.INGEST_BATCH_SIZE)
 
 
