@@ -75,12 +75,13 @@ class Rfc3339Filter(filters.IsoDateTimeFilter):
 
 
 class StrictFilterSet(filters.FilterSet):
-    """A FilterSet that refuses an empty value where the schema allows none (a number, a choice, a time)
-    instead of ignoring the parameter; an empty text still means "any"."""
+    """A FilterSet that refuses an empty value where the schema allows none (a number, a choice, a time, a
+    text with a minimum length) instead of ignoring the parameter; other empty text still means "any"."""
 
     def is_valid(self) -> bool:
         super().is_valid()
         for name, field in self.form.fields.items():
-            if not isinstance(field, forms.CharField) and self.data.get(name) == "":
+            blank_allowed = isinstance(field, forms.CharField) and not field.min_length
+            if not blank_allowed and self.data.get(name) == "":
                 self.form.add_error(name, "Give a value, or leave the parameter out.")
         return not self.form.errors

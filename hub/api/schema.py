@@ -23,6 +23,7 @@ ERROR_ANSWERS = {
     "429": "Too many requests: wait the seconds `Retry-After` gives.",
     "503": "The database cannot be reached just now: retry after the seconds `Retry-After` gives.",
 }
+BODY_ANSWERS = {"415": "The body is not in a media type this operation takes (application/json)."}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 
 
@@ -39,7 +40,8 @@ class HubAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        for code, description in ERROR_ANSWERS.items():
+        answers = {**ERROR_ANSWERS, **(BODY_ANSWERS if self.method in ("POST", "PUT", "PATCH") else {})}
+        for code, description in answers.items():
             if code not in responses:
                 answer = OpenApiResponse(ErrorSerializer, description=description)
                 responses[code] = self._get_response_for_code(answer, code, direction=direction)

@@ -102,7 +102,7 @@ def test_an_rfc_3339_time_filters(project, owner, client_for):
     assert [row["id"] for row in response.json()["results"]] == [later.pk]
 
 
-@pytest.mark.parametrize("parameter", ["status", "pull_request", "created_after"])
+@pytest.mark.parametrize("parameter", ["status", "pull_request", "created_after", "commit_sha"])
 def test_an_empty_typed_filter_is_a_400_not_ignored(owner, client_for, parameter):
     error = error_of(client_for(owner).get("/api/v1/runs/", {parameter: ""}), 400)
 

@@ -41,6 +41,11 @@ def test_every_operation_documents_the_errors_it_can_answer(schema):
         assert not missing, f"{name} does not document {sorted(missing)}"
 
 
+def test_operations_that_take_a_body_document_the_media_type_refusal(schema):
+    assert "415" in schema["paths"]["/api/v1/quarantine"]["post"]["responses"]
+    assert "415" not in schema["paths"]["/api/v1/quarantine"]["get"]["responses"]
+
+
 def test_documented_errors_have_the_error_shape_and_waits_name_retry_after(schema):
     runs = schema["paths"]["/api/v1/runs/"]["get"]["responses"]
 
