@@ -4,10 +4,13 @@ HTML page or a 500 (on PostgreSQL as on SQLite)."""
 
 from __future__ import annotations
 
+import json
 from base64 import b64encode
 
 import pytest
+from django.test import RequestFactory
 
+from hub.api.errors import server_error
 from tests.hub.api.factories import make_job, make_run, make_test
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +185,17 @@ def test_a_rerun_flag_must_be_true_or_false(project, owner, client_for):
     )
 
     assert list(error_of(response, 400)["details"]) == ["failed_only"]
+
+
+def test_a_crash_under_the_api_answers_500_in_the_error_shape():
+    response = server_error(RequestFactory().get("/api/v1/runs/"))
+
+    assert response.status_code == 500
+    assert json.loads(response.content)["error"]["code"] == "server_error"
+
+
+def test_a_crash_on_a_page_keeps_djangos_html_500():
+    response = server_error(RequestFactory().get("/admin/", HTTP_ACCEPT="text/html"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
