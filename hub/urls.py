@@ -20,3 +20,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("webhooks/", include("hub.webhooks.urls")),
 ]
+
+# JSON for API and webhook paths and JSON clients, Django's pages for people (hub.api.errors).
+handler404 = "hub.api.errors.not_found"
+handler500 = "hub.api.errors.server_error"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import django_filters as filters
 
+from hub.api.filter_fields import StrictFilterSet
 from hub.failures.models import Category, Classification, Failure, FailureCluster
 
 
-class ClusterFilter(filters.FilterSet):
+class ClusterFilter(StrictFilterSet):
     project = filters.CharFilter(field_name="project__full_name", help_text="The project's OWNER/NAME.")
     category = filters.ChoiceFilter(choices=Category.choices)
     sort = filters.ChoiceFilter(
@@ -24,7 +25,7 @@ class ClusterFilter(filters.FilterSet):
         return queryset  # applied by the pagination's ordering
 
 
-class RunFailureFilter(filters.FilterSet):
+class RunFailureFilter(StrictFilterSet):
     category = filters.ChoiceFilter(choices=Category.choices)
     classification = filters.ChoiceFilter(choices=Classification.choices)
 

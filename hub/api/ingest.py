@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from hub.api.authentication import AgentPrincipal, AgentTokenAuthentication, OidcAuthentication, OidcPrincipal
 from hub.api.errors import error_body
+from hub.api.upload_schema import artifact_form, report_document, report_form
 from hub.oidc.binding import check_run, check_stored_run
 from hub.runs.services import documents, multipart
 from hub.runs.services.artifacts import store_artifact
@@ -88,15 +89,20 @@ class ReportUploadView(AgentUploadView):
         operation_id="upload_report",
         summary="Upload a test report (the agent's upload)",
         description=(
-            "A version-1 report document (`application/json`, optionally `Content-Encoding: gzip`; schema in "
-            "docs/report-format.md), or `multipart/form-data` with raw report files and run fields. "
+            "A version-1 report document (`application/json`, optionally gzip-compressed with "
+            "`Content-Encoding: gzip`; docs/report-format.md), or `multipart/form-data` with raw report "
+            "files and run fields. "
             "Idempotent: the same `Idempotency-Key`, or the same content for the same job, answers as the "
             "first upload did and writes nothing."
         ),
-        request={"application/json": OpenApiTypes.OBJECT, "multipart/form-data": OpenApiTypes.OBJECT},
+        request={"application/json": report_document(), "multipart/form-data": report_form()},
         parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
-            OpenApiParameter("Content-Encoding", str, OpenApiParameter.HEADER, required=False, enum=["gzip"]),
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
+                OpenApiParameter.HEADER,
+                required=False,
+            ),
         ],
         responses=REPORT_RESPONSES,
         tags=["ingest"],
@@ -197,7 +203,7 @@ class ArtifactUploadView(AgentUploadView):
             "`multipart/form-data` with the file in `file`, its `sha256` (hex; checked), an optional `name`, "
             "and the run fields (`run_id`, `attempt`, `provider`, `repository`, `job_name`, ...)."
         ),
-        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        request={"multipart/form-data": artifact_form()},
         responses={
             201: OpenApiResponse(OpenApiTypes.OBJECT),
             **{k: v for k, v in REPORT_RESPONSES.items() if k != 201},

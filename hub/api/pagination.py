@@ -1,9 +1,20 @@
-"""Cursor pagination: stable and index-friendly on tables with millions of rows (no COUNT, no OFFSET)."""
+"""Cursor pagination: stable and index-friendly on tables with millions of rows (no COUNT, no OFFSET).
 
-from rest_framework.exceptions import NotFound
+A ``page_size`` that is not a whole number from 1 to the maximum is a 400 naming the parameter (DRF's own
+pagination silently used its default size). A cursor the hub did not hand out names no page: a 404 that
+says so, also when it decodes but holds a position that does not fit the list (DRF answered 500 there).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 from hub.runs.services.segments import NEWEST_FIRST
+
+INVALID_CURSOR = "Not a cursor this list handed out: follow the `next` and `previous` links as given."
 
 
 class DefaultCursorPagination(CursorPagination):
@@ -11,6 +22,53 @@ class DefaultCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = int(raw) if raw.isascii() and raw.isdigit() else 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise invalid_cursor() from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        with cursor_positions_checked(request, self.cursor_query_param):
+            return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+                parameter["description"] = (
+                    f"Results per page, 1 to {self.max_page_size} (default {self.page_size})."
+                )
+        return parameters
+
+
+def invalid_cursor() -> NotFound:
+    return NotFound(INVALID_CURSOR)
+
+
+@contextmanager
+def cursor_positions_checked(request, cursor_param: str) -> Iterator[None]:
+    """A decoded cursor's position is compared with the ordering column as given; one that does not fit
+    that column (text for an id, a malformed time) fails when the page is read: that is a bad cursor."""
+    try:
+        yield
+    except (ValueError, DjangoValidationError):
+        if request.query_params.get(cursor_param) is None:
+            raise
+        raise invalid_cursor() from None
 
 
 class KeysetPagination(DefaultCursorPagination):
@@ -26,7 +84,8 @@ class KeysetPagination(DefaultCursorPagination):
         self.cursor = self.decode_cursor(request)
         here = self.cursor.position if self.cursor else None
         backwards = bool(self.cursor and self.cursor.reverse)
-        self.page, following = self.read_page(queryset, view, here, backwards)
+        with cursor_positions_checked(request, self.cursor_query_param):
+            self.page, following = self.read_page(queryset, view, here, backwards)
         if backwards:
             self.page.reverse()
             self.has_next, self.next_position = here is not None, here
@@ -92,7 +151,7 @@ def _job_position(text: str | None) -> tuple[int, int] | None:
         job, _, pk = text.partition(":")
         return int(job), int(pk)
     except ValueError:
-        raise NotFound("Invalid cursor") from None
+        raise invalid_cursor() from None
 
 
 def _page_keys(queryset, job_ids: list[int], position, backwards: bool, wanted: int) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from hub.api.fields import OptionalURLField
 from hub.projects.models import Project
 from hub.runs.models import Job, Run, Test, TestResult
 
@@ -37,6 +38,8 @@ class CountsSerializer(serializers.Serializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
+    server_url = OptionalURLField(help_text="A self-hosted provider's base URL; null for the public service.")
+
     class Meta:
         model = Project
         fields = ("id", "full_name", "provider", "server_url", "default_branch", "created_at")
@@ -44,6 +47,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    url = OptionalURLField(help_text="The job's page at the CI; null when the report gave none.")
     counts = CountsSerializer(source="*", read_only=True)
 
     class Meta:
@@ -65,6 +69,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="full_name", read_only=True, help_text="OWNER/NAME.")
+    url = OptionalURLField(help_text="The run's page at the CI; null when the report gave none.")
     counts = CountsSerializer(source="*", read_only=True)
 
     class Meta:

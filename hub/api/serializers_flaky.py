@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hub.api.fields import Moment, Text, WholeNumber
 from hub.flaky.models import QuarantineEntry, StateChange, TestHealth, TestState
 from hub.runs.models import Test
 
@@ -32,7 +33,13 @@ class QuarantinedTestSerializer(serializers.ModelSerializer):
 class QuarantineBriefSerializer(serializers.ModelSerializer):
     """A quarantine entry as embedded in a test's verdict."""
 
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(
+        source="created_by.username",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Null: the hub.",
+    )
 
     class Meta:
         model = QuarantineEntry
@@ -56,13 +63,14 @@ class QuarantineListSerializer(serializers.Serializer):
 
 
 class QuarantineRequestSerializer(serializers.Serializer):
-    test = serializers.IntegerField(min_value=1, help_text="The test's id (see /api/v1/tests/{id}/).")
-    reason = serializers.CharField(max_length=2000, help_text="Why its failures may be ignored for now.")
-    owner = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="", help_text="Who is fixing it."
-    )
-    expires_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="ISO 8601; default QUARANTINE_DAYS from now."
+    test = WholeNumber(min_value=1, help_text="The test's id (see /api/v1/tests/{id}/).")
+    reason = Text(max_length=2000, help_text="Why its failures may be ignored for now.")
+    owner = Text(max_length=200, required=False, allow_blank=True, default="", help_text="Who is fixing it.")
+    expires_at = Moment(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="In the future; default QUARANTINE_DAYS from now.",
     )
 
     def validate_expires_at(self, value: datetime | None) -> datetime | None:
@@ -72,7 +80,7 @@ class QuarantineRequestSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = Text(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ConfidenceSerializer(serializers.Serializer):
@@ -125,7 +133,9 @@ class FlakyTestSerializer(serializers.ModelSerializer):
 
 
 class StateChangeSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", read_only=True, default=None)
+    user = serializers.CharField(
+        source="user.username", read_only=True, default=None, allow_null=True, help_text="Null: the hub."
+    )
 
     class Meta:
         model = StateChange

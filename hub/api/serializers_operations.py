@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from hub.api.fields import Flag, OptionalURLField, Text, WholeNumber
 from hub.operations.models import Action
 
 MAX_INPUTS = 25  # GitHub's limit for workflow_dispatch inputs
 
 
 class TriggerSerializer(serializers.Serializer):
-    workflow = serializers.CharField(
+    workflow = Text(
         max_length=1000,
         help_text="GitHub: the workflow's file (ci.yml), id or name; GitLab and CircleCI: see docs.",
     )
-    ref = serializers.CharField(
+    ref = Text(
         max_length=255, required=False, help_text="Branch or tag; the project's default branch if left out."
     )
     inputs = serializers.DictField(
-        child=serializers.CharField(max_length=10_000, allow_blank=True),
+        child=Text(max_length=10_000, allow_blank=True),
         required=False,
         default=dict,
         help_text="Workflow inputs, pipeline variables or parameters (strings).",
@@ -33,10 +34,8 @@ class TriggerSerializer(serializers.Serializer):
 
 
 class RerunSerializer(serializers.Serializer):
-    failed_only = serializers.BooleanField(default=False, help_text="Re-run only the failed jobs.")
-    job = serializers.IntegerField(
-        required=False, min_value=1, help_text="The hub's id of one job of this run to re-run."
-    )
+    failed_only = Flag(default=False, help_text="Re-run only the failed jobs.")
+    job = WholeNumber(required=False, min_value=1, help_text="The hub's id of one job of this run to re-run.")
 
     def validate(self, data: dict) -> dict:
         if data.get("failed_only") and data.get("job") is not None:
@@ -46,6 +45,7 @@ class RerunSerializer(serializers.Serializer):
 
 class ActionSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.full_name", read_only=True)
+    result_url = OptionalURLField(help_text="The new run or pipeline at the CI, when the provider named one.")
 
     class Meta:
         model = Action

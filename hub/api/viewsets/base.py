@@ -7,6 +7,9 @@ team's run answers 404 like a run that does not exist, and lists simply leave it
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import QueryDict
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
@@ -43,14 +46,28 @@ class ReadRateThrottle(ScopedRateThrottle):
         return rates.get(self.scope) or rates.get("user")
 
 
+def refuse_nul_characters(query: QueryDict) -> None:
+    """A NUL character cannot be stored or compared in PostgreSQL text (SQLite takes it), so a parameter
+    holding one would fail in the database: it is a 400 naming the parameter, on every backend."""
+    for name, values in query.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            shown = name.replace("\x00", "\\0")
+            raise ValidationError({shown: ["Contains a NUL character (\\0), which no value here can hold."]})
+
+
 class ReadApiMixin:
-    """Permissions, throttle and pagination for every read endpoint."""
+    """Permissions, throttle, pagination and query checks for every read endpoint."""
 
     permission_classes = (IsAuthenticated, TokenAllowsMethod)
     throttle_classes = (UserRateThrottle, ReadRateThrottle)
     throttle_scope = READ_SCOPE
     pagination_class = DefaultCursorPagination
+    parser_classes = (JSONParser,)  # the API takes JSON bodies; anything else is a 415
     lookup_value_regex = "[0-9]+"
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        refuse_nul_characters(request.query_params)
 
 
 class RecentRunsPagination(DefaultCursorPagination):

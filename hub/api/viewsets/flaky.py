@@ -46,8 +46,10 @@ from hub.runs.models import Test
 DEFAULT_STATES = (TestState.FLAKY, TestState.BROKEN, TestState.SUSPECTED, TestState.QUARANTINED)
 MAX_QUARANTINE_ENTRIES = 10_000  # far above any real list; keeps one answer bounded
 
+# Surrounding spaces are ignored, so a name of spaces alone is a missing name.
+PROJECT_NAME = {"type": "string", "pattern": r"\S"}
 PROJECT_PARAMETER = OpenApiParameter(
-    "project", str, OpenApiParameter.QUERY, required=True, description="The project's OWNER/NAME."
+    "project", PROJECT_NAME, OpenApiParameter.QUERY, required=True, description="The project's OWNER/NAME."
 )
 
 
@@ -175,16 +177,17 @@ class QuarantineView(QuarantineErrorMixin, ReadApiMixin, APIView):
         operation_id="quarantine_list",
         summary="A project's quarantine list (active entries)",
         description=(
-            "Accepts a project's agent token (then `project` may be left out) as well as API tokens and "
-            "sessions. Each entry carries the test's identity key, the digest the agent computes from a "
-            "report. Sends an ETag; `If-None-Match` with it answers 304 when nothing changed."
+            "Accepts a project's agent token as well as API tokens and sessions. Each entry carries the "
+            "test's identity key, the digest the agent computes from a report. Sends an ETag; "
+            "`If-None-Match` with it answers 304 when nothing changed."
         ),
         parameters=[
             OpenApiParameter(
                 "project",
-                str,
+                PROJECT_NAME,
                 OpenApiParameter.QUERY,
-                description="OWNER/NAME (optional with an agent token).",
+                required=True,
+                description="The project's OWNER/NAME. An agent token may leave it out: its own project.",
             )
         ],
         responses={200: QuarantineListSerializer, 304: OpenApiResponse(description="Not modified.")},

@@ -11,7 +11,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from hub.integrations.services import setting_hint, webhook_secret
-from hub.projects.models import Project
 from hub.webhooks.models import Source
 from hub.webhooks.services import circleci
 from hub.webhooks.services.processing import Incoming
@@ -20,6 +19,7 @@ from hub.webhooks.views.common import (
     hmac_sha256_hex,
     kept_headers,
     parse_json,
+    project_named,
     receive,
     same,
     unauthorized,
@@ -51,7 +51,7 @@ def verify(request: HttpRequest, body: bytes) -> Incoming:
         )
     payload = parse_json(body)
     name = circleci.project_name(payload)
-    project = Project.objects.filter(full_name__iexact=name).first() if name else None
+    project = project_named(name)
     secret = webhook_secret(Source.CIRCLECI, project)
     if not secret:
         raise unauthorized(f"No signing secret can verify this delivery: {setting_hint(Source.CIRCLECI)}.")

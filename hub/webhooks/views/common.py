@@ -3,6 +3,12 @@
 Each provider's module has the same shape: ``verify(request, body) -> Incoming`` (raising ``Rejected``),
 and the view is ``receive(request, module.verify)``: verify, store, enqueue, answer. Nothing slow runs
 here; the work is done by ``hub.webhooks.tasks.process_delivery``.
+
+Whatever can be checked from the headers alone (the event, a signature's presence, the generic endpoint's
+whole credential) is checked before the body is parsed. GitHub, GitLab and CircleCI deliveries name their
+repository only in the body, and the repository decides which secret signs them, so those bodies are
+parsed before the signature can be checked: that parse is bounded, in size (``WEBHOOK_MAX_BYTES``) and in
+nesting (``MAX_JSON_DEPTH``), and anything past either bound is refused with a 4xx, never a 500.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +26,7 @@ from django.http import HttpRequest, JsonResponse
 
 from hub.api.errors import error_body
 from hub.integrations.crypto import SecretUnreadable
+from hub.projects.models import Project
 from hub.runs.services.errors import human_size
 from hub.webhooks.services.processing import Incoming, accept
 
@@ -41,6 +49,7 @@ KEPT_HEADERS = (
     "Circleci-Event-Type",
 )
 MAX_HEADER_VALUE = 300
+MAX_JSON_DEPTH = 64  # providers' payloads nest about ten levels deep
 
 
 class Rejected(Exception):
@@ -78,15 +87,58 @@ def read_body(request: HttpRequest) -> bytes:
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
+    too_deep = Rejected(
+        400, "malformed", f"The body's JSON nests deeper than {MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)."
+    )
     try:
         payload = json.loads(body)
+    except RecursionError:  # nested far past the bound: the parser gave up before we could look
+        raise too_deep from None
     except (UnicodeDecodeError, ValueError):
         raise Rejected(
             400, "malformed", "The body is not JSON; send the payload as application/json."
         ) from None
     if not isinstance(payload, dict):
         raise Rejected(400, "malformed", "The body is JSON but not an object.")
+    if nesting_depth(payload) > MAX_JSON_DEPTH:
+        raise too_deep
     return payload
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0), walked without recursion."""
+    deepest = 0
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        container, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = container.values() if isinstance(container, dict) else container
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def project_named(name: str) -> Project | None:
+    """The project a delivery names, if any. A name holding a NUL character names none (and PostgreSQL
+    cannot compare it with text)."""
+    if not name or "\x00" in name:
+        return None
+    return Project.objects.filter(full_name__iexact=name).first()
+
+
+def without_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def storable(incoming: Incoming) -> Incoming:
+    """``incoming`` with NUL characters taken out of the text that is stored in columns (PostgreSQL text
+    holds none); the raw body is stored as bytes, as received."""
+    return replace(
+        incoming,
+        delivery_id=without_nul(incoming.delivery_id),
+        event=without_nul(incoming.event),
+        action=without_nul(incoming.action),
+        headers={name: without_nul(value) for name, value in incoming.headers.items()},
+    )
 
 
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
@@ -112,7 +164,7 @@ def kept_headers(request: HttpRequest) -> dict[str, str]:
 def receive(request: HttpRequest, provider: str, verify: Callable[..., Incoming], *args: Any) -> JsonResponse:
     try:
         body = read_body(request)
-        incoming = verify(request, body, *args)
+        incoming = storable(verify(request, body, *args))
     except SecretUnreadable as exc:
         log.error("webhook %s cannot be verified: %s", provider, exc)
         return JsonResponse(

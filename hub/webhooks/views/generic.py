@@ -22,6 +22,7 @@ from hub.webhooks.views.common import (
     hmac_sha256_hex,
     kept_headers,
     parse_json,
+    project_named,
     receive,
     same,
     unauthorized,
@@ -31,7 +32,7 @@ from hub.webhooks.views.common import (
 def _project(ref: str) -> Project | None:
     if ref.isdigit():
         return Project.objects.filter(pk=int(ref)).first()
-    return Project.objects.filter(full_name__iexact=ref).first()
+    return project_named(ref)
 
 
 def verify(request: HttpRequest, body: bytes, ref: str) -> Incoming:

@@ -9,7 +9,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from hub.integrations.services import setting_hint, webhook_secret
-from hub.projects.models import Project
 from hub.webhooks.models import Source
 from hub.webhooks.services.processing import Incoming
 from hub.webhooks.views.common import (
@@ -18,6 +17,7 @@ from hub.webhooks.views.common import (
     hmac_sha256_hex,
     kept_headers,
     parse_json,
+    project_named,
     receive,
     same,
     unauthorized,
@@ -47,7 +47,7 @@ def verify(request: HttpRequest, body: bytes) -> Incoming:
     payload = parse_json(body)
     repository = payload.get("repository") if isinstance(payload.get("repository"), dict) else {}
     name = repository.get("full_name") if isinstance(repository.get("full_name"), str) else ""
-    project = Project.objects.filter(full_name__iexact=name).first() if name else None
+    project = project_named(name)
     secret = webhook_secret(Source.GITHUB, project)
     if not secret:
         raise unauthorized(f"No webhook secret can verify this delivery: {setting_hint(Source.GITHUB)}.")

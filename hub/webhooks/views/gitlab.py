@@ -10,7 +10,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from hub.integrations.services import setting_hint, webhook_secret
-from hub.projects.models import Project
 from hub.webhooks.models import Source
 from hub.webhooks.services import gitlab
 from hub.webhooks.services.processing import Incoming
@@ -19,6 +18,7 @@ from hub.webhooks.views.common import (
     body_digest_id,
     kept_headers,
     parse_json,
+    project_named,
     receive,
     same,
     unauthorized,
@@ -36,7 +36,7 @@ def verify(request: HttpRequest, body: bytes) -> Incoming:
         raise unauthorized("X-Gitlab-Token is missing: set the webhook's secret token on GitLab.")
     payload = parse_json(body)
     name = gitlab.project_name(payload)
-    project = Project.objects.filter(full_name__iexact=name).first() if name else None
+    project = project_named(name)
     secret = webhook_secret(Source.GITLAB, project)
     if not secret:
         raise unauthorized(f"No webhook token can verify this delivery: {setting_hint(Source.GITLAB)}.")

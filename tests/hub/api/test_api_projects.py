@@ -33,7 +33,7 @@ def test_it_shows_one_project_by_id(project, owner, client_for):
         "id": project.pk,
         "full_name": "acme/widgets",
         "provider": "github",
-        "server_url": "",
+        "server_url": None,
         "default_branch": "main",
         "created_at": body["created_at"],
     }
