@@ -1,0 +1,83 @@
+"""The failure context's size budget, and the pure functions that keep a document inside it.
+
+The context is pasted into chats and coding agents whose input is finite, so it is bounded whatever the
+run: a run with 4,000 failing tests and megabyte traces gives a context of the same order as one with
+three. Every cut says so where it happened (``[... 120 lines not shown ...]``, ``failures_not_shown``,
+``attempts_not_shown``), never silently. The numbers are documented in docs/context.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+MAX_FAILURES = 30  # failing tests given in full detail; the rest are counted
+MAX_ATTEMPTS = 5  # attempts shown per test, the latest ones (the final attempt always)
+MAX_MESSAGE_CHARS = 2000
+MAX_TRACE_LINES = 60  # the final attempt's trace: its first 20 and last 40 lines
+MAX_TRACE_CHARS = 6000
+MAX_EARLIER_TRACE_LINES = 10  # an earlier attempt's trace, its first lines only
+MAX_LOG_JOBS = 5  # failed jobs whose log excerpt is given
+MAX_LOG_LINES = 60
+MAX_LOG_CHARS = 4000
+MAX_EVIDENCE = 5  # flaky evidence sentences per test
+MAX_ARTIFACTS = 30
+MAX_BYTES = 64 * 1024  # the whole document: compact JSON, or Markdown, in UTF-8
+HEAD_SHARE = 1 / 3  # of a clipped trace's lines, kept from its start (the rest from its end)
+
+LIMITS = {
+    "failures": MAX_FAILURES,
+    "attempts": MAX_ATTEMPTS,
+    "message_chars": MAX_MESSAGE_CHARS,
+    "trace_lines": MAX_TRACE_LINES,
+    "trace_chars": MAX_TRACE_CHARS,
+    "log_jobs": MAX_LOG_JOBS,
+    "log_lines": MAX_LOG_LINES,
+    "log_chars": MAX_LOG_CHARS,
+    "artifacts": MAX_ARTIFACTS,
+    "bytes": MAX_BYTES,
+}
+
+
+def clip_chars(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with a marker saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}[... {len(text) - limit} more characters not shown]"
+
+
+def clip_lines(text: str, max_lines: int, max_chars: int, head_share: float = HEAD_SHARE) -> str:
+    """``text`` cut to ``max_lines`` lines, its first and last ones (an error's header and a traceback's
+    innermost frames are both at the ends), with a marker line in the gap; then to ``max_chars``."""
+    lines = text.splitlines()
+    if len(lines) > max_lines:
+        head = max(1, int(max_lines * head_share)) if max_lines > 1 else max_lines
+        tail = max_lines - head
+        hidden = len(lines) - head - tail
+        lines = [*lines[:head], f"[... {hidden} lines not shown ...]", *lines[len(lines) - tail :]]
+        text = "\n".join(lines)
+    return clip_chars(text, max_chars)
+
+
+def head_lines(text: str, max_lines: int) -> str:
+    """The first ``max_lines`` lines of ``text``, and a marker line when there were more."""
+    lines = text.splitlines()
+    if len(lines) <= max_lines:
+        return text
+    return "\n".join([*lines[:max_lines], f"[... {len(lines) - max_lines} more lines not shown ...]"])
+
+
+def size(value: Any) -> int:
+    """Bytes of ``value`` as compact UTF-8 JSON, the form the API sends."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
+
+def fit(items: Sequence[Any], room: int, measure: Callable[[Any], int]) -> int:
+    """How many of ``items``, taken in order, fit in ``room`` bytes (each costs ``measure`` + 1)."""
+    used = 0
+    for count, item in enumerate(items):
+        used += measure(item) + 1
+        if used > room:
+            return count
+    return len(items)

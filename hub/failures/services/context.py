@@ -1,0 +1,352 @@
+"""A run's failure context: what a person or a coding agent needs to fix the run, in one document.
+
+For each failing test (final attempts that failed or errored): every attempt with its message and trace,
+the category and cluster the analysis gave it, how it compares with the base branch (new, known flaky,
+already failing), the flaky verdict and its evidence, the quarantine entry, and a command that runs it
+again. For the run: its commit and pull request, the failed jobs' log excerpts (the diagnosis spans) and
+the artifacts kept for it.
+
+The document is plain data (served as JSON by the API, rendered as Markdown by ``context_markdown``),
+bounded by ``hub.failures.context_budget`` and passed through ``agent.redact`` whole: test output and logs
+carry whatever a program printed, credentials included. Failures not analysed yet are still listed, with
+no category or cluster: the context is asked for right after a run fails, sometimes before the analysis
+task has run.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from agent.redact import redact_all
+from agent.reproduce import TestHints, reproduce_command
+from hub.failures import context_budget as budget
+from hub.failures.models import Classification, Failure
+from hub.flaky.models import QuarantineEntry, TestHealth
+from hub.operations.models import JobLog, LogState
+from hub.runs.models import Artifact, Conclusion, Job, ResultStatus, Run, TestResult, Upload
+
+FAILED = (ResultStatus.FAILED, ResultStatus.ERROR)
+FAILED_CONCLUSIONS = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
+MAX_RANKED = 1000  # failing results read to pick the ones shown; beyond them, in report order
+# What a reader should look at first: a failure this change introduced; last, a known flaky test's.
+RANK = {
+    Classification.NEW: 0,
+    "": 1,
+    Classification.NO_BASELINE: 2,
+    Classification.ALREADY_FAILING: 3,
+    Classification.FLAKY: 4,
+}
+PULL_REQUEST_URLS = {
+    "github": ("https://github.com", "{base}/{name}/pull/{number}"),
+    "gitlab": ("https://gitlab.com", "{base}/{name}/-/merge_requests/{number}"),
+}
+RESERVE = 512  # bytes kept free for the markers and counts written after the failures are fitted
+
+
+def run_context(run: Run, artifact_url: Callable[[Artifact], str] | None = None) -> dict[str, Any]:
+    """The run's failure context as plain JSON-ready data, bounded and redacted.
+
+    ``artifact_url`` gives an artifact's download link (the API knows its routes; this layer does not).
+    """
+    job_ids = list(run.jobs.order_by("id").values_list("id", flat=True))
+    failing = TestResult.objects.filter(job_id__in=job_ids, final=True, status__in=FAILED)
+    total = failing.count()
+    ranked = sorted(
+        failing.select_related("test", "job", "analysis__cluster").order_by("job_id", "id")[:MAX_RANKED],
+        key=lambda result: (RANK.get(_classification(result), 1), result.job_id, result.id),
+    )
+    failures = _failures(ranked[: budget.MAX_FAILURES])
+    document: dict[str, Any] = {
+        "run": _run(run),
+        "summary": _summary(run, total),
+        "failures": [],
+        "failures_not_shown": 0,
+        "jobs": [],
+        "jobs_not_shown": 0,
+        "artifacts": [],
+        "artifacts_not_shown": 0,
+        "limits": budget.LIMITS,
+    }
+    document["jobs"], document["jobs_not_shown"] = _failed_jobs(run)
+    document["artifacts"], document["artifacts_not_shown"] = _artifacts(run, artifact_url)
+    document = redact_all(document)
+    failures = redact_all(failures)
+    room = budget.MAX_BYTES - budget.size(document) - RESERVE
+    shown = budget.fit(failures, room, budget.size)
+    document["failures"] = failures[:shown]
+    document["failures_not_shown"] = total - shown
+    return document
+
+
+def pull_request_url(run: Run) -> str:
+    """The pull (merge) request's page on GitHub or GitLab (their enterprise servers too), else ""."""
+    known = PULL_REQUEST_URLS.get(run.project.provider)
+    if run.pull_request is None or known is None:
+        return ""
+    default, pattern = known
+    base = (run.project.server_url or default).rstrip("/")
+    return pattern.format(base=base, name=run.project.full_name, number=run.pull_request)
+
+
+def _run(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "project": run.project.full_name,
+        "provider": run.provider,
+        "provider_run_id": run.provider_run_id,
+        "attempt": run.attempt,
+        "workflow": run.workflow,
+        "event": run.event,
+        "branch": run.branch,
+        "base_branch": run.base_branch or (run.project.default_branch if run.pull_request else ""),
+        "commit_sha": run.commit_sha,
+        "pull_request": run.pull_request,
+        "pull_request_url": pull_request_url(run),
+        "url": run.url,
+        "status": run.status,
+        "conclusion": run.conclusion,
+        "counts": {
+            "tests": run.tests,
+            "passed": run.passed,
+            "failed": run.failed,
+            "errors": run.errors,
+            "skipped": run.skipped,
+            "flaky": run.flaky,
+        },
+    }
+
+
+def _summary(run: Run, failing: int) -> dict[str, Any]:
+    """How many failing tests, and how the analysed ones divide by category and classification."""
+    analysed = list(Failure.objects.filter(run=run).values_list("category", "classification"))
+    return {
+        "failing_tests": failing,
+        "analysed": len(analysed),
+        "by_category": dict(Counter(category for category, _ in analysed).most_common()),
+        "by_classification": dict(Counter(kind for _, kind in analysed if kind).most_common()),
+    }
+
+
+def _classification(result: TestResult) -> str:
+    analysis = getattr(result, "analysis", None)
+    return analysis.classification if analysis else ""
+
+
+def _failures(results: list[TestResult]) -> list[dict[str, Any]]:
+    test_ids = {result.test_id for result in results}
+    attempts = _attempts(results)
+    hints = _report_hints({result.upload_id for result in results})
+    health = {h.test_id: h for h in TestHealth.objects.filter(test_id__in=test_ids)}
+    quarantined = {q.test_id: q for q in QuarantineEntry.objects.active().filter(test_id__in=test_ids)}
+    return [
+        _failure(
+            result,
+            attempts[(result.job_id, result.upload_id, result.test_id)],
+            hints.get(result.upload_id, ("", "")),
+            health.get(result.test_id),
+            quarantined.get(result.test_id),
+        )
+        for result in results
+    ]
+
+
+def _failure(
+    result: TestResult,
+    attempts: list[dict[str, Any]],
+    report: tuple[str, str],
+    health: TestHealth | None,
+    entry: QuarantineEntry | None,
+) -> dict[str, Any]:
+    # A reverse one-to-one with no row raises an AttributeError subclass: getattr's default applies.
+    analysis: Failure | None = getattr(result, "analysis", None)
+    test = result.test
+    return {
+        "test": {
+            "id": test.pk,
+            "name": test.name,
+            "classname": test.classname,
+            "suite": test.suite,
+            "file": test.file,
+        },
+        "job": {"id": result.job_id, "name": result.job.name},
+        "status": result.status,
+        "category": analysis.category if analysis else None,
+        "rule": analysis.rule if analysis else None,
+        "classification": (analysis.classification or None) if analysis else None,
+        "cluster": _cluster(analysis),
+        **_attempts_shown(attempts),
+        "flaky": _flaky(health),
+        "quarantine": _quarantine(entry),
+        "reproduce": reproduce_command(
+            TestHints(
+                name=test.name,
+                classname=test.classname,
+                file=test.file,
+                suite=test.suite,
+                report_format=report[0],
+                report_path=report[1],
+            )
+        ),
+    }
+
+
+def _cluster(analysis: Failure | None) -> dict[str, Any] | None:
+    cluster = analysis.cluster if analysis else None
+    if cluster is None:
+        return None
+    return {
+        "id": cluster.pk,
+        "occurrences": cluster.occurrences,
+        "tests": cluster.tests,
+        "first_seen": _when(cluster.first_seen),
+        "last_seen": _when(cluster.last_seen),
+        "normalised": budget.clip_chars(cluster.normalised, budget.MAX_MESSAGE_CHARS),
+    }
+
+
+def _attempts(results: list[TestResult]) -> dict[tuple[int, int, int], list[dict[str, Any]]]:
+    """Every attempt of each shown test in its job and upload, in order (one query)."""
+    wanted = {(r.job_id, r.upload_id, r.test_id) for r in results}
+    rows = (
+        TestResult.objects.filter(
+            job_id__in={r.job_id for r in results}, test_id__in={r.test_id for r in results}
+        )
+        .order_by("attempt", "id")
+        .values(
+            "job_id",
+            "upload_id",
+            "test_id",
+            "attempt",
+            "status",
+            "duration",
+            "failure_type",
+            "message",
+            "trace",
+        )
+    )
+    found: dict[tuple[int, int, int], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        key = (row.pop("job_id"), row.pop("upload_id"), row.pop("test_id"))
+        if key in wanted:
+            found[key].append(row)
+    return found
+
+
+def _attempts_shown(attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The latest ``MAX_ATTEMPTS``, messages and traces clipped: the final attempt's trace at both ends,
+    earlier ones to their first lines (they mostly repeat it)."""
+    shown = attempts[-budget.MAX_ATTEMPTS :]
+    for number, attempt in enumerate(shown, start=1):
+        attempt["message"] = budget.clip_chars(attempt["message"], budget.MAX_MESSAGE_CHARS)
+        trace = attempt["trace"]
+        if number < len(shown):
+            trace = budget.head_lines(trace, budget.MAX_EARLIER_TRACE_LINES)
+        attempt["trace"] = budget.clip_lines(trace, budget.MAX_TRACE_LINES, budget.MAX_TRACE_CHARS)
+    return {"attempts": shown, "attempts_not_shown": len(attempts) - len(shown)}
+
+
+def _report_hints(upload_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Per upload: its report format when all its files share one, and their common directory."""
+    hints: dict[int, tuple[str, str]] = {}
+    for upload_id, files in Upload.objects.filter(pk__in=set(upload_ids)).values_list("id", "files"):
+        entries = [f for f in files or [] if isinstance(f, dict) and f.get("format")]
+        formats = {str(f["format"]) for f in entries}
+        paths = [str(f.get("path") or "").replace("\\", "/") for f in entries]
+        directory = posixpath.commonpath(paths) if paths and all(paths) else ""
+        hints[upload_id] = (formats.pop() if len(formats) == 1 else "", directory)
+    return hints
+
+
+def _flaky(health: TestHealth | None) -> dict[str, Any] | None:
+    if health is None:
+        return None
+    sentences = [item.get("sentence", "") for item in health.evidence or [] if isinstance(item, dict)]
+    return {
+        "state": health.state,
+        "since": _when(health.state_since),
+        "score": round(health.score, 4),
+        "evidence": [s for s in sentences if s][: budget.MAX_EVIDENCE],
+    }
+
+
+def _quarantine(entry: QuarantineEntry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {
+        "reason": entry.reason,
+        "owner": entry.owner,
+        "automatic": entry.automatic,
+        "since": _when(entry.created_at),
+        "expires_at": _when(entry.expires_at),
+    }
+
+
+def _failed_jobs(run: Run) -> tuple[list[dict[str, Any]], int]:
+    """The failed jobs with their category and log excerpt, at most ``MAX_LOG_JOBS``; how many more."""
+    jobs = [
+        job
+        for job in run.jobs.select_related("failure", "log").order_by("id")
+        if job.conclusion in FAILED_CONCLUSIONS or job.failed or job.errors
+    ]
+    shown = jobs[: budget.MAX_LOG_JOBS]
+    return [_job(job) for job in shown], len(jobs) - len(shown)
+
+
+def _job(job: Job) -> dict[str, Any]:
+    failure = getattr(job, "failure", None)
+    log = getattr(job, "log", None)
+    return {
+        "id": job.pk,
+        "name": job.name,
+        "url": job.url,
+        "conclusion": job.conclusion,
+        "failed": job.failed,
+        "errors": job.errors,
+        "category": failure.category if failure else None,
+        "rule": failure.rule if failure else None,
+        "log_state": log.state if log else None,
+        "log_excerpt": _log_excerpt(log, failure.excerpt if failure and failure.source == "log" else ""),
+    }
+
+
+def _log_excerpt(log: JobLog | None, fallback: str) -> str:
+    """The stored log's diagnosis spans, numbered as in the log (its last lines when it has none)."""
+    if log is None or log.state != LogState.STORED:
+        return budget.clip_lines(fallback, budget.MAX_LOG_LINES, budget.MAX_LOG_CHARS)
+    lines = log.text().splitlines()
+    spans = [span for span in log.spans or [] if isinstance(span, list | tuple) and len(span) == 2]
+    if not spans:
+        spans = [[max(1, len(lines) - budget.MAX_LOG_LINES + 1), len(lines)]]
+    blocks = [
+        "\n".join(
+            f"{number}: {lines[number - 1]}" for number in range(max(1, first), min(last, len(lines)) + 1)
+        )
+        for first, last in spans
+    ]
+    return budget.clip_lines(
+        "\n...\n".join(b for b in blocks if b), budget.MAX_LOG_LINES, budget.MAX_LOG_CHARS
+    )
+
+
+def _artifacts(run: Run, artifact_url: Callable[[Artifact], str] | None) -> tuple[list[dict[str, Any]], int]:
+    artifacts = list(run.artifacts.select_related("job").order_by("id")[: budget.MAX_ARTIFACTS + 1])
+    total = run.artifacts.count() if len(artifacts) > budget.MAX_ARTIFACTS else len(artifacts)
+    shown = [
+        {
+            "id": artifact.pk,
+            "name": artifact.name,
+            "size": artifact.size,
+            "job": artifact.job.name if artifact.job else None,
+            "url": artifact_url(artifact) if artifact_url else "",
+        }
+        for artifact in artifacts[: budget.MAX_ARTIFACTS]
+    ]
+    return shown, total - len(shown)
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
