@@ -15,31 +15,20 @@ task has run.
 
 from __future__ import annotations
 
-import posixpath
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from agent.redact import redact_all
-from agent.reproduce import TestHints, reproduce_command
 from hub.failures import context_budget as budget
-from hub.failures.models import Classification, Failure
-from hub.flaky.models import QuarantineEntry, TestHealth
+from hub.failures.models import Failure
+from hub.failures.services import context_failures
 from hub.operations.models import JobLog, LogState
-from hub.runs.models import Artifact, Conclusion, Job, ResultStatus, Run, TestResult, Upload
+from hub.runs.models import Artifact, Conclusion, Job, ResultStatus, Run, TestResult
 
 FAILED = (ResultStatus.FAILED, ResultStatus.ERROR)
 FAILED_CONCLUSIONS = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
 MAX_RANKED = 1000  # failing results read to pick the ones shown; beyond them, in report order
-# What a reader should look at first: a failure this change introduced; last, a known flaky test's.
-RANK = {
-    Classification.NEW: 0,
-    "": 1,
-    Classification.NO_BASELINE: 2,
-    Classification.ALREADY_FAILING: 3,
-    Classification.FLAKY: 4,
-}
 PULL_REQUEST_URLS = {
     "github": ("https://github.com", "{base}/{name}/pull/{number}"),
     "gitlab": ("https://gitlab.com", "{base}/{name}/-/merge_requests/{number}"),
@@ -57,9 +46,9 @@ def run_context(run: Run, artifact_url: Callable[[Artifact], str] | None = None)
     total = failing.count()
     ranked = sorted(
         failing.select_related("test", "job", "analysis__cluster").order_by("job_id", "id")[:MAX_RANKED],
-        key=lambda result: (RANK.get(_classification(result), 1), result.job_id, result.id),
+        key=context_failures.rank,
     )
-    failures = _failures(ranked[: budget.MAX_FAILURES])
+    failures = context_failures.failures(ranked[: budget.MAX_FAILURES])
     document: dict[str, Any] = {
         "run": _run(run),
         "summary": _summary(run, total),
@@ -131,160 +120,6 @@ def _summary(run: Run, failing: int) -> dict[str, Any]:
     }
 
 
-def _classification(result: TestResult) -> str:
-    analysis = getattr(result, "analysis", None)
-    return analysis.classification if analysis else ""
-
-
-def _failures(results: list[TestResult]) -> list[dict[str, Any]]:
-    test_ids = {result.test_id for result in results}
-    attempts = _attempts(results)
-    hints = _report_hints({result.upload_id for result in results})
-    health = {h.test_id: h for h in TestHealth.objects.filter(test_id__in=test_ids)}
-    quarantined = {q.test_id: q for q in QuarantineEntry.objects.active().filter(test_id__in=test_ids)}
-    return [
-        _failure(
-            result,
-            attempts[(result.job_id, result.upload_id, result.test_id)],
-            hints.get(result.upload_id, ("", "")),
-            health.get(result.test_id),
-            quarantined.get(result.test_id),
-        )
-        for result in results
-    ]
-
-
-def _failure(
-    result: TestResult,
-    attempts: list[dict[str, Any]],
-    report: tuple[str, str],
-    health: TestHealth | None,
-    entry: QuarantineEntry | None,
-) -> dict[str, Any]:
-    # A reverse one-to-one with no row raises an AttributeError subclass: getattr's default applies.
-    analysis: Failure | None = getattr(result, "analysis", None)
-    test = result.test
-    return {
-        "test": {
-            "id": test.pk,
-            "name": test.name,
-            "classname": test.classname,
-            "suite": test.suite,
-            "file": test.file,
-        },
-        "job": {"id": result.job_id, "name": result.job.name},
-        "status": result.status,
-        "category": analysis.category if analysis else None,
-        "rule": analysis.rule if analysis else None,
-        "classification": (analysis.classification or None) if analysis else None,
-        "cluster": _cluster(analysis),
-        **_attempts_shown(attempts),
-        "flaky": _flaky(health),
-        "quarantine": _quarantine(entry),
-        "reproduce": reproduce_command(
-            TestHints(
-                name=test.name,
-                classname=test.classname,
-                file=test.file,
-                suite=test.suite,
-                report_format=report[0],
-                report_path=report[1],
-            )
-        ),
-    }
-
-
-def _cluster(analysis: Failure | None) -> dict[str, Any] | None:
-    cluster = analysis.cluster if analysis else None
-    if cluster is None:
-        return None
-    return {
-        "id": cluster.pk,
-        "occurrences": cluster.occurrences,
-        "tests": cluster.tests,
-        "first_seen": _when(cluster.first_seen),
-        "last_seen": _when(cluster.last_seen),
-        "normalised": budget.clip_chars(cluster.normalised, budget.MAX_MESSAGE_CHARS),
-    }
-
-
-def _attempts(results: list[TestResult]) -> dict[tuple[int, int, int], list[dict[str, Any]]]:
-    """Every attempt of each shown test in its job and upload, in order (one query)."""
-    wanted = {(r.job_id, r.upload_id, r.test_id) for r in results}
-    rows = (
-        TestResult.objects.filter(
-            job_id__in={r.job_id for r in results}, test_id__in={r.test_id for r in results}
-        )
-        .order_by("attempt", "id")
-        .values(
-            "job_id",
-            "upload_id",
-            "test_id",
-            "attempt",
-            "status",
-            "duration",
-            "failure_type",
-            "message",
-            "trace",
-        )
-    )
-    found: dict[tuple[int, int, int], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        key = (row.pop("job_id"), row.pop("upload_id"), row.pop("test_id"))
-        if key in wanted:
-            found[key].append(row)
-    return found
-
-
-def _attempts_shown(attempts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The latest ``MAX_ATTEMPTS``, messages and traces clipped: the final attempt's trace at both ends,
-    earlier ones to their first lines (they mostly repeat it)."""
-    shown = attempts[-budget.MAX_ATTEMPTS :]
-    for number, attempt in enumerate(shown, start=1):
-        attempt["message"] = budget.clip_chars(attempt["message"], budget.MAX_MESSAGE_CHARS)
-        trace = attempt["trace"]
-        if number < len(shown):
-            trace = budget.head_lines(trace, budget.MAX_EARLIER_TRACE_LINES)
-        attempt["trace"] = budget.clip_lines(trace, budget.MAX_TRACE_LINES, budget.MAX_TRACE_CHARS)
-    return {"attempts": shown, "attempts_not_shown": len(attempts) - len(shown)}
-
-
-def _report_hints(upload_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """Per upload: its report format when all its files share one, and their common directory."""
-    hints: dict[int, tuple[str, str]] = {}
-    for upload_id, files in Upload.objects.filter(pk__in=set(upload_ids)).values_list("id", "files"):
-        entries = [f for f in files or [] if isinstance(f, dict) and f.get("format")]
-        formats = {str(f["format"]) for f in entries}
-        paths = [str(f.get("path") or "").replace("\\", "/") for f in entries]
-        directory = posixpath.commonpath(paths) if paths and all(paths) else ""
-        hints[upload_id] = (formats.pop() if len(formats) == 1 else "", directory)
-    return hints
-
-
-def _flaky(health: TestHealth | None) -> dict[str, Any] | None:
-    if health is None:
-        return None
-    sentences = [item.get("sentence", "") for item in health.evidence or [] if isinstance(item, dict)]
-    return {
-        "state": health.state,
-        "since": _when(health.state_since),
-        "score": round(health.score, 4),
-        "evidence": [s for s in sentences if s][: budget.MAX_EVIDENCE],
-    }
-
-
-def _quarantine(entry: QuarantineEntry | None) -> dict[str, Any] | None:
-    if entry is None:
-        return None
-    return {
-        "reason": entry.reason,
-        "owner": entry.owner,
-        "automatic": entry.automatic,
-        "since": _when(entry.created_at),
-        "expires_at": _when(entry.expires_at),
-    }
-
-
 def _failed_jobs(run: Run) -> tuple[list[dict[str, Any]], int]:
     """The failed jobs with their category and log excerpt, at most ``MAX_LOG_JOBS``; how many more."""
     jobs = [
@@ -346,7 +181,3 @@ def _artifacts(run: Run, artifact_url: Callable[[Artifact], str] | None) -> tupl
         for artifact in artifacts[: budget.MAX_ARTIFACTS]
     ]
     return shown, total - len(shown)
-
-
-def _when(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
