@@ -23,6 +23,12 @@ JVM_EXTENSIONS = frozenset({".java", ".kt", ".kts", ".scala", ".groovy"})
 JS_EXTENSIONS = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
 _GO_TEST_NAME = re.compile(r"^(Test|Benchmark|Example|Fuzz)[A-Z0-9_]?")
 _METACHARACTERS = re.compile(r"[.*+?^${}()|\[\]\\/]")
+_WORKSPACES = (
+    re.compile(r"^(?:[A-Za-z]:)?/(?:home|Users)/runner/work/[^/]+/[^/]+/"),  # GitHub-hosted runners
+    re.compile(r"^[A-Za-z]:/a/[^/]+/[^/]+/"),  # GitHub's Windows runners
+    re.compile(r"^.*/_work/[^/]+/[^/]+/"),  # self-hosted GitHub runners
+    re.compile(r"^/home/circleci/project/"),  # CircleCI
+)
 _JAVA_METHOD = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -38,13 +44,14 @@ class TestHints:
     suite: str = ""
     report_format: str = ""  # the agent's parser: junit, trx, nunit3, xunit, mocha-json, dart-json
     report_path: str = ""  # the report file's path as uploaded
+    repository: str = ""  # OWNER/NAME, to find where a CI's workspace ends in an absolute path
 
 
 def reproduce_command(hints: TestHints) -> str | None:
     """A shell command that runs just this test, or None when the framework cannot be told."""
     if not hints.name:
         return None
-    file = hints.file.replace("\\", "/")
+    file = workspace_relative(hints.file or _file_in_classname(hints.classname), hints.repository)
     by_format = _BY_FORMAT.get(hints.report_format)
     if by_format is not None:
         return by_format(hints, file)
@@ -142,9 +149,41 @@ def _from_classname(hints: TestHints) -> str | None:
     if modules and hints.name.startswith("test"):
         module = parts[: modules[-1] + 1]
         return _pytest(hints, "/".join(module) + ".py")
-    if len(parts) > 1 and parts[-1][:1].isupper() and all(_JAVA_METHOD.match(p) for p in parts):
+    if _java_class(parts) or PurePosixPath(hints.report_path).name == f"TEST-{hints.classname}.xml":
         return _jvm(hints, "")
     return None
+
+
+def workspace_relative(path: str, repository: str = "") -> str:
+    """``path`` relative to the checkout when it is an absolute path in a CI's workspace (GitHub's
+    ``/home/runner/work/NAME/NAME/``, GitLab's ``/builds/OWNER/NAME/``, CircleCI's ``~/project/``...):
+    the command runs in the reader's checkout, where the runner's directories do not exist."""
+    path = path.replace("\\", "/")
+    for pattern in _WORKSPACES:
+        path = pattern.sub("", path, count=1)
+    if repository and path.startswith("/"):
+        name = repository.rstrip("/").rsplit("/", 1)[-1]
+        for marker in (f"/{repository.strip('/')}/", f"/{name}/{name}/", f"/{name}/"):
+            if marker in path:
+                return path.split(marker, 1)[1]
+    return path
+
+
+def _file_in_classname(classname: str) -> str:
+    """jest-junit's ``classNameTemplate: {filepath}`` puts the test file in the classname."""
+    suffix = PurePosixPath(classname).suffix.lower()
+    return classname if "/" in classname and suffix in JS_EXTENSIONS and " " not in classname else ""
+
+
+def _java_class(parts: list[str]) -> bool:
+    """``org.acme.FooTest``: lower-case package names, then a class; not ``Tests.Authentication`` (a PHP
+    suite) nor ``AcmeLibTests.AcmeLibTests`` (Swift), which have no package."""
+    return (
+        len(parts) > 1
+        and all(_JAVA_METHOD.match(part) for part in parts)
+        and all(part[:1].islower() for part in parts[:-1])
+        and parts[-1][:1].isupper()
+    )
 
 
 def _class_from_file(file: str) -> str:

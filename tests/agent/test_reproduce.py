@@ -105,3 +105,45 @@ def test_a_name_with_a_quote_stays_one_shell_word() -> None:
 
 def test_hints_that_point_at_no_framework_give_none() -> None:
     assert command("checks the thing", "some suite") is None
+
+
+def test_a_file_under_a_github_runners_workspace_is_made_relative_to_the_checkout() -> None:
+    # mikepenz-action-junit-report's flaky_retries reports, as pytest wrote them on a hosted runner
+    result = command("test_foo", "test_foo.TestFoo", "/home/runner/work/foo/bar/test_foo.py")
+
+    assert result == "pytest test_foo.py::TestFoo::test_foo"
+
+
+def test_a_file_under_a_gitlab_build_directory_is_made_relative_with_the_repository() -> None:
+    result = command(
+        "test_y", "tests.test_x", "/builds/acme/widgets/tests/test_x.py", repository="acme/widgets"
+    )
+
+    assert result == "pytest tests/test_x.py::test_y"
+
+
+def test_a_jest_classname_that_is_the_test_file_is_used_as_the_file() -> None:
+    # dorny-test-reporter's external jest report: jest-junit with classNameTemplate "{filepath}"
+    result = command("gets changed files for hg", "e2e/__tests__/jestChangedFiles.test.ts")
+
+    assert result == "npx jest e2e/__tests__/jestChangedFiles.test.ts -t 'gets changed files for hg'"
+
+
+def test_a_java_class_is_told_by_its_lower_case_package() -> None:
+    assert (
+        command("testRadius", "com.shape.CircleTest") == "mvn '-Dtest=com.shape.CircleTest#testRadius' test"
+    )
+
+
+def test_a_class_without_a_package_is_java_when_its_report_is_named_for_it() -> None:
+    result = command(
+        "testQuote", "NoPackageTest", report_path="target/surefire-reports/TEST-NoPackageTest.xml"
+    )
+
+    assert result == "mvn '-Dtest=NoPackageTest#testQuote' test"
+
+
+def test_dotted_suites_of_other_languages_are_not_taken_for_java() -> None:
+    # PHPUnit's "Tests.Authentication" and Swift's "AcmeLibTests.AcmeLibTests" in dorny-test-reporter's corpus
+    assert command("testCase9", "Tests.Authentication") is None
+    assert command("test_always_fail", "AcmeLibTests.AcmeLibTests") is None

@@ -48,7 +48,7 @@ def run_context(run: Run, artifact_url: Callable[[Artifact], str] | None = None)
         failing.select_related("test", "job", "analysis__cluster").order_by("job_id", "id")[:MAX_RANKED],
         key=context_failures.rank,
     )
-    failures = context_failures.failures(ranked[: budget.MAX_FAILURES])
+    failures = context_failures.failures(ranked[: budget.MAX_FAILURES], run.project.full_name)
     document: dict[str, Any] = {
         "run": _run(run),
         "summary": _summary(run, total),

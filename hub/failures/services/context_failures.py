@@ -37,7 +37,9 @@ def rank(result: TestResult) -> tuple[int, int, int]:
     return (RANK.get(analysis.classification if analysis else "", 1), result.job_id, result.id)
 
 
-def failures(results: list[TestResult]) -> list[dict[str, Any]]:
+def failures(results: list[TestResult], repository: str) -> list[dict[str, Any]]:
+    """One entry per result, in the order given; ``repository`` (OWNER/NAME) helps make a CI runner's
+    absolute test paths relative to the checkout in reproduce commands."""
     test_ids = {result.test_id for result in results}
     attempts = _attempts(results)
     hints = _report_hints({result.upload_id for result in results})
@@ -50,6 +52,7 @@ def failures(results: list[TestResult]) -> list[dict[str, Any]]:
             hints.get(result.upload_id, ("", "")),
             health.get(result.test_id),
             quarantined.get(result.test_id),
+            repository,
         )
         for result in results
     ]
@@ -61,6 +64,7 @@ def _failure(
     report: tuple[str, str],
     health: TestHealth | None,
     entry: QuarantineEntry | None,
+    repository: str,
 ) -> dict[str, Any]:
     # A reverse one-to-one with no row raises an AttributeError subclass: getattr's default applies.
     analysis: Failure | None = getattr(result, "analysis", None)
@@ -90,6 +94,7 @@ def _failure(
                 suite=test.suite,
                 report_format=report[0],
                 report_path=report[1],
+                repository=repository,
             )
         ),
     }
