@@ -33,6 +33,7 @@ PULL_REQUEST_URLS = {
     "github": ("https://github.com", "{base}/{name}/pull/{number}"),
     "gitlab": ("https://gitlab.com", "{base}/{name}/-/merge_requests/{number}"),
 }
+SIDE_SHARE = 0.5  # of the byte budget, at most, for the failed jobs and the artifacts
 RESERVE = 512  # bytes kept free for the markers and counts written after the failures are fitted
 
 
@@ -63,12 +64,25 @@ def run_context(run: Run, artifact_url: Callable[[Artifact], str] | None = None)
     document["jobs"], document["jobs_not_shown"] = _failed_jobs(run)
     document["artifacts"], document["artifacts_not_shown"] = _artifacts(run, artifact_url)
     document = redact_all(document)
+    _fit_side_parts(document)
     failures = redact_all(failures)
     room = budget.MAX_BYTES - budget.size(document) - RESERVE
     shown = budget.fit(failures, room, budget.size)
     document["failures"] = failures[:shown]
     document["failures_not_shown"] = total - shown
     return document
+
+
+def _fit_side_parts(document: dict[str, Any]) -> None:
+    """The failed jobs, then the artifacts, in at most ``SIDE_SHARE`` of the budget; those left out are
+    counted. The failing tests get the rest, so they are never crowded out by long names or logs."""
+    room = int(budget.MAX_BYTES * SIDE_SHARE)
+    for key in ("jobs", "artifacts"):
+        items = document[key]
+        shown = budget.fit(items, room, budget.size)
+        room -= sum(budget.size(item) + 1 for item in items[:shown])
+        document[key] = items[:shown]
+        document[f"{key}_not_shown"] += len(items) - shown
 
 
 def pull_request_url(run: Run) -> str:

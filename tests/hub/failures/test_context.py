@@ -209,3 +209,36 @@ def test_a_run_without_failures_has_an_empty_context(land):
     document = run_context(Run.objects.get(pk=run.pk))
 
     assert (document["failures"], document["failures_not_shown"], document["jobs"]) == ([], 0, [])
+
+
+def test_jobs_and_artifacts_take_at_most_half_the_budget_and_count_what_they_leave_out(land, monkeypatch):
+    from django.core.files.base import ContentFile
+
+    monkeypatch.setattr(budget, "MAX_BYTES", 8 * 1024)
+    run = land(BROKEN).run
+    for n in range(10):
+        run.artifacts.create(
+            project=run.project,
+            name=f"{n}-" + "a" * 900,
+            size=1,
+            sha256=f"{n}" * 64,
+            file=ContentFile(b"x", "f"),
+        )
+
+    document = run_context(run)
+
+    assert budget.size(document) <= budget.MAX_BYTES
+    assert 0 < len(document["artifacts"]) < 10
+    assert len(document["artifacts"]) + document["artifacts_not_shown"] == 10
+    assert [f["test"]["name"] for f in document["failures"]] == ["test_checkout"]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_failing_tests(land, django_assert_max_num_queries):
+    few = land(*(case(f"test_{n}", "failed") for n in range(2)), run_id="few").run
+    many = land(*(case(f"test_{n}", "failed") for n in range(25)), run_id="many").run
+    with django_assert_max_num_queries(20) as counted:
+        run_context(few)
+    queries = len(counted.captured_queries)
+
+    with django_assert_max_num_queries(queries):
+        run_context(many)
