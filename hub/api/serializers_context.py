@@ -76,6 +76,7 @@ class ContextAttemptSerializer(serializers.Serializer):
     failure_type = serializers.CharField()
     message = serializers.CharField(help_text="Clipped, with a marker saying how much was cut.")
     trace = serializers.CharField(help_text="Clipped at both ends, with a marker line in the gap.")
+    output = serializers.CharField(help_text="The test's stdout and stderr as stored: its last lines.")
 
 
 class ContextFlakySerializer(serializers.Serializer):

@@ -18,6 +18,8 @@ MAX_MESSAGE_CHARS = 2000
 MAX_TRACE_LINES = 60  # the final attempt's trace: its first 20 and last 40 lines
 MAX_TRACE_CHARS = 6000
 MAX_EARLIER_TRACE_LINES = 10  # an earlier attempt's trace, its first lines only
+MAX_OUTPUT_LINES = 30  # a failed test's stdout and stderr: its last lines
+MAX_OUTPUT_CHARS = 3000
 MAX_LOG_JOBS = 5  # failed jobs whose log excerpt is given
 MAX_LOG_LINES = 60
 MAX_LOG_CHARS = 4000
@@ -32,6 +34,8 @@ LIMITS = {
     "message_chars": MAX_MESSAGE_CHARS,
     "trace_lines": MAX_TRACE_LINES,
     "trace_chars": MAX_TRACE_CHARS,
+    "output_lines": MAX_OUTPUT_LINES,
+    "output_chars": MAX_OUTPUT_CHARS,
     "log_jobs": MAX_LOG_JOBS,
     "log_lines": MAX_LOG_LINES,
     "log_chars": MAX_LOG_CHARS,
@@ -40,24 +44,29 @@ LIMITS = {
 }
 
 
-def clip_chars(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, with a marker saying how many more there were."""
+def clip_chars(text: str, limit: int, *, from_end: bool = False) -> str:
+    """``text`` cut to ``limit`` characters (its last ones with ``from_end``), with a marker saying how
+    many more there were."""
     if len(text) <= limit:
         return text
+    if from_end:
+        return f"[{len(text) - limit} characters not shown ...]{text[len(text) - limit :]}"
     return f"{text[:limit]}[... {len(text) - limit} more characters not shown]"
 
 
 def clip_lines(text: str, max_lines: int, max_chars: int, head_share: float = HEAD_SHARE) -> str:
     """``text`` cut to ``max_lines`` lines, its first and last ones (an error's header and a traceback's
-    innermost frames are both at the ends), with a marker line in the gap; then to ``max_chars``."""
+    innermost frames are both at the ends), with a marker line in the gap; then to ``max_chars``. With
+    ``head_share=0`` only the last lines (and characters) are kept."""
     lines = text.splitlines()
     if len(lines) > max_lines:
-        head = max(1, int(max_lines * head_share)) if max_lines > 1 else max_lines
+        head = int(max_lines * head_share)
+        head = max(1, head) if head_share and max_lines > 1 else head
         tail = max_lines - head
         hidden = len(lines) - head - tail
         lines = [*lines[:head], f"[... {hidden} lines not shown ...]", *lines[len(lines) - tail :]]
         text = "\n".join(lines)
-    return clip_chars(text, max_chars)
+    return clip_chars(text, max_chars, from_end=not head_share)
 
 
 def head_lines(text: str, max_lines: int) -> str:

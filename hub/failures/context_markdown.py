@@ -137,6 +137,8 @@ def _failure(number: int, item: dict[str, Any]) -> str:
             lines += _fence(attempt["message"])
         if attempt["trace"]:
             lines += _fence(attempt["trace"])
+        if attempt["output"]:
+            lines += ["Output:", *_fence(attempt["output"])]
         lines.append("")
     return "\n".join(lines)
 

@@ -132,6 +132,7 @@ def _attempts(results: list[TestResult]) -> dict[tuple[int, int, int], list[dict
             "failure_type",
             "message",
             "trace",
+            "output",
         )
     )
     found: dict[tuple[int, int, int], list[dict[str, Any]]] = defaultdict(list)
@@ -144,7 +145,8 @@ def _attempts(results: list[TestResult]) -> dict[tuple[int, int, int], list[dict
 
 def _attempts_shown(attempts: list[dict[str, Any]]) -> dict[str, Any]:
     """The latest ``MAX_ATTEMPTS``, messages and traces clipped: the final attempt's trace at both ends,
-    earlier ones to their first lines (they mostly repeat it)."""
+    earlier ones to their first lines (they mostly repeat it); the test's output to its last lines, where
+    what it printed before failing is."""
     shown = attempts[-budget.MAX_ATTEMPTS :]
     for number, attempt in enumerate(shown, start=1):
         attempt["message"] = budget.clip_chars(attempt["message"], budget.MAX_MESSAGE_CHARS)
@@ -152,6 +154,9 @@ def _attempts_shown(attempts: list[dict[str, Any]]) -> dict[str, Any]:
         if number < len(shown):
             trace = budget.head_lines(trace, budget.MAX_EARLIER_TRACE_LINES)
         attempt["trace"] = budget.clip_lines(trace, budget.MAX_TRACE_LINES, budget.MAX_TRACE_CHARS)
+        attempt["output"] = budget.clip_lines(
+            attempt["output"], budget.MAX_OUTPUT_LINES, budget.MAX_OUTPUT_CHARS, head_share=0
+        )
     return {"attempts": shown, "attempts_not_shown": len(attempts) - len(shown)}
 
 

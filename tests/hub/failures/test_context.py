@@ -242,3 +242,13 @@ def test_the_number_of_queries_does_not_grow_with_the_failing_tests(land, django
 
     with django_assert_max_num_queries(queries):
         run_context(many)
+
+
+def test_it_gives_the_last_lines_of_what_a_failed_test_printed(land):
+    printed = "\n".join(f"log {n}" for n in range(1, 101))
+    run = land(case("test_noisy", "failed", message="no", stdout=printed)).run
+
+    [attempt] = run_context(run)["failures"][0]["attempts"]
+
+    assert attempt["output"].splitlines()[0] == "[... 70 lines not shown ...]"
+    assert attempt["output"].splitlines()[-1] == "log 100"

@@ -29,6 +29,13 @@ def test_clipping_lines_keeps_a_third_from_the_start_and_the_rest_from_the_end()
     ]
 
 
+def test_clipping_output_keeps_its_last_lines_and_characters() -> None:
+    text = "\n".join(f"line {n}" for n in range(1, 11))
+
+    assert budget.clip_lines(text, 2, 1000, head_share=0) == "[... 8 lines not shown ...]\nline 9\nline 10"
+    assert budget.clip_lines("abcdef", 5, 3, head_share=0) == "[3 characters not shown ...]def"
+
+
 def test_head_lines_keeps_the_first_lines_and_counts_the_rest() -> None:
     assert budget.head_lines("a\nb\nc\nd", 2) == "a\nb\n[... 2 more lines not shown ...]"
 
@@ -54,6 +61,7 @@ def failure(number: int, trace: str) -> dict:
                 "failure_type": "",
                 "message": "m",
                 "trace": trace,
+                "output": "",
             }
         ],
         "attempts_not_shown": 0,
