@@ -167,9 +167,19 @@ def _report_hints(upload_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         entries = [f for f in files or [] if isinstance(f, dict) and f.get("format")]
         formats = {str(f["format"]) for f in entries}
         paths = [str(f.get("path") or "").replace("\\", "/") for f in entries]
-        directory = posixpath.commonpath(paths) if paths and all(paths) else ""
-        hints[upload_id] = (formats.pop() if len(formats) == 1 else "", directory)
+        hints[upload_id] = (formats.pop() if len(formats) == 1 else "", _common_directory(paths))
     return hints
+
+
+def _common_directory(paths: list[str]) -> str:
+    """The directory the report files share (the one file itself when there is one); "" when they share
+    none, or mix absolute and relative paths."""
+    if not paths or not all(paths):
+        return ""
+    try:
+        return posixpath.commonpath(paths)
+    except ValueError:
+        return ""
 
 
 def _flaky(health: TestHealth | None) -> dict[str, Any] | None:

@@ -252,3 +252,18 @@ def test_it_gives_the_last_lines_of_what_a_failed_test_printed(land):
 
     assert attempt["output"].splitlines()[0] == "[... 70 lines not shown ...]"
     assert attempt["output"].splitlines()[-1] == "log 100"
+
+
+def test_report_files_with_absolute_and_relative_paths_give_no_path_hint(agent):
+    from tests.hub.conftest import report
+
+    document = report(case("testRadius", "failed", classname="com.shape.CircleTest"))
+    document["files"] = [
+        {"path": "/tmp/TEST-a.xml", "format": "junit", "error": None, "cases": 1},
+        {"path": "target/surefire-reports/TEST-b.xml", "format": "junit", "error": None, "cases": 1},
+    ]
+    assert agent.post_report(document).status_code == 201
+
+    [failure] = run_context(Run.objects.get())["failures"]
+
+    assert failure["reproduce"] == "mvn '-Dtest=com.shape.CircleTest#testRadius' test"
