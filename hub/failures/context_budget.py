@@ -20,6 +20,14 @@ MAX_TRACE_CHARS = 6000
 MAX_EARLIER_TRACE_LINES = 10  # an earlier attempt's trace, its first lines only
 MAX_OUTPUT_LINES = 30  # a failed test's stdout and stderr: its last lines
 MAX_OUTPUT_CHARS = 3000
+# Beyond the first FULL_DETAIL tests, each test's texts are clipped harder, so a run where everything
+# failed shows many tests briefly rather than a few at length.
+FULL_DETAIL = 5
+COMPACT_MESSAGE_CHARS = 300
+COMPACT_TRACE_LINES = 10
+COMPACT_TRACE_CHARS = 800
+COMPACT_OUTPUT_LINES = 5
+COMPACT_OUTPUT_CHARS = 400
 MAX_LOG_JOBS = 5  # failed jobs whose log excerpt is given
 MAX_LOG_LINES = 60
 MAX_LOG_CHARS = 4000
@@ -30,12 +38,16 @@ HEAD_SHARE = 1 / 3  # of a clipped trace's lines, kept from its start (the rest 
 
 LIMITS = {
     "failures": MAX_FAILURES,
+    "full_detail": FULL_DETAIL,
     "attempts": MAX_ATTEMPTS,
     "message_chars": MAX_MESSAGE_CHARS,
     "trace_lines": MAX_TRACE_LINES,
     "trace_chars": MAX_TRACE_CHARS,
     "output_lines": MAX_OUTPUT_LINES,
     "output_chars": MAX_OUTPUT_CHARS,
+    "compact_message_chars": COMPACT_MESSAGE_CHARS,
+    "compact_trace_lines": COMPACT_TRACE_LINES,
+    "compact_trace_chars": COMPACT_TRACE_CHARS,
     "log_jobs": MAX_LOG_JOBS,
     "log_lines": MAX_LOG_LINES,
     "log_chars": MAX_LOG_CHARS,

@@ -48,19 +48,22 @@ def failures(results: list[TestResult], repository: str) -> list[dict[str, Any]]
     return [
         _failure(
             result,
-            attempts[(result.job_id, result.upload_id, result.test_id)],
+            _attempts_shown(
+                attempts[(result.job_id, result.upload_id, result.test_id)],
+                compact=position >= budget.FULL_DETAIL,
+            ),
             hints.get(result.upload_id, ("", "")),
             health.get(result.test_id),
             quarantined.get(result.test_id),
             repository,
         )
-        for result in results
+        for position, result in enumerate(results)
     ]
 
 
 def _failure(
     result: TestResult,
-    attempts: list[dict[str, Any]],
+    attempts: dict[str, Any],
     report: tuple[str, str],
     health: TestHealth | None,
     entry: QuarantineEntry | None,
@@ -83,7 +86,7 @@ def _failure(
         "rule": analysis.rule if analysis else None,
         "classification": (analysis.classification or None) if analysis else None,
         "cluster": _cluster(analysis),
-        **_attempts_shown(attempts),
+        **attempts,
         "flaky": _flaky(health),
         "quarantine": _quarantine(entry),
         "reproduce": reproduce_command(
@@ -143,20 +146,26 @@ def _attempts(results: list[TestResult]) -> dict[tuple[int, int, int], list[dict
     return found
 
 
-def _attempts_shown(attempts: list[dict[str, Any]]) -> dict[str, Any]:
+def _attempts_shown(attempts: list[dict[str, Any]], *, compact: bool) -> dict[str, Any]:
     """The latest ``MAX_ATTEMPTS``, messages and traces clipped: the final attempt's trace at both ends,
     earlier ones to their first lines (they mostly repeat it); the test's output to its last lines, where
-    what it printed before failing is."""
+    what it printed before failing is. ``compact`` clips to the shorter limits of the tests beyond the
+    first ``FULL_DETAIL``."""
+    if compact:
+        limits = (budget.COMPACT_MESSAGE_CHARS, budget.COMPACT_TRACE_LINES, budget.COMPACT_TRACE_CHARS)
+        output = (budget.COMPACT_OUTPUT_LINES, budget.COMPACT_OUTPUT_CHARS)
+    else:
+        limits = (budget.MAX_MESSAGE_CHARS, budget.MAX_TRACE_LINES, budget.MAX_TRACE_CHARS)
+        output = (budget.MAX_OUTPUT_LINES, budget.MAX_OUTPUT_CHARS)
+    message_chars, trace_lines, trace_chars = limits
     shown = attempts[-budget.MAX_ATTEMPTS :]
     for number, attempt in enumerate(shown, start=1):
-        attempt["message"] = budget.clip_chars(attempt["message"], budget.MAX_MESSAGE_CHARS)
+        attempt["message"] = budget.clip_chars(attempt["message"], message_chars)
         trace = attempt["trace"]
         if number < len(shown):
             trace = budget.head_lines(trace, budget.MAX_EARLIER_TRACE_LINES)
-        attempt["trace"] = budget.clip_lines(trace, budget.MAX_TRACE_LINES, budget.MAX_TRACE_CHARS)
-        attempt["output"] = budget.clip_lines(
-            attempt["output"], budget.MAX_OUTPUT_LINES, budget.MAX_OUTPUT_CHARS, head_share=0
-        )
+        attempt["trace"] = budget.clip_lines(trace, trace_lines, trace_chars)
+        attempt["output"] = budget.clip_lines(attempt["output"], *output, head_share=0)
     return {"attempts": shown, "attempts_not_shown": len(attempts) - len(shown)}
 
 

@@ -267,3 +267,15 @@ def test_report_files_with_absolute_and_relative_paths_give_no_path_hint(agent):
     [failure] = run_context(Run.objects.get())["failures"]
 
     assert failure["reproduce"] == "mvn '-Dtest=com.shape.CircleTest#testRadius' test"
+
+
+def test_tests_beyond_the_first_few_get_shorter_traces_so_more_of_them_fit(land):
+    trace = "\n".join(f"frame {n} " + "x" * 50 for n in range(300))
+    run = land(*(case(f"test_{n:02}", "failed", message="boom", trace=trace) for n in range(30))).run
+
+    failures = run_context(run)["failures"]
+    lines = [len(f["attempts"][0]["trace"].splitlines()) for f in failures]
+
+    assert lines[: budget.FULL_DETAIL] == [budget.MAX_TRACE_LINES + 1] * budget.FULL_DETAIL
+    assert set(lines[budget.FULL_DETAIL :]) == {budget.COMPACT_TRACE_LINES + 1}
+    assert len(failures) > 2 * budget.FULL_DETAIL
