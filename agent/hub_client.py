@@ -34,6 +34,7 @@ USER_AGENT = f"orchestrate-agent/{__version__}"
 REPORTS_PATH = "/api/v1/reports"
 ARTIFACTS_PATH = "/api/v1/artifacts"
 QUARANTINE_PATH = "/api/v1/quarantine"
+RUN_CONTEXT_PATH = "/api/v1/runs/{run_id}/context"
 BASE_DELAY = 1.0
 MAX_DELAY = 30.0
 MAX_RETRY_AFTER = 120.0
@@ -66,6 +67,7 @@ class HubReply:
     body: dict[str, Any] = field(default_factory=dict)
     attempts: int = 1
     replayed: bool = False  # the hub already had this upload (``Idempotent-Replayed: true``)
+    text: str = ""  # the body as text, for answers that are not JSON (a Markdown document)
 
     @property
     def duplicate(self) -> bool:
@@ -149,6 +151,12 @@ class HubClient:
         params = {"project": project} if project else None
         return self._send("GET", QUARANTINE_PATH, {}, None, params=params)
 
+    def get_run_context(self, run_id: int, *, markdown: bool = False) -> HubReply:
+        """GET a run's failure context: the JSON document in ``body``, or with ``markdown`` its Markdown
+        in ``text``."""
+        accept = {"Accept": "text/markdown"} if markdown else {}
+        return self._send("GET", RUN_CONTEXT_PATH.format(run_id=run_id), accept, None)
+
     def _post(self, route: str, headers: Mapping[str, str], open_body: Callable[[], _Body]) -> HubReply:
         return self._send("POST", route, headers, open_body)
 
@@ -186,7 +194,13 @@ class HubClient:
                 status = response.status_code
                 if status < 300:
                     replayed = response.headers.get("Idempotent-Replayed", "").strip().lower() == "true"
-                    return HubReply(status, _json_object(response), attempts=attempt, replayed=replayed)
+                    return HubReply(
+                        status,
+                        _json_object(response),
+                        attempts=attempt,
+                        replayed=replayed,
+                        text=response.text,
+                    )
                 if 300 <= status < 400:
                     where = response.headers.get("Location", "elsewhere")
                     raise HubRejected(

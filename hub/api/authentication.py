@@ -9,6 +9,7 @@ ingest endpoints and the quarantine list (read-only) accept it. A CI's OIDC toke
 from __future__ import annotations
 
 from rest_framework import authentication, exceptions
+from rest_framework.authentication import SessionAuthentication
 
 from hub.oidc.errors import IssuerUnavailable, OidcError
 from hub.oidc.verify import authenticate as verify_oidc_token
@@ -120,3 +121,14 @@ class OidcAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="ingest"'
+
+
+# For reads a CI job makes of its own project (the quarantine list, a run's failure context): a person's
+# token, the CI's OIDC token, the agent token, a session, in that order, since the agent token's class
+# refuses any other bearer value.
+AGENT_READ_AUTHENTICATION = (
+    ApiTokenAuthentication,
+    OidcAuthentication,
+    AgentTokenAuthentication,
+    SessionAuthentication,
+)

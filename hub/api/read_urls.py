@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from hub.api.viewsets import flaky, operations
+from hub.api.viewsets import context, flaky, operations
 from hub.api.viewsets.failures import ClusterViewSet, RunFailuresView
 from hub.api.viewsets.projects import ProjectViewSet
 from hub.api.viewsets.runs import RunResultsView, RunViewSet
@@ -19,6 +19,12 @@ urlpatterns = [
     path("runs/<int:run_id>/results/", RunResultsView.as_view(), name="run-results"),
     path("tests/<int:test_id>/history/", TestHistoryView.as_view(), name="test-history"),
     path("runs/<int:run_id>/failures/", RunFailuresView.as_view(), name="run-failures"),
+    path("runs/<int:run_id>/context", context.RunContextView.as_view(), name="run-context"),
+    path(
+        "artifacts/<int:artifact_id>/download",
+        context.ArtifactDownloadView.as_view(),
+        name="artifact-download",
+    ),
     path("flaky", flaky.FlakyTestListView.as_view(), name="flaky-tests"),
     path("tests/<int:test_id>/health/", flaky.TestHealthView.as_view(), name="test-health"),
     path("tests/<int:test_id>/mark-fixed", flaky.MarkFixedView.as_view(), name="test-mark-fixed"),

@@ -8,10 +8,11 @@ import argparse
 import pytest
 
 from agent.cli import ExitStatus, build_parser, main
-from agent.commands.ci import COMMANDS
+from agent.commands.ci import COMMANDS, HUB_COMMANDS
 
 SHARED_FLAGS = ("--provider", "--repo", "--api-url", "--json")
-RUN_COMMANDS = ("status", "wait", "logs", "retry", "cancel", "artifacts")
+HUB_FLAGS = ("--hub", "--token", "--json")
+RUN_COMMANDS = ("status", "wait", "logs", "retry", "cancel", "artifacts", "context")
 
 
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -36,7 +37,10 @@ def test_the_ci_group_lists_every_command_with_examples(capsys: pytest.CaptureFi
 
 
 def test_the_group_has_exactly_the_commands_of_the_issue() -> None:
-    assert set(ci_commands()) == {"list", "trigger", "status", "wait", "logs", "retry", "cancel", "artifacts"}
+    assert set(ci_commands()) == {
+        *("list", "trigger", "status", "wait", "logs", "retry", "cancel", "artifacts"),
+        "context",  # issue 13: the failure context, from the hub
+    }
 
 
 def test_ci_alone_prints_the_group_help_and_exits_usage(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,11 +62,19 @@ def test_every_command_has_a_description_and_an_example(
     assert f"orchestrate ci {name}" in examples
 
 
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - HUB_COMMANDS))
 def test_every_command_takes_the_shared_flags(name: str) -> None:
     options = {option for action in ci_commands()[name]._actions for option in action.option_strings}
 
     assert set(SHARED_FLAGS) <= options
+
+
+@pytest.mark.parametrize("name", sorted(HUB_COMMANDS))
+def test_commands_that_ask_the_hub_take_its_connection_flags_and_no_providers(name: str) -> None:
+    options = {option for action in ci_commands()[name]._actions for option in action.option_strings}
+
+    assert set(HUB_FLAGS) <= options
+    assert "--provider" not in options
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

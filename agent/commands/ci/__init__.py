@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from agent.commands import connection
 from agent.commands.base import ExitStatus, Runtime
 from agent.commands.ci.config import PROVIDERS
 
@@ -26,11 +27,13 @@ examples:
   orchestrate ci logs 1234567890 --failed
   orchestrate ci retry 1234567890 --failed
   orchestrate ci artifacts 1234567890 --output ./artifacts --name coverage
+  orchestrate ci context --run 4242 --json
 
 configuration (first found wins): flags; ORCHESTRATE_CI_PROVIDER, ORCHESTRATE_REPO, ORCHESTRATE_API_URL,
 ORCHESTRATE_CI_TOKEN and the provider's own variables (GH_TOKEN/GITHUB_TOKEN, GITLAB_TOKEN/CI_JOB_TOKEN,
 CIRCLE_TOKEN/CIRCLECI_TOKEN, GITHUB_API_URL, CI_API_V4_URL); the ci: block of .orchestrate.yml; inside a
-CI, the current provider, repository and run.
+CI, the current provider, repository and run. `context` asks the hub instead: ORCHESTRATE_HUB_URL and
+ORCHESTRATE_TOKEN (an agent token or a person's API token).
 
 exit statuses: 0 success, 1 failure (the run failed, or the operation did), 2 cancelled (or bad usage),
 4 authentication needed. See docs/ci-cli.md."""
@@ -100,7 +103,20 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "  orchestrate ci artifacts 1234567890 --output ./artifacts\n"
         "  orchestrate ci artifacts 1234567890 --output ./artifacts --name coverage --name junit",
     ),
+    "context": (
+        "what it takes to fix a run: failing tests, traces, logs, reproduce commands (from the hub)",
+        "Print a run's failure context from the Orchestrate hub, as Markdown (or JSON with --json): each "
+        "failing test with every attempt, its category, cluster and flaky evidence, whether it is new, "
+        "known flaky or already failing on the base branch, a command that runs it again, the failed "
+        "jobs' log excerpts, the commit, the pull request and the artifacts. Bounded in size, secrets "
+        "redacted; paste it into a coding agent as it is. RUN_ID is the hub's run id.",
+        "  orchestrate ci context 4242\n"
+        "  orchestrate ci context --run 4242 --json | jq '.failures[].reproduce'\n"
+        "  orchestrate ci context 4242 --hub https://orchestrate.example.com > context.md",
+    ),
 }
+# Commands that talk to the Orchestrate hub, not to the CI provider: no provider flags, their own handler.
+HUB_COMMANDS = frozenset({"context"})
 
 
 def register(subparsers: Any) -> None:
@@ -117,7 +133,7 @@ def register(subparsers: Any) -> None:
     parsers = {
         name: commands.add_parser(
             name,
-            parents=[common],
+            parents=[] if name in HUB_COMMANDS else [common],
             help=summary,
             description=description,
             epilog="examples:\n" + examples,
@@ -127,8 +143,9 @@ def register(subparsers: Any) -> None:
     }
     for name, parser in parsers.items():
         parser.set_defaults(handler=_dispatch(name))
-        if name not in {"list", "trigger"}:
+        if name not in {"list", "trigger", *HUB_COMMANDS}:
             _run_arguments(parser)
+    _context_arguments(parsers["context"])
 
     parsers["list"].add_argument("--branch", "-b", metavar="NAME", help="only runs on this branch")
     parsers["list"].add_argument("--workflow", "-w", metavar="NAME", help="only runs of this workflow")
@@ -241,13 +258,25 @@ def _common_arguments() -> argparse.ArgumentParser:
     return common
 
 
-def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run", nargs="?", metavar="RUN_ID", help="the run (default: the current CI run)")
+def _run_arguments(
+    parser: argparse.ArgumentParser, what: str = "the run (default: the current CI run)"
+) -> None:
+    parser.add_argument("run", nargs="?", metavar="RUN_ID", help=what)
     parser.add_argument("--run", dest="run_option", metavar="ID", help="the run, as an option")
+
+
+def _context_arguments(parser: argparse.ArgumentParser) -> None:
+    _run_arguments(parser, "the hub's run id (its runs API and run pages show it)")
+    parser.add_argument("--json", action="store_true", help="print the context as JSON instead of Markdown")
+    connection.add_arguments(parser)
 
 
 def _dispatch(name: str) -> Any:
     def handler(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
+        if name in HUB_COMMANDS:
+            from agent.commands.ci import context
+
+            return context.run(args, runtime)
         from agent.commands.ci import handlers
 
         return handlers.run(name, args, runtime)

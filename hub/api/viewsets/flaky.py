@@ -17,16 +17,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.authentication import (
-    AgentPrincipal,
-    AgentTokenAuthentication,
-    ApiTokenAuthentication,
-    OidcAuthentication,
-)
+from hub.api.authentication import AGENT_READ_AUTHENTICATION, AgentPrincipal
 from hub.api.errors import error_body
 from hub.api.pagination import DefaultCursorPagination
 from hub.api.serializers_flaky import (
@@ -162,14 +156,7 @@ class TestHealthView(ReadApiMixin, generics.RetrieveAPIView):
 
 
 class QuarantineView(QuarantineErrorMixin, ReadApiMixin, APIView):
-    # A person's token, the CI's OIDC token, the agent token, a session: in that order, since the agent
-    # token's class refuses any other bearer value.
-    authentication_classes = (
-        ApiTokenAuthentication,
-        OidcAuthentication,
-        AgentTokenAuthentication,
-        SessionAuthentication,
-    )
+    authentication_classes = AGENT_READ_AUTHENTICATION
     permission_classes = (*ReadApiMixin.permission_classes, AgentReadsOnly)
 
     @extend_schema(
