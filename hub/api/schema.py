@@ -25,9 +25,20 @@ ERROR_ANSWERS = {
 }
 BODY_ANSWERS = {"415": "The body is not in a media type this operation takes (application/json)."}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
+# PostgreSQL text cannot hold a NUL character, so every text parameter refuses one with a 400
+# (``hub.api.viewsets.base``); the schema says so rather than promising any string.
+NO_NUL = "^[^\\u0000]*$"
 
 
 class HubAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not schema.keys() & {"enum", "format", "pattern"}:
+                schema["pattern"] = NO_NUL
+        return operation
+
     def _get_request_for_media_type(self, serializer, direction="request"):
         schema, required = super()._get_request_for_media_type(serializer, direction)
         # A body given as a raw schema (the uploads) is required when that schema requires properties;
