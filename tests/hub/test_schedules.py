@@ -19,6 +19,7 @@ EXPECTED = {
     "flaky.quarantine-expiry",
     "operations.reconcile",
     "webhooks.prune",
+    "outbox.sweep",
 }
 
 

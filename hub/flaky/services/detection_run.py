@@ -10,7 +10,7 @@ moves only through ``states.change_state``, which keeps the audit trail.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.db import transaction
@@ -64,7 +64,8 @@ def recompute_project(project: Project | int) -> int:
     if not isinstance(project, Project):
         project = Project.objects.get(pk=project)
     test_ids = history.judged_in_project(project.pk)
-    judge_tests(project, test_ids)
+    for batch in history.chunks(test_ids):  # one transaction (and lock) per batch, not per project
+        judge_tests(project, batch)
     return len(test_ids)
 
 
@@ -74,38 +75,44 @@ def recompute_all() -> int:
 
 
 def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detection.Verdict]:
-    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts."""
+    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts.
+
+    One transaction, with the tests' health rows locked (in test order, so two judges never deadlock)
+    before their state and history are read: two workers judging one test take turns, and the second
+    sees the first's verdict, so a state change is recorded once."""
     if not test_ids:
         return {}
-    outcomes = history.histories(project.pk, test_ids, project.default_branch)
-    current = _health_rows(project, test_ids)
-    now = timezone.now()
+    test_ids = sorted(set(test_ids))
     verdicts: dict[int, detection.Verdict] = {}
     rows: list[TestHealth] = []
-    stored = {test_id: _written(health) for test_id, health in current.items() if not health._state.adding}
-    for test_id in test_ids:
-        health = current[test_id]
-        if health.state in _CLEARED and health.judged_at and health.state_since > health.judged_at:
-            # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
-            # verdict saw is spent.
-            health.evidence_after = max(health.evidence_after, health.judged_through)
-        verdict = detection.judge(
-            outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
-        )
-        _apply(health, verdict, now)
-        verdicts[test_id] = verdict
-        if stored.get(test_id) != _written(health) or verdict.state != health.state:
-            rows.append(health)  # unchanged rows are not rewritten: a nightly recompute changes few
     with transaction.atomic():
+        current = _locked_health_rows(project, test_ids)
+        now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
+        outcomes = history.histories(project.pk, test_ids, project.default_branch)
+        stored = {test_id: _written(health) for test_id, health in current.items()}
+        for test_id in test_ids:
+            health = current[test_id]
+            if health.state in _CLEARED and health.judged_at and health.state_since > health.judged_at:
+                # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
+                # verdict saw is spent.
+                health.evidence_after = max(health.evidence_after, health.judged_through)
+            verdict = detection.judge(
+                outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
+            )
+            _apply(health, verdict, now)
+            verdicts[test_id] = verdict
+            if stored[test_id] != _written(health) or verdict.state != health.state:
+                rows.append(health)  # unchanged rows are not rewritten: a nightly recompute changes few
         TestHealth.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["test"], update_fields=list(_UPDATE_FIELDS)
         )
-        changed = [health for health in rows if verdicts[health.test_id].state != health.state]
-        for health in changed:
+        changed: list[TestHealth] = []
+        for health in rows:
             verdict = verdicts[health.test_id]
-            change_state(
+            if verdict.state != health.state and change_state(
                 health, verdict.state, reason=verdict.reason, rule=verdict.rule, evidence=verdict.evidence
-            )
+            ):
+                changed.append(health)
         if changed:
             # Our own change must not read as a person's change next time (see the check above).
             TestHealth.objects.filter(pk__in=[h.pk for h in changed]).update(judged_at=F("state_since"))
@@ -120,14 +127,25 @@ def _written(health: TestHealth) -> tuple:
     return tuple(getattr(health, name) for name in _UPDATE_FIELDS[:-2])
 
 
-def _health_rows(project: Project, test_ids: Sequence[int]) -> dict[int, TestHealth]:
+def _locked_health_rows(project: Project, test_ids: Sequence[int]) -> dict[int, TestHealth]:
+    """The tests' health rows, the missing ones created healthy, all locked until the transaction ends
+    (``select_for_update`` on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
     rows: dict[int, TestHealth] = {}
     for chunk in history.chunks(test_ids):
-        rows.update((h.test_id, h) for h in TestHealth.objects.filter(test_id__in=chunk))
-    for test_id in test_ids:
-        if test_id not in rows:
-            rows[test_id] = TestHealth(test_id=test_id, project_id=project.pk)
+        rows.update(_lock(chunk))
+        missing = [test_id for test_id in chunk if test_id not in rows]
+        if missing:
+            TestHealth.objects.bulk_create(
+                [TestHealth(test_id=test_id, project_id=project.pk) for test_id in missing],
+                ignore_conflicts=True,  # another judge may have created some of them a moment ago
+            )
+            rows.update(_lock(missing))
     return rows
+
+
+def _lock(test_ids: list[int]) -> Iterable[tuple[int, TestHealth]]:
+    locked = TestHealth.objects.select_for_update().filter(test_id__in=test_ids).order_by("test_id")
+    return ((health.test_id, health) for health in locked)
 
 
 def _apply(health: TestHealth, verdict: detection.Verdict, now: datetime) -> None:

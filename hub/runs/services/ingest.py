@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agent.model import Coverage
+from hub.outbox.services.announce import announce
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, segments, state, test_ids
@@ -33,6 +34,8 @@ from hub.runs.services.readahead import ReadAhead
 from hub.runs.services.transform import RowLoader, merge_repeated_tests
 
 log = logging.getLogger(__name__)
+
+UPLOAD_STORED = "upload.stored"  # announced with the upload's id; the apps above subscribe to it
 
 
 @dataclass(frozen=True)
@@ -107,15 +110,8 @@ def ingest(
             Run.objects.filter(pk=run.pk).update(**increments)
         if header.coverage is not None:
             _store_coverage(job, upload, header.coverage)
-        transaction.on_commit(lambda: schedule_analysis(upload.pk))
+        announce(UPLOAD_STORED, upload.pk)  # the work it owes commits with it, or not at all
     return Receipt(upload, replayed=False)
-
-
-def schedule_analysis(upload_id: int) -> None:
-    """Hand the landed upload to the task queue for failure analysis and flaky detection."""
-    from django_q.tasks import async_task
-
-    async_task("hub.runs.tasks.analyse_upload", upload_id, task_name=f"analyse-upload-{upload_id}")
 
 
 def upsert_run(project: Project, fields: dict[str, Any]) -> Run:

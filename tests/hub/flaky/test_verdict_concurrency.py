@@ -1,0 +1,66 @@
+"""Workers judging the same tests at the same moment record each state change once: the verdicts for
+one test are decided one at a time (threads against the real database, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from hub.flaky.models import StateChange, TestHealth
+from hub.flaky.models import TestState as State
+from hub.flaky.services import detection_run, states
+from hub.runs.models import Upload
+from tests.hub.conftest import case, report
+
+pytestmark = pytest.mark.django_db(transaction=True)
+WORKERS = 4
+TESTS = 20
+
+
+def at_once(target, *args) -> list[BaseException]:
+    barrier = threading.Barrier(WORKERS)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            target(*args)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_workers_judging_one_upload_at_once_record_each_state_change_once(agent):
+    retried = [case(f"test_{i}", "passed", reruns=[{"status": "failed"}]) for i in range(TESTS)]
+    agent.post_report(report(*retried, case("test_steady")))
+    upload = Upload.objects.get()
+
+    errors = at_once(detection_run.update_for_upload, upload.pk)
+
+    assert errors == []
+    assert StateChange.objects.count() == TESTS
+    assert set(TestHealth.objects.filter(test__name__startswith="test_").values_list("state", flat=True)) == {
+        State.FLAKY
+    }
+
+
+def test_a_change_decided_on_a_stale_state_is_not_recorded(agent):
+    agent.post_report(report(case("test_a", "passed", reruns=[{"status": "failed"}])))
+    detection_run.update_for_upload(Upload.objects.get().pk)
+    seen = TestHealth.objects.get()  # flaky, as this worker saw it...
+    fresh = TestHealth.objects.get()
+    states.change_state(fresh, State.FIXED, reason="fixed by hand", rule="person")  # ...moved since
+
+    assert states.change_state(seen, State.HEALTHY, reason="stale", rule="test") is None
+    assert TestHealth.objects.get().state == State.FIXED
+    assert list(StateChange.objects.values_list("to_state", flat=True)) == [State.FIXED, State.FLAKY]
