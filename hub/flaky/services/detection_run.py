@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Least, Right
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -50,13 +51,14 @@ _CLEARED = (TestState.HEALTHY, TestState.FIXED)
 
 
 def update_for_upload(upload_id: int) -> int:
-    """Judge the tests of one upload that failed or are under watch; return how many were judged."""
+    """Judge the tests of one upload whose evidence may change their verdict (``history.plan_for_upload``)
+    and count the clean passes of the watched others; return how many were judged."""
     upload = Upload.objects.select_related("job", "run", "project").filter(pk=upload_id).first()
     if upload is None:  # pruned or rolled back before the task ran: nothing to judge
         return 0
-    test_ids = history.judged_in_upload(upload)
-    judge_tests(upload.project, test_ids)
-    return len(test_ids)
+    plan = history.plan_for_upload(upload)
+    judge_tests(upload.project, plan.judge, passed_clean=plan.passed_clean)
+    return len(plan.judge)
 
 
 def recompute_project(project: Project | int) -> int:
@@ -74,19 +76,23 @@ def recompute_all() -> int:
     return sum(recompute_project(project) for project in Project.objects.all())
 
 
-def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detection.Verdict]:
-    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts.
+def judge_tests(
+    project: Project, test_ids: Sequence[int], *, passed_clean: Sequence[int] = ()
+) -> dict[int, detection.Verdict]:
+    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts; add one to the
+    clean streak of ``passed_clean`` (tests a clean pass cannot move yet: ``history.plan_for_upload``).
 
-    One transaction, with the tests' health rows locked (in test order, so two judges never deadlock)
-    before their state and history are read: two workers judging one test take turns, and the second
-    sees the first's verdict, so a state change is recorded once."""
-    if not test_ids:
+    One transaction, with the tests' health rows locked (all of them, in test order, so two judges never
+    deadlock) before their state and history are read: two workers judging one test take turns, and the
+    second sees the first's verdict, so a state change is recorded once."""
+    if not test_ids and not passed_clean:
         return {}
     test_ids = sorted(set(test_ids))
     verdicts: dict[int, detection.Verdict] = {}
     rows: list[TestHealth] = []
     with transaction.atomic():
-        current = _locked_health_rows(project, test_ids)
+        current = _locked_health_rows(project, sorted({*test_ids, *passed_clean}))
+        _count_clean_passes(sorted(set(passed_clean) - set(test_ids)))
         now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
         outcomes = history.histories(project.pk, test_ids, project.default_branch)
         stored = {test_id: _written(health) for test_id, health in current.items()}
@@ -120,6 +126,22 @@ def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detectio
         log.info("flaky detection: %d state changes in project %s", len(changed), project.pk)
         _after_verdicts(changed)
     return verdicts
+
+
+def _count_clean_passes(test_ids: list[int], rules: detection.Rules = detection.DEFAULT_RULES) -> None:
+    """One more clean default-branch run for each test, kept in its figures as ``signals.aggregates``
+    would count it (the newest run weighs 1, older ones decay), without reading its history: the streaks,
+    runs and recent outcomes stay current; score, confidence and evidence wait for the next verdict."""
+    decay = 0.5 ** (1.0 / rules.half_life)
+    for chunk in history.chunks(test_ids):
+        TestHealth.objects.filter(test_id__in=chunk).update(
+            clean_streak=F("clean_streak") + 1,
+            failure_streak=0,
+            runs=Least(F("runs") + 1, history.WINDOW),
+            weighted_runs=F("weighted_runs") * decay + 1,
+            weighted_failures=F("weighted_failures") * decay,
+            recent=Right(Concat(F("recent"), Value("p")), 200),
+        )
 
 
 def _written(health: TestHealth) -> tuple:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import F, Q
@@ -21,6 +22,7 @@ from hub.runs.models import Job, Run, Test, TestResult, Upload
 from hub.runs.services import segments
 
 WATCHED = (TestState.SUSPECTED, TestState.FLAKY, TestState.BROKEN, TestState.QUARANTINED)
+FAILED = ("failed", "error")
 WINDOW = 200  # result rows per test: every attempt of its most recent jobs
 _CHUNK = 2000  # ids per statement, beside the segments (SQLite allows 32766 host parameters)
 
@@ -98,35 +100,71 @@ def histories(
     return found
 
 
-def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
-    """The upload's tests that failed (any attempt), unless its job is an infrastructure failure; its
-    tests under watch (``WATCHED``), whatever they did this time: their clean runs count towards leaving
-    the state; and its tests whose earlier failures a pass here may turn into evidence
-    (``failed_before_here``). Other healthy and fixed tests that passed cannot change state, so they
-    wait for the nightly recompute to refresh their figures."""
+@dataclass(frozen=True)
+class UploadPlan:
+    """What one upload asks of detection: the tests to judge, and the watched tests whose clean pass on
+    the default branch cannot change their state yet, so only their clean streak moves (by one)."""
+
+    judge: list[int]
+    passed_clean: list[int]
+
+
+def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
+    """Judge the upload's tests that failed (any attempt), unless its job is an infrastructure failure
+    (then its watched tests, ``WATCHED``, for their figures); its watched tests whose pass here may change
+    their state (``pass_may_change_state``);
+    and its tests whose earlier failures a pass here may turn into evidence (``failed_before_here``).
+    Other tests that passed cannot change state, so they wait for the nightly recompute to refresh their
+    figures; a watched test's clean streak is kept up to date on the way, so the upload that may clear
+    it is judged.
+
+    A pass counts only on the default branch outside a pull request (detection's clean runs), in a job
+    that is not an infrastructure failure: elsewhere it can matter only through ``failed_before_here``."""
     from hub.flaky.detection import is_infrastructure
 
     job = upload.job
-    ids: set[int] = set()
-    if not is_infrastructure(job.tests, job.failed, job.errors, rules):
-        ids.update(
-            TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk, status__in=("failed", "error"))
-            .values_list("test_id", flat=True)
-            .distinct()
+    outcomes = TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk).values_list("test_id", "status")
+    failed: set[int] = set()
+    present: set[int] = set()
+    for test_id, status in outcomes:
+        present.add(test_id)
+        if status in FAILED:
+            failed.add(test_id)
+    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
+    judge: set[int] = set() if infrastructure else set(failed)
+    passed_clean: list[int] = []
+    run = upload.run
+    if infrastructure or (run.branch == upload.project.default_branch and not run.pull_request):
+        watched = TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
+            "test_id", "state", "clean_streak", "clean_runs_needed"
         )
-    watched = list(
-        TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
-            "test_id", flat=True
-        )
-    )
-    for chunk in chunks(watched):
-        ids.update(
-            TestResult.objects.filter(job_id=upload.job_id, upload_id=upload.pk, test_id__in=chunk)
-            .values_list("test_id", flat=True)
-            .distinct()
-        )
-    ids.update(failed_before_here(upload, rules))
-    return sorted(ids)
+        for test_id, state, clean_streak, needed in watched:
+            if test_id not in present or test_id in judge:
+                continue
+            if infrastructure or pass_may_change_state(state, clean_streak, needed):
+                judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
+            else:
+                passed_clean.append(test_id)
+    judge.update(failed_before_here(upload, rules))
+    return UploadPlan(sorted(judge), sorted(set(passed_clean) - judge))
+
+
+def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
+    """The tests ``plan_for_upload`` judges."""
+    return plan_for_upload(upload, rules).judge
+
+
+def pass_may_change_state(state: str, clean_streak: int, clean_runs_needed: int) -> bool:
+    """Whether one more clean default-branch run may move a watched test, judged by its last verdict.
+
+    A broken test that passes is fixed; a pass right after a failure makes that failure isolated (evidence
+    of flakiness); otherwise a pass only lengthens the clean streak, which clears a suspected or flaky
+    (or quarantined) test once it reaches the clean runs needed. Those only grow as passes lower the
+    failure rate, and detection's own count never exceeds the stored streak, so a test short of them
+    stays where it is."""
+    if state == TestState.BROKEN or clean_streak == 0:
+        return True
+    return clean_streak + 1 >= clean_runs_needed
 
 
 def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]:

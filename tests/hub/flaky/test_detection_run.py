@@ -192,8 +192,11 @@ def test_a_full_recompute_reaches_the_verdicts_the_incremental_path_reached(agen
     upload(agent, case("test_gadget", "passed", reruns=[{"status": "failed"}]))
     main_runs(agent, "pppp", name="test_broken")  # stays healthy until it breaks
     main_runs(agent, "fff", name="test_broken")
+    # A watched test's clean pass that cannot move it updates its streaks and counts, not its score
+    # (history.plan_for_upload): the score is the next verdict's, or the nightly recompute's.
     incremental = {
-        h.test.name: (h.state, h.failures, h.score) for h in TestHealth.objects.select_related("test")
+        h.test.name: (h.state, h.failures, h.runs, h.recent, h.clean_streak)
+        for h in TestHealth.objects.select_related("test")
     }
     TestHealth.objects.all().delete()
     StateChange.objects.all().delete()
@@ -201,7 +204,8 @@ def test_a_full_recompute_reaches_the_verdicts_the_incremental_path_reached(agen
     judged = recompute_all()
 
     recomputed = {
-        h.test.name: (h.state, h.failures, h.score) for h in TestHealth.objects.select_related("test")
+        h.test.name: (h.state, h.failures, h.runs, h.recent, h.clean_streak)
+        for h in TestHealth.objects.select_related("test")
     }
     assert recomputed == incremental
     assert judged == 3
