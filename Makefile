@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python benchmarks/ingest_growth.py
 	$(BIN)/python benchmarks/flaky_sim.py
 	$(BIN)/python benchmarks/flaky_recompute.py
+	$(BIN)/python benchmarks/diagnose.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -53,6 +53,7 @@ class FileResult:
     failures: int = 0
     errors: int = 0
     skipped: int = 0
+    declared: dict[str, int] | None = None  # the totals the file's header declares (agent.parsers.totals)
 
     def count(self, case: TestCase) -> None:
         self.tests += 1
@@ -95,6 +96,7 @@ def iter_cases(paths: Iterable[str], results: list[FileResult]) -> Iterator[Test
             result.error = f"{path}: {exc.strerror or exc}"
         if reader is not None:
             result.suites = getattr(reader, "suites", 0) or 0
+            result.declared = reader.declared
 
 
 def read_coverages(paths: Iterable[str], results: list[FileResult]) -> Coverage | None:

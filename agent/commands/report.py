@@ -7,7 +7,8 @@ The order of events is chosen so that nothing is lost and the build is not broke
 2. The run context is detected (``agent.ci``) and explicit flags are laid over it; on GitHub Actions the
    job's display name and id are looked up first (``agent.commands.github_job``). With ``--fail-on
    unquarantined`` the project's quarantine list is fetched (``agent.commands.quarantine``; fail safe).
-3. Reports are parsed as they stream into a gzip spool file (``agent.upload``), tallied on the way.
+3. Reports are parsed as they stream into a gzip spool file (``agent.upload``), tallied on the way; a
+   file whose cases disagree with the totals its header declares gets one warning line.
 4. The spool is uploaded with an idempotency key (``agent.hub_client`` retries); on success it is deleted.
 5. Artifacts are uploaded once the report is in, so the hub knows their run.
 6. The summary, annotations and outputs are written; the exit status follows ``--fail-on``.
@@ -159,6 +160,10 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
         else:
             delivery.deliver(spooled, conn, context, artifacts.paths, outcome, runtime, github, commands)
 
+    from agent.commands.parse import totals_warnings
+
+    for warning in totals_warnings(results):
+        runtime.err(warning)
     files = results + coverage_results
     _publish(args, runtime, settings, tally, files, outcome, commands)
     if args.json:

@@ -21,12 +21,23 @@ XML_REPORT_ROOTS = {
     "testsuite": "junit",
     "test-results": "nunit2",
     "test-run": "nunit3",
+    "test-suite": "nunit3",  # NUnit 3 without the <test-run> around it
     "assemblies": "xunit",
+    "assembly": "xunit",  # xUnit.net v1 with a single assembly
     "testrun": "trx",
 }
 XML_COVERAGE_ROOTS = {"coverage": "cobertura"}
 
-_REPORT_ROOT_NAMES = ("testsuites", "testsuite", "test-results", "test-run", "assemblies", "TestRun")
+_REPORT_ROOT_NAMES = (
+    "testsuites",
+    "testsuite",
+    "test-results",
+    "test-run",
+    "test-suite",
+    "assemblies",
+    "assembly",
+    "TestRun",
+)
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _LCOV_KEYS = ("TN:", "SF:")
 
@@ -91,6 +102,14 @@ def sniff_report(path: str) -> str:
     text = decode_head(read_head(path)).lstrip()
     if text.startswith("<"):
         root = xml_root(text)
+        if root == "assembly" and "test-framework=" not in text:
+            # .NET application manifests have an <assembly> root too; xUnit.net always names itself.
+            raise parse_error(
+                path,
+                "is not a test report: its <assembly> root has no test-framework attribute, as every "
+                "xUnit.net report has (a .NET application manifest?)",
+                line=1,
+            )
         if root in XML_REPORT_ROOTS:
             return XML_REPORT_ROOTS[root]
         if root in XML_COVERAGE_ROOTS:

@@ -19,9 +19,8 @@ from xml.parsers import expat
 
 from agent.model import ReportParseError
 from agent.parsers._errors import parse_error
+from agent.parsers._feed import CHUNK_BYTES, Feed, TokenTooLarge
 from agent.parsers._values import BoundedText
-
-CHUNK_BYTES = 64 * 1024  # small enough that a chunk's finished cases stay few (cheap for the GC)
 
 # Friendlier words for the expat errors people actually meet in CI.
 _HINTS = {
@@ -114,7 +113,8 @@ def secure_parser() -> Any:
 
 
 def stream(path: str, handler: Handler) -> Iterator[Any]:
-    """Feed ``path`` to ``handler`` chunk by chunk, yielding what it produced after each chunk.
+    """Feed ``path`` to ``handler`` chunk by chunk (see ``agent.parsers._feed``), yielding what it produced
+    after each chunk.
 
     Values finished before an error are yielded first; then the error is raised as a ReportParseError
     naming the file, line and column.
@@ -124,39 +124,42 @@ def stream(path: str, handler: Handler) -> Iterator[Any]:
     parser.StartElementHandler, parser.EndElementHandler = handler.callbacks()
     out = handler.out
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed in finally, across yields
+        source = open(path, "rb")  # noqa: SIM115 - closed in finally, across yields
     except OSError as exc:
         raise parse_error(path, f"cannot be read: {exc.strerror or exc}") from None
+    feed = Feed(parser, source)
     try:
         while True:
-            chunk = stream.read(CHUNK_BYTES)
-            error = _feed(path, parser, chunk, not chunk)
+            done, error = _feed(path, parser, feed)
             if out:
                 yield from out
                 out.clear()
             if error is not None:
                 raise error
-            if not chunk:
+            if done:
                 break
         handler.finish()
         if out:
             yield from out
             out.clear()
     finally:
-        stream.close()
+        source.close()
 
 
-def _feed(path: str, parser: Any, chunk: bytes, final: bool) -> ReportParseError | None:
+def _feed(path: str, parser: Any, feed: Feed) -> tuple[bool, ReportParseError | None]:
+    """Feed the next chunk: (whether that was the end of the file, the error the document ended with)."""
+    chunk = b""
     try:
-        parser.Parse(chunk, final)
+        chunk = feed.read()
+        parser.Parse(chunk, not chunk)
     except expat.ExpatError as exc:
         reason = expat.errors.messages[exc.code] if exc.code else str(exc)
         hint = _HINTS.get(reason)
         message = f"{hint} [expat: {reason}]" if hint else f"not well-formed XML: {reason}"
-        return parse_error(path, message, exc.lineno, exc.offset + 1)
-    except _Rejected as exc:
-        return parse_error(path, str(exc), parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
-    return None
+        return True, parse_error(path, message, exc.lineno, exc.offset + 1)
+    except (_Rejected, TokenTooLarge) as exc:
+        return True, parse_error(path, str(exc), parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+    return not chunk, None
 
 
 class Node:

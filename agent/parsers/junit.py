@@ -12,7 +12,11 @@ and ``line`` on the case or only on the suite, ``status`` attributes (CTest, Baz
   the first run and all but the last rerun become ``Rerun`` values, the last rerun is the final outcome.
 
 A case with several ``<failure>``/``<error>`` children (some Jest and CUnit reports) takes its status,
-message and type from the first; the traces of the others are appended to its trace.
+message and type from the first; the traces of the others are appended to its trace. A failure or error
+child always wins over ``<skipped>`` and over a ``status`` attribute: such a case is never a pass.
+
+The declared totals are the root ``<testsuites>`` element's counts, or else the sum over the outermost
+``<testsuite>`` elements (nested suites repeat their children's counts).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from agent.model import (
     clip,
 )
 from agent.parsers import _values as v
+from agent.parsers import totals
 from agent.parsers._build import simple_case
 from agent.parsers._xml import Handler, stream
 from agent.parsers.reader import ReportReader
@@ -96,6 +101,8 @@ class _JUnitHandler(Handler):
         self.suite_file: str | None = None
         self.suite_stack: list[tuple[str | None, str | None]] = []
         self.details: _Details | None = None
+        self.root: totals.Declared | None = None  # the counts of a <testsuites> root
+        self.outermost: totals.Declared | None = None  # the counts of the outermost suites, summed
 
     def callbacks(self) -> tuple[Callable[[str, dict[str, str]], None], Callable[[str], None]]:
         """The expat callbacks, as closures: a passing ``<testcase .../>`` is most of a report and this
@@ -111,6 +118,7 @@ class _JUnitHandler(Handler):
         finish_case = self._finish_case
         start_suite = self._start_suite
         end_suite = self._end_suite
+        start_suites = self._start_suites
         lenient_seconds = v.seconds
         status_attribute = _STATUS_ATTRIBUTE.get
         max_path = v.MAX_PATH_CHARS
@@ -124,6 +132,8 @@ class _JUnitHandler(Handler):
             elif case is None:
                 if name == "testsuite":
                     suite, suite_file = start_suite(attrs)
+                elif name == "testsuites":
+                    start_suites(attrs)
             else:
                 plain = False
                 start_in_case(name, attrs)
@@ -181,10 +191,19 @@ class _JUnitHandler(Handler):
         """Enter a suite: nested suites (PHPUnit) name their cases after the innermost suite, and inherit
         the ``file`` of an enclosing one when they have none."""
         self.reader.suites += 1
+        if not self.suite_stack:
+            self.outermost = totals.combine(self.outermost, totals.junit(attrs))
         self.suite_stack.append((self.suite_name, self.suite_file))
         self.suite_name = v.name(attrs.get("name")) or self.suite_name
         self.suite_file = v.path(attrs.get("file") or attrs.get("filepath")) or self.suite_file
         return self.suite_name, self.suite_file
+
+    def _start_suites(self, attrs: dict[str, str]) -> None:
+        if self.root is None and not self.suite_stack:
+            self.root = totals.junit(attrs)
+
+    def finish(self) -> None:
+        self.reader.declared = self.root or self.outermost or None
 
     def _end_suite(self) -> tuple[str | None, str | None]:
         if self.suite_stack:
@@ -313,11 +332,13 @@ class _JUnitHandler(Handler):
             message = v.first_line(details.trace, MAX_MESSAGE_CHARS)
         failure_type, trace = details.type, details.trace
         reruns = details.attempts
-        if details.reran and status.is_failure and reruns:
+        if details.reran and reruns:
             # Surefire order: <failure> is the first run, the rerun elements follow; the last is final.
-            first = Rerun(status, None, message, failure_type, trace)
+            # Without the <failure>, the last rerun is still final: a case that failed is never a pass.
             last = reruns[-1]
-            reruns = [first, *reruns[:-1]]
+            reruns = reruns[:-1]
+            if status.is_failure:
+                reruns = [Rerun(status, None, message, failure_type, trace), *reruns]
             status, message, failure_type, trace = last.status, last.message, last.failure_type, last.trace
         return TestCase(
             name,

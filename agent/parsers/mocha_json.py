@@ -5,6 +5,7 @@ A test is failed when its ``err`` is not empty and skipped when it is listed in 
 (``"before all" hook for "..."``) appears only in ``failures``; it becomes an ERROR case, since the tests
 it guarded never ran. Durations are milliseconds. The JSON is one document, so it is read whole (bounded
 by ``MAX_JSON_BYTES``); Mocha keeps only the last attempt of a retried test, so there are no reruns.
+``stats`` declares the totals.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from agent.model import MAX_MESSAGE_CHARS, MAX_TRACE_CHARS, Status, TestCase, clip
 from agent.parsers import _values as v
+from agent.parsers import totals
 from agent.parsers._dotnet import bounded_name
 from agent.parsers._errors import parse_error
 from agent.parsers._json import load_document
@@ -32,6 +34,7 @@ class MochaJsonReader(ReportReader):
             raise parse_error(self.path, 'is not Mocha JSON output: there is no "tests" list', line=1)
         stats = document.get("stats") if isinstance(document.get("stats"), dict) else {}
         self.suites = stats.get("suites") if isinstance(stats.get("suites"), int) else 0
+        self.declared = totals.mocha(stats) or None
         return self._iterate(document)
 
     def _iterate(self, document: dict[str, Any]) -> Iterator[TestCase]:

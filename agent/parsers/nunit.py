@@ -1,10 +1,13 @@
-"""NUnit 2 (``<test-results>``) and NUnit 3 (``<test-run>``) XML.
+"""NUnit 2 (``<test-results>``) and NUnit 3 (``<test-run>``, or a bare ``<test-suite>`` root as several
+runners and converters write it) XML.
 
 Both nest ``<test-suite>`` elements (assembly, namespace, fixture, parameterised method) around
 ``<test-case>`` elements. The suite of a case is its innermost fixture; the class name comes from NUnit 3's
 ``classname`` attribute or, for NUnit 2, from the case's full name. Outcomes: NUnit 3 marks errors as
 ``result="Failed" label="Error"`` (also ``Cancelled``, ``Invalid``); ``Ignored``, ``Skipped``,
-``Inconclusive`` and not-executed cases are skipped; NUnit 3 ``Warning`` is a pass with a message.
+``Inconclusive`` and not-executed cases are skipped; NUnit 3 ``Warning`` is a pass with a message. A case
+with a ``<failure>`` child is failed whatever its attributes say or omit (NUnit writes one only for a
+failure, and some writers leave ``result``/``success`` out). The root element declares the totals.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 
 from agent.model import MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, MAX_TRACE_CHARS, Status, TestCase, clip
 from agent.parsers import _values as v
+from agent.parsers import totals
 from agent.parsers._dotnet import bounded_name, relative_name, split_full_name
 from agent.parsers._xml import Node, SubtreeHandler, stream
 from agent.parsers.reader import ReportReader
@@ -59,8 +63,12 @@ class _NUnitHandler(SubtreeHandler):
         self.reader = reader
         self.nunit3 = nunit3
         self.suites: list[tuple[str, str | None]] = []  # (type, name) of the open test-suite elements
+        self.root_seen = False
 
     def enter(self, name: str, attrs: dict[str, str]) -> None:
+        if not self.root_seen:
+            self.root_seen = True
+            self.reader.declared = (totals.nunit3 if self.nunit3 else totals.nunit2)(attrs) or None
         if name == "test-suite":
             self.reader.suites += 1
             self.suites.append(((attrs.get("type") or "").lower(), attrs.get("name")))
@@ -92,6 +100,8 @@ class _NUnitHandler(SubtreeHandler):
         message = None
         trace = None
         if failure is not None:
+            if not status.is_failure:
+                status = Status.FAILED
             message = failure.findtext("message")
             trace = failure.findtext("stack-trace")
         if message is None:

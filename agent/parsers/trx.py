@@ -5,6 +5,10 @@ Results (``<UnitTestResult>``) come before the definitions that hold each test's
 only the test id to class map (a few short strings per test), the second streams the results. Data-driven
 tests nest their rows in ``<InnerResults>``; each row is a case, the parent is not. TRX has no suites:
 ``suite`` is the test assembly's file name and ``suites`` counts the distinct test classes.
+
+The outcome attribute alone decides a status: TRX has no failure element (``<ErrorInfo>`` also carries
+the reason a test was not executed), and a missing or unknown outcome is an error, never a pass. The
+declared totals are ``<ResultSummary><Counters>``, which count data rows one by one, as we do.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterator
 
 from agent.model import MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, MAX_TRACE_CHARS, Status, TestCase, clip
 from agent.parsers import _values as v
+from agent.parsers import totals
 from agent.parsers._dotnet import bounded_name, relative_name, split_full_name
 from agent.parsers._xml import Handler, Node, SubtreeHandler, stream
 from agent.parsers.reader import ReportReader
@@ -78,6 +83,10 @@ class _ResultsHandler(SubtreeHandler):
         self.reader = reader
         self.tests = tests
         self.classes: set[str | None] = set()
+
+    def enter(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "Counters":
+            self.reader.declared = totals.trx(attrs) or None
 
     def case_done(self, node: Node) -> None:
         self._emit(node)

@@ -1,9 +1,12 @@
-"""xUnit.net v2 XML (``dotnet test --logger xunit``, ``xunit.console -xml``): ``<assemblies>``.
+"""xUnit.net XML: v2 (``dotnet test --logger xunit``, ``xunit.console -xml``) and v1 (``-xmlv1``, xUnit.net
+1.x), each as ``<assemblies>`` or a single ``<assembly>`` root.
 
-Each ``<collection>`` counts as a suite and names the cases in it; ``type`` is the class name and the test's
-display name loses its class prefix. ``<errors>`` of an assembly (a failing class fixture or collection
-clean-up) have no test case of their own; each becomes an ERROR case named after what failed, so the
-failure is not lost.
+Each v2 ``<collection>`` or v1 ``<class>`` counts as a suite and names the cases in it; ``type`` is the
+class name and the test's display name loses its class prefix. A skip reason is the text of ``<reason>``
+(v2) or of its ``<message>`` (v1). A test with a ``<failure>`` child is failed whatever its ``result``
+says. ``<errors>`` of an assembly (a failing class fixture or collection clean-up) have no test case of
+their own; each becomes an ERROR case named after what failed, so the failure is not lost. Each
+``<assembly>`` declares totals; a file's are their sum.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from collections.abc import Iterator
 
 from agent.model import MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, MAX_TRACE_CHARS, Status, TestCase, clip
 from agent.parsers import _values as v
+from agent.parsers import totals
 from agent.parsers._dotnet import bounded_name, relative_name, split_full_name
 from agent.parsers._xml import Node, SubtreeHandler, stream
 from agent.parsers.reader import ReportReader
 
 _RESULTS = {"pass": Status.PASSED, "fail": Status.FAILED, "skip": Status.SKIPPED, "notrun": Status.SKIPPED}
+_SUITES = {"collection", "class"}  # v2, v1
 
 
 class XunitReader(ReportReader):
@@ -32,17 +37,22 @@ class _XunitHandler(SubtreeHandler):
         self.reader = reader
         self.assembly: str | None = None
         self.collection: str | None = None
+        self.declared: totals.Declared | None = None  # summed over the assemblies so far
 
     def enter(self, name: str, attrs: dict[str, str]) -> None:
         if name == "assembly":
             self.assembly = attrs.get("name")
-        elif name == "collection":
+            self.declared = totals.combine(self.declared, totals.xunit(attrs))
+        elif name in _SUITES:
             self.reader.suites += 1
             self.collection = attrs.get("name")
 
     def leave(self, name: str) -> None:
-        if name == "collection":
+        if name in _SUITES:
             self.collection = None
+
+    def finish(self) -> None:
+        self.reader.declared = self.declared or None
 
     def case_done(self, node: Node) -> None:
         if node.tag == "error":
@@ -57,8 +67,10 @@ class _XunitHandler(SubtreeHandler):
             message = failure.findtext("message")
             trace = failure.findtext("stack-trace")
             failure_type = failure.get("exception-type")
+            if not status.is_failure:
+                status = Status.FAILED
         if status is Status.SKIPPED:
-            message = node.findtext("reason")
+            message = node.findtext("reason") or node.findtext("reason", "message")
         traits = node.find("traits")
         properties = tuple(
             (trait.get("name") or "", clip(trait.get("value") or "", MAX_OUTPUT_CHARS) or "")

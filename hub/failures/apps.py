@@ -9,7 +9,7 @@ class FailuresConfig(AppConfig):
 
     def ready(self) -> None:
         """Fail at start, naming the rule and the problem, when the built-in or operator rules are bad."""
-        from hub.failures.categories import RuleError, builtin_rules
+        from agent.diagnosis.categories import RuleError, builtin_rules
         from hub.failures.services.rules import operator_rules
 
         try:

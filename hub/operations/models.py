@@ -92,6 +92,19 @@ class JobLog(models.Model):
     error = models.TextField(blank=True, help_text="Why it is not stored (no body, no secret).")
     claimed_at = models.DateTimeField(default=timezone.now)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    spans = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The lines that explain the failure, [first, last] 1-based in the stored log.",
+    )
+    baseline = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The passing log of the same job its lines were compared with.",
+    )
 
     def __str__(self) -> str:
         return f"log of {self.job} ({self.state})"

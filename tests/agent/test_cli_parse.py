@@ -52,6 +52,7 @@ def test_json_counts_every_case_once_under_its_final_status(reports: Path, capsy
             "failures": 1,
             "errors": 1,
             "skipped": 2,
+            "declared": {"tests": 5},
         }
     ]
 
@@ -83,10 +84,44 @@ def test_json_output_is_exactly_one_document_even_with_warnings(reports: Path, c
 def test_text_output_names_each_file_and_the_totals(reports: Path, capsys) -> None:
     main(["parse", str(reports / "*.xml")], {})
     out = capsys.readouterr().out
-    assert "good.xml: junit, 2 suites, 5 tests (1 passed, 1 failed, 1 errors, 2 skipped)" in out
+    assert "good.xml: junit, 2 suites, 5 tests (1 passed, 1 failed, 1 error, 2 skipped)" in out
     assert "ERROR" in out
     assert "bad.xml" in out
     assert out.strip().splitlines()[-1].startswith("Total: 2 files, 3 suites, 5 tests")
+
+
+def test_text_output_counts_one_thing_in_the_singular(tmp_path: Path, capsys) -> None:
+    (tmp_path / "one.xml").write_text(
+        '<testsuite name="s"><testcase name="t"><error/></testcase></testsuite>\n'
+    )
+
+    main(["parse", str(tmp_path / "one.xml")], {})
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].endswith(": junit, 1 suite, 1 test (0 passed, 0 failed, 1 error, 0 skipped)")
+    assert lines[-1] == "Total: 1 file, 1 suite, 1 test: 0 passed, 0 failed, 1 error, 0 skipped"
+
+
+def test_it_warns_in_one_line_when_a_files_cases_disagree_with_its_header(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "nunit.xml"
+    path.write_text(
+        '<test-results total="2" errors="0" failures="0" not-run="0">'
+        '<test-case name="N.C.a" result="Success"/><test-case name="N.C.b"><failure/></test-case>'
+        "</test-results>"
+    )
+
+    assert main(["parse", str(path)], {}) is ExitStatus.OK
+
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {path} declares tests=2 failures=0 errors=0 skipped=0 "
+        "but its cases add up to tests=2 failures=1 errors=0 skipped=0"
+    ]
+
+
+def test_it_says_nothing_about_totals_when_they_agree(reports: Path, capsys) -> None:
+    main(["parse", str(reports / "good.xml")], {})
+
+    assert capsys.readouterr().err == ""
 
 
 def test_it_exits_no_reports_when_nothing_matches(tmp_path: Path, capsys) -> None:

@@ -214,6 +214,15 @@ def test_without_a_hub_it_saves_the_report_and_exits_ok(workdir: Path, capsys) -
     assert "no hub configured" in capsys.readouterr().err
 
 
+def test_it_warns_when_a_files_cases_disagree_with_its_header(workdir: Path, capsys) -> None:
+    (workdir / "reports" / "TEST-t.xml").write_text(REPORT.replace('tests="3"', 'tests="4"'))
+
+    assert report(ci_env(workdir)) is ExitStatus.OK
+
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "declares" in line]
+    assert warnings == ["warning: reports/TEST-t.xml declares tests=4 but its cases add up to tests=3"]
+
+
 @pytest.mark.parametrize(
     ("fail_on", "reports", "expected"),
     [

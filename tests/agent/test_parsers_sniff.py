@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from agent.model import ReportParseError
 from agent.parsers import read_report
 
 ROOTS = {
@@ -22,6 +23,26 @@ ROOTS = {
 @pytest.mark.parametrize(("expected", "content"), ROOTS.items())
 def test_it_sniffs_each_format_whatever_the_file_is_called(report_file, expected, content) -> None:
     assert read_report(report_file(content, "results.txt")).format == expected
+
+
+def test_it_reads_nunit3_whose_root_is_a_test_suite(report_file) -> None:
+    content = '<test-suite type="Assembly" name="a.dll"><test-case name="t" result="Passed"/></test-suite>'
+
+    assert read_report(report_file(content)).format == "nunit3"
+
+
+def test_it_reads_xunit_v1_whose_root_is_an_assembly(report_file) -> None:
+    content = '<assembly name="a.dll" test-framework="xUnit.net 1.9.2"><class name="C"/></assembly>'
+
+    assert read_report(report_file(content)).format == "xunit"
+
+
+def test_it_refuses_an_assembly_root_that_is_not_xunit(report_file) -> None:
+    content = '<assembly xmlns="urn:schemas-microsoft-com:asm.v1" manifestVersion="1.0"><assemblyIdentity/>'
+    content += "</assembly>"
+
+    with pytest.raises(ReportParseError, match="no test-framework attribute"):
+        read_report(report_file(content, "app.manifest"))
 
 
 def test_it_sees_past_a_declaration_comments_and_a_doctype(report_file) -> None:

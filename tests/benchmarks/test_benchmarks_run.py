@@ -66,3 +66,9 @@ def test_the_recompute_benchmark_times_the_full_recompute_and_the_flaky_list_on_
     output = run("benchmarks/flaky_recompute.py", "--quick", "--backends", "sqlite")
     assert "recompute_project, 40k results" in output
     assert "GET /api/v1/flaky p95" in output
+
+
+def test_the_diagnosis_benchmark_measures_ours_beside_both_naive_extractors():
+    output = run("benchmarks/diagnose.py", "--quick")
+    assert "tail: last 50 lines" in output
+    assert "grep: error|fail|exception" in output

@@ -2,8 +2,9 @@
 
 Each input ``tests/golden/<format>/NAME.<ext>`` has ``NAME.expected.json`` beside it: what the parser
 makes of it, as the report document writes cases (``agent.document.case_to_json``), with the format, the
-suite count and the error a damaged file ends with. Run after a deliberate parser change, then read the
-diff: every changed line is a behaviour change someone should agree with.
+suite count, the totals the file declares (``agent.parsers.totals``) and the error a damaged file ends
+with. Run after a deliberate parser change, then read the diff: every changed line is a behaviour change
+someone should agree with.
 
     python tests/golden/regenerate.py
 """
@@ -49,7 +50,13 @@ def render(source: Path) -> dict[str, Any]:
             cases.append(case_to_json(case))
     except ReportParseError as exc:
         error = {"message": exc.error.message, "line": exc.error.line, "column": exc.error.column}
-    return {"format": reader.format, "suites": reader.suites, "cases": cases, "error": error}
+    return {
+        "format": reader.format,
+        "suites": reader.suites,
+        "declared": reader.declared,
+        "cases": cases,
+        "error": error,
+    }
 
 
 def dump(data: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Greatest, Least
 
-from hub.failures.categories import RuleSet
+from agent.diagnosis.categories import RuleSet
 from hub.failures.models import Category, ClusterTest, Failure, FailureCluster, JobFailure
 from hub.failures.normalise import example, failure_text, fingerprint, normalise
 from hub.failures.services import job_failure

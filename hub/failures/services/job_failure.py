@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from hub.failures.categories import UNKNOWN
+from agent.diagnosis.categories import UNKNOWN
 from hub.failures.models import JobFailure
 
 Source = JobFailure.Source

@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 
-from hub.failures.categories import RuleError, RuleSet, builtin_rules, load_file, project_rules
+from agent.diagnosis.categories import RuleError, RuleSet, builtin_rules, load_file, project_rules
 from hub.projects.models import Project
 
 logger = logging.getLogger(__name__)

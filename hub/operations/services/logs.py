@@ -8,11 +8,13 @@ failure, the task ``hub.webhooks.tasks.job_failed`` calls ``fetch_job_log``. It:
    an earlier fetch failed transiently or its worker died mid-fetch);
 2. reads the log's tail through the project's client, at most ``JOB_LOG_MAX_BYTES`` (the end of a log is
    where its error is), and stores it gzip-compressed in the row;
-3. categorises it with the project's failure rules (``categorise_log``) and writes the job's
-   ``JobFailure`` with ``source=log``, unless the job already has one from its test results with a known
-   category. Test results win because they name the failing test and its own message; a log's match is
-   the last line any rule recognises, which in a job with test failures is often the runner's summary.
-   A tests-based ``unknown`` is replaced: the log then knows more (the rule lives in
+3. diagnoses it as ``orchestrate diagnose`` does (``hub.failures.services.log_diagnosis``): the lines
+   that explain the failure, kept as ``spans`` for people and the excerpt, compared with the log of the
+   last passing run of the same job when there is one (fetched and kept the first time it is needed,
+   ``baseline_log``), and the category the project's rules give those lines;
+4. writes the job's ``JobFailure`` with ``source=log``, unless the job already has one from its test
+   results with a known category. Test results win because they name the failing test and its own
+   message. A tests-based ``unknown`` is replaced: the log then knows more (the rule lives in
    ``hub.failures.services.job_failure``, which the test-result analysis writes through too).
 
 No log body and no token is ever logged; errors keep the provider's message only.
@@ -31,11 +33,12 @@ from django.utils import timezone
 from agent.providers import AuthenticationError, NotFoundError, ProviderError, UnsupportedOperation
 from hub.failures.models import JobFailure
 from hub.failures.services import job_failure
+from hub.failures.services.log_diagnosis import diagnose_log
 from hub.failures.services.rules import rules_for
 from hub.integrations.clients import ClientUnavailable, client_for
 from hub.operations.models import JobLog, LogState
 from hub.projects.models import Provider as ProjectProvider
-from hub.runs.models import Conclusion, Job
+from hub.runs.models import Conclusion, Job, Run
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,8 @@ def fetch_job_log(job_id: int) -> JobLog | None:
         return _failed(job_log, str(error), permanent or job_log.attempts >= MAX_ATTEMPTS)
     content, truncated = bounded(text, settings.JOB_LOG_MAX_BYTES)
     kept = content.decode("utf-8", errors="replace")
-    match = rules_for(project).categorise_log(kept)
+    baseline = baseline_log(job, client)
+    match = diagnose_log(rules_for(project), kept, baseline.text() if baseline else None)
     with transaction.atomic():
         JobLog.objects.filter(pk=job_log.pk).update(
             state=LogState.STORED,
@@ -77,11 +81,63 @@ def fetch_job_log(job_id: int) -> JobLog | None:
             truncated=truncated,
             error="",
             fetched_at=timezone.now(),
+            spans=match.spans,
+            baseline=baseline,
         )
         _write_failure(job, match.category, match.rule, match.excerpt)
     log.info("job %s: log stored (%s bytes), category %s", job.pk, len(content), match.category)
     job_log.refresh_from_db()
     return job_log
+
+
+def baseline_log(job: Job, client) -> JobLog | None:
+    """The log of the last passing run of the same job (its branch's, else the default branch's), fetched
+    and kept the first time a failure needs it; None when there is none or it cannot be had. Lines the
+    passing log printed too do not explain the failure (``agent.diagnosis``)."""
+    passing = _last_passing(job)
+    if passing is None:
+        return None
+    stored = JobLog.objects.filter(job=passing, state=LogState.STORED).first()
+    if stored is not None:
+        return stored
+    try:
+        text = client.job_log(log_reference(passing), max_bytes=settings.JOB_LOG_MAX_BYTES)
+    except ProviderError as error:
+        log.info("job %s: no baseline log from job %s: %s", job.pk, passing.pk, str(error)[:MAX_ERROR])
+        return None
+    content, truncated = bounded(text, settings.JOB_LOG_MAX_BYTES)
+    stored, _ = JobLog.objects.get_or_create(
+        job=passing,
+        defaults={
+            "state": LogState.STORED,
+            "content": JobLog.compress(content),
+            "size": len(content),
+            "truncated": truncated,
+            "attempts": 1,
+            "fetched_at": timezone.now(),
+        },
+    )
+    return stored if stored.state == LogState.STORED else None
+
+
+BASELINE_RUNS = 50  # recent runs of a branch searched for a passing run of the same job
+
+
+def _last_passing(job: Job) -> Job | None:
+    run = job.run
+    for branch in dict.fromkeys(b for b in (run.branch, run.project.default_branch) if b):
+        recent = Run.objects.filter(project_id=run.project_id, branch=branch).order_by("-created_at")
+        passing = (
+            Job.objects.filter(
+                run__in=recent.values("pk")[:BASELINE_RUNS], name=job.name, conclusion=Conclusion.SUCCESS
+            )
+            .exclude(provider_job_id="", url="")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if passing is not None:
+            return passing
+    return None
 
 
 def log_reference(job: Job) -> str:

@@ -1,9 +1,11 @@
 """Which kind of failure this is: rules from a data file, tried in order, the first match wins.
 
-Pure: no ORM, no settings. Callers pass the rules (``RuleSet``); ``builtin_rules()`` are the hub's own
-(``rules.yml`` beside this module) and users put theirs in front with ``RuleSet.combine``. Rules are
-data so teams can teach the hub their own tools' messages without a release; a rule file that is wrong
-raises ``RuleError`` naming the file, the rule and the problem, never a half-loaded rule set.
+Pure: no ORM, no settings, no Django: the hub categorises test failures and job logs with it, and
+``orchestrate diagnose`` a log on a laptop. Callers pass the rules (``RuleSet``); ``builtin_rules()`` are
+Orchestrate's own (``rules.yml`` beside this module) and users put theirs in front with
+``RuleSet.combine``. Rules are data so teams can teach the hub their own tools' messages without a
+release; a rule file that is wrong raises ``RuleError`` naming the file, the rule and the problem, never
+a half-loaded rule set.
 
 Rules are compiled once and cached: the built-in file per process, a user's file until it changes, a
 project's rules per distinct value. Every input is bounded before a regular expression sees it: a test's

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.diagnosis import categories
+from agent.diagnosis.categories import LOG_TAIL_BYTES, RuleError, builtin_rules, categorise, categorise_log
 from agent.parsers import read_report
-from hub.failures import categories
-from hub.failures.categories import LOG_TAIL_BYTES, RuleError, builtin_rules, categorise, categorise_log
-from hub.failures.models import Category
 
 # (message, failure type, trace) as test reports carry them, by category and ecosystem.
 EXAMPLES = {
@@ -140,9 +139,8 @@ def test_each_category_is_recognised_from_real_messages(category, message, failu
     assert match.rule  # the rule that decided is named
 
 
-def test_every_category_has_examples_and_the_model_knows_every_category():
-    assert set(categories.CATEGORIES) == set(Category.values)
-    assert set(EXAMPLES) | {"unknown"} == set(Category.values)
+def test_every_category_has_examples():
+    assert set(EXAMPLES) | {"unknown"} == set(categories.CATEGORIES)
 
 
 def test_a_failure_no_rule_knows_is_unknown_with_no_rule():
@@ -173,7 +171,7 @@ CORPUS_CASES = [
 
 @pytest.mark.parametrize(("path", "name", "category"), CORPUS_CASES, ids=[c[1] for c in CORPUS_CASES])
 def test_failures_in_real_reports_get_their_category(corpus, path, name, category):
-    case = next(case for case in read_report(corpus / path) if case.name == name)
+    case = next(case for case in read_report(corpus / "junit" / path) if case.name == name)
 
     assert categorise(case.message, case.failure_type, case.trace).category == category
 
