@@ -22,7 +22,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
-ANALYSIS_TASK = "hub.runs.tasks.analyse_upload"
+ANALYSIS_TASK = "hub.response.tasks.upload_stored"
 
 # The queries a detector without per-test aggregates runs over all results (issue 4 quotes their cost):
 # tests that passed and failed on the same commit, and each test's flip and failure counts on the default

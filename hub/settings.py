@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "hub.integrations",
     "hub.webhooks",
     "hub.operations",
+    "hub.response",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,11 @@ OWED_MAX_ATTEMPTS = envint("OWED_MAX_ATTEMPTS", 5, minimum=1)
 OWED_RETRY_BACKOFF_SECONDS = envint("OWED_RETRY_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt
 OWED_SWEEP_BATCH = envint("OWED_SWEEP_BATCH", 500, minimum=1)  # re-enqueued per sweep at most
 OWED_KEEP_DONE_DAYS = envint("OWED_KEEP_DONE_DAYS", 7, minimum=1)  # done work kept to answer redeliveries
+
+# Fix jobs (hub.response): bounded attempts, doubling backoff with jitter, a resume pass every minute.
+FIX_JOB_MAX_ATTEMPTS = envint("FIX_JOB_MAX_ATTEMPTS", 5, minimum=1)
+FIX_JOB_BACKOFF_SECONDS = envint("FIX_JOB_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt, +-25%
+FIX_JOB_RESUME_MINUTES = envint("FIX_JOB_RESUME_MINUTES", 1)  # 0 turns the resume pass off
 Q_SYNC = envbool("Q_SYNC", False)  # run tasks inline (tests); never in production
 if Q_SYNC:
     Q_CLUSTER["sync"] = True

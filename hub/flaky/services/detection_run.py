@@ -1,6 +1,6 @@
 """Detection as a workflow: load histories, judge each test with the pure rules, write the verdicts.
 
-``update_for_upload`` runs after every ingest (from ``hub.runs.tasks.analyse_upload``), so a verdict
+``update_for_upload`` runs after every ingest (from ``response.pipeline.upload_stored``), so a verdict
 comes within the ingest that brought its evidence; ``recompute_project`` rebuilds every verdict of a
 project from its results (nightly, and after changing the rules). Both go through ``judge_tests``, so
 the incremental and the full path cannot disagree. Aggregates are written in one bulk upsert; a state

@@ -36,6 +36,7 @@ from hub.runs.services.transform import RowLoader, merge_repeated_tests
 log = logging.getLogger(__name__)
 
 UPLOAD_STORED = "upload.stored"  # announced with the upload's id; the apps above subscribe to it
+RUN_COMPLETED = "run.completed"  # announced with the run's id, once, when it first becomes completed
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,21 @@ def upsert_run(project: Project, fields: dict[str, Any]) -> Run:
     """The run with ``fields["provider_run_id"]`` and ``fields["attempt"]``, created or moved forward.
 
     Reports and webhooks both come through here (inside a transaction, after ``load.lock_project``), so
-    the two meet in one run. Other keys are optional: a missing status means in progress.
+    the two meet in one run. Other keys are optional: a missing status means in progress. The first time
+    the run is completed (a webhook, reconciliation, a report with its conclusion), ``run.completed`` is
+    announced in the caller's transaction, for the apps above to respond to.
     """
     key = {"project": project, "provider_run_id": fields["provider_run_id"], "attempt": fields["attempt"]}
     status = fields.get("status") or RunStatus.IN_PROGRESS
-    # A run is dated by when it started in CI when the report says so, else by its arrival.
+    # A run is dated by when it started in CI when the report says so, else by its arrival. It is created
+    # queued and moved forward below like a known run, so completing it at once is announced too.
     created = fields.get("started_at") or timezone.now()
     Run.objects.bulk_create(
-        [Run(**key, provider=fields["provider"], status=status, created_at=created)],
+        [Run(**key, provider=fields["provider"], status=RunStatus.QUEUED, created_at=created)],
         ignore_conflicts=True,
     )
     run = Run.objects.select_for_update().get(**key)
+    before = run.status
     proposed = {**fields, "status": status}
     _apply(
         run,
@@ -144,6 +149,8 @@ def upsert_run(project: Project, fields: dict[str, Any]) -> Run:
             "url",
         ),
     )
+    if before != RunStatus.COMPLETED and run.status == RunStatus.COMPLETED:
+        announce(RUN_COMPLETED, run.pk)
     return run
 
 

@@ -13,8 +13,8 @@ from hub.flaky.services import detection_run, history
 from hub.flaky.services.quarantine import mark_fixed, quarantine
 from hub.flaky.services.states import change_state, health_for
 from hub.flaky.tasks import recompute_all, recompute_project
+from hub.response.tasks import upload_stored
 from hub.runs.models import Test, Upload
-from hub.runs.tasks import analyse_upload
 from tests.hub.conftest import case, report
 
 pytestmark = pytest.mark.django_db
@@ -239,7 +239,7 @@ def test_a_newly_flaky_test_is_quarantined_where_the_project_quarantines_automat
 def test_the_task_after_ingest_reaches_the_verdict(agent):
     upload_id = upload(agent, case("test_widget", "passed", reruns=[{"status": "failed"}]), judge=False)
 
-    analyse_upload(upload_id)
+    upload_stored(upload_id)
 
     assert health().state == State.FLAKY
 

@@ -30,7 +30,7 @@ def test_a_stored_upload_owes_its_analysis_from_the_same_commit(agent, django_ca
     assert (work.topic, work.subject_id, work.consumer, work.state) == (
         UPLOAD_STORED,
         upload.pk,
-        "hub.runs.tasks.analyse_upload",
+        "hub.response.tasks.upload_stored",
         WorkState.OWED,
     )
     assert queued() == [work.pk]
