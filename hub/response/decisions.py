@@ -17,6 +17,7 @@ INFRASTRUCTURE = "infrastructure"
 
 @dataclass(frozen=True)
 class TestFailure:
+    __test__ = False  # a failed test, not a pytest class
     test: str
     state: str  # the test's verdict (hub.flaky TestState), "healthy" when it has none
     category: str  # hub.failures Category of this failure

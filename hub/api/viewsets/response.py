@@ -1,6 +1,6 @@
 """The response engine through the API: ``GET|PUT /api/v1/projects/{id}/policy`` and the fix jobs,
-``GET /api/v1/fix-jobs`` (``?project=OWNER/NAME&state=dead``), ``GET /api/v1/fix-jobs/{id}`` with its
-timeline and effects, ``POST /api/v1/fix-jobs/{id}/retry`` and ``/cancel``.
+``GET /api/v1/fix-jobs/`` (``?project=OWNER/NAME&state=dead``), ``GET /api/v1/fix-jobs/{id}/`` with its
+timeline and effects, ``POST /api/v1/fix-jobs/{id}/retry/`` and ``/cancel/``.
 
 Members read a project's policy and fix jobs, and may retry or cancel (as they may re-run a run); only
 its owners change the policy. A PUT takes JSON or YAML (``Content-Type: application/yaml`` or

@@ -11,10 +11,20 @@ import responses
 
 from hub.flaky.models import TestHealth
 from hub.projects.models import AgentToken, Project
+from hub.response.models import FixJob
+from hub.response.policy import store
+from hub.response.responders import rerun
 from hub.runs.models import Run
+from tests.hub.api import conftest as api_fixtures
 from tests.hub.conftest import Agent, case, report
-from tests.hub.operations.conftest import GITHUB, api, give_token, github_run  # noqa: F401
-from tests.hub.webhooks.conftest import corpus_json, octo, run_tasks, sender  # noqa: F401
+from tests.hub.operations import conftest as operations
+from tests.hub.operations.conftest import GITHUB, github_jobs, github_run, give_token
+from tests.hub.webhooks import conftest as webhooks
+from tests.hub.webhooks.conftest import corpus_json
+
+# Fixtures shared with the API, operations and webhook tests.
+client_for, api = api_fixtures.client_for, operations.api
+octo, run_tasks, sender = webhooks.octo, webhooks.run_tasks, webhooks.sender
 
 RUN_ID = 289782451  # the corpus's workflow_run
 SHA = "3484a3fb816e0859fd6e1cea078d76385ff50625"
@@ -66,5 +76,26 @@ def fake_rerun(api: responses.RequestsMock, attempt: int = 2) -> None:
     api.get(RUN_PATH, json=github_run(RUN_ID, run_attempt=attempt, status="queued", conclusion=None))
 
 
+def github_shows(api: responses.RequestsMock, attempt: int, status: int = 200) -> None:
+    """GitHub's answer to "how is the run?" (the run, then its jobs): it is on attempt ``attempt``."""
+    api.get(RUN_PATH, status=status, json=github_run(RUN_ID, run_attempt=attempt))
+    api.get(f"{RUN_PATH}/jobs", json=github_jobs(RUN_ID, {"name": "build", "run_attempt": attempt}))
+
+
 def rerun_requests(api: responses.RequestsMock) -> int:
     return sum(1 for call in api.calls if call.request.method == "POST" and call.request.url == RERUN_PATH)
+
+
+@pytest.fixture
+def opened(octo, octo_agent, sender, run_tasks, django_capture_on_commit_callbacks) -> FixJob:
+    """A re-run fix job opened for the corpus's completed red run and not yet handed to a worker."""
+    learn_flaky(octo_agent, run_tasks)
+    run = red_run(octo_agent, run_tasks, FLAKY)
+    store.save(octo, {"rerun": {"enabled": False}})
+    sender.github("workflow_run", completed("failure"))  # completed while re-runs were off
+    store.save(octo, {})
+    run.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=False):
+        job = rerun.consider(run, store.effective(octo))
+    assert job is not None
+    return job

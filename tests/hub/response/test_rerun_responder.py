@@ -11,6 +11,7 @@ from hub.response.models import EffectState, FixJob, FixState
 from hub.response.policy import store
 from tests.hub.response.conftest import (
     FLAKY,
+    RERUN_PATH,
     completed,
     fake_rerun,
     learn_flaky,
@@ -36,10 +37,19 @@ def test_a_completed_run_failing_only_on_a_known_flaky_test_is_re_run_once(
 
     assert rerun_requests(api) == 1
     job = FixJob.objects.get()
-    assert (job.responder, job.key, job.state) == ("rerun", "rerun:289782451:1", FixState.AWAITING_VERIFICATION)
+    assert (job.responder, job.key, job.state) == (
+        "rerun",
+        "rerun:289782451:1",
+        FixState.AWAITING_VERIFICATION,
+    )
     assert job.effects.get().state == EffectState.DONE
     assert Action.objects.get().via == "response"
-    assert [e.to_state for e in job.events.all()] == ["pending", "dispatched", "running", "awaiting_verification"]
+    assert [e.to_state for e in job.events.all()] == [
+        "pending",
+        "dispatched",
+        "running",
+        "awaiting_verification",
+    ]
 
 
 def test_a_redelivered_webhook_and_a_replayed_upload_make_no_second_re_run(
@@ -57,7 +67,9 @@ def test_a_redelivered_webhook_and_a_replayed_upload_make_no_second_re_run(
     assert FixJob.objects.count() == 1
 
 
-def test_a_run_with_a_failure_not_known_flaky_is_not_re_run(octo_agent, sender, run_tasks, api, flaky_history):
+def test_a_run_with_a_failure_not_known_flaky_is_not_re_run(
+    octo_agent, sender, run_tasks, api, flaky_history
+):
     red_run(octo_agent, run_tasks, FLAKY, "test_really_broken")
 
     sender.github("workflow_run", completed("failure"))
@@ -74,7 +86,9 @@ def test_a_passing_run_is_not_re_run(octo_agent, sender, run_tasks, api, flaky_h
     assert not FixJob.objects.exists()
 
 
-def test_re_runs_turned_off_in_the_policy_are_not_made(octo, octo_agent, sender, run_tasks, api, flaky_history):
+def test_re_runs_turned_off_in_the_policy_are_not_made(
+    octo, octo_agent, sender, run_tasks, api, flaky_history
+):
     store.save(octo, {"rerun": {"enabled": False}})
     red_run(octo_agent, run_tasks, FLAKY)
 
@@ -116,8 +130,6 @@ def test_a_re_run_that_fails_again_records_the_tests_that_failed_again_and_is_no
 
 def test_a_provider_refusal_fails_the_job_without_retrying(octo_agent, sender, run_tasks, api, flaky_history):
     red_run(octo_agent, run_tasks, FLAKY)
-    from tests.hub.response.conftest import RERUN_PATH
-
     api.post(RERUN_PATH, status=403, json={"message": "Resource not accessible by integration"})
 
     sender.github("workflow_run", completed("failure"))
