@@ -234,6 +234,11 @@ OWED_KEEP_DONE_DAYS = envint("OWED_KEEP_DONE_DAYS", 7, minimum=1)  # done work k
 FIX_JOB_MAX_ATTEMPTS = envint("FIX_JOB_MAX_ATTEMPTS", 5, minimum=1)
 FIX_JOB_BACKOFF_SECONDS = envint("FIX_JOB_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt, +-25%
 FIX_JOB_RESUME_MINUTES = envint("FIX_JOB_RESUME_MINUTES", 1)  # 0 turns the resume pass off
+FIX_JOB_LEASE_SECONDS = envint("FIX_JOB_LEASE_SECONDS", Q_RETRY, minimum=2)  # a worker's hold on an attempt
+if FIX_JOB_LEASE_SECONDS <= Q_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"FIX_JOB_LEASE_SECONDS ({FIX_JOB_LEASE_SECONDS}) must be greater than Q_TIMEOUT ({Q_TIMEOUT})"
+    )
 Q_SYNC = envbool("Q_SYNC", False)  # run tasks inline (tests); never in production
 if Q_SYNC:
     Q_CLUSTER["sync"] = True

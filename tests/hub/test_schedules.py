@@ -20,6 +20,7 @@ EXPECTED = {
     "operations.reconcile",
     "webhooks.prune",
     "outbox.sweep",
+    "response.resume",
 }
 
 

@@ -28,7 +28,11 @@ from hub.response.responders import responder_for
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000
-LEASE = timedelta(minutes=5)  # longer than any one responder call (its client waits seconds, not minutes)
+
+
+def lease() -> timedelta:
+    """How long a worker holds an attempt (``FIX_JOB_LEASE_SECONDS``, longer than the task timeout)."""
+    return timedelta(seconds=settings.FIX_JOB_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def perform(job_id: int) -> str:
         return "missing"
     now = timezone.now()
     claimed = transition(job, FixState.RUNNING, "taken by a worker", guard=Q(next_attempt_at__lte=now),
-                         claimed_until=now + LEASE, attempts=F("attempts") + 1)  # fmt: skip
+                         claimed_until=now + lease(), attempts=F("attempts") + 1)  # fmt: skip
     if not claimed:
         return FixJob.objects.filter(pk=job_id).values_list("state", flat=True).first() or "missing"
     job.refresh_from_db(fields=["attempts"])
@@ -146,7 +150,7 @@ def resume(now: datetime | None = None) -> int:
     for job in FixJob.objects.filter(state=FixState.RUNNING, claimed_until__lt=now):
         _failed_attempt(job, "the worker was lost (killed, or over Q_TIMEOUT) during the attempt", now)
     due = FixJob.objects.filter(state=FixState.PENDING, next_attempt_at__lte=now)
-    lost = FixJob.objects.filter(state=FixState.DISPATCHED, updated_at__lt=now - LEASE)
+    lost = FixJob.objects.filter(state=FixState.DISPATCHED, updated_at__lt=now - lease())
     ids = list(due.values_list("pk", flat=True)) + list(lost.values_list("pk", flat=True))
     dispatch(ids)
     return len(ids)

@@ -34,7 +34,7 @@ def kill_mid_call(job: FixJob, api) -> None:
     job.refresh_from_db()
     assert (job.state, job.effects.get().state) == (FixState.RUNNING, EffectState.INTENDED)
     api.remove("POST", RERUN_PATH)
-    fix_jobs.resume(now=timezone.now() + fix_jobs.LEASE + timedelta(seconds=1))  # the lease runs out
+    fix_jobs.resume(now=timezone.now() + fix_jobs.lease() + timedelta(seconds=1))  # the lease runs out
     job.refresh_from_db()
     assert (job.state, job.attempts) == (FixState.PENDING, 1)
     backoff_over(job)
