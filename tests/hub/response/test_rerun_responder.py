@@ -139,7 +139,7 @@ def test_a_provider_refusal_fails_the_job_without_retrying(octo_agent, sender, r
 
     job = FixJob.objects.get()
     assert job.state == FixState.FAILED
-    assert "refused" in job.events.last().reason
+    assert "Resource not accessible by integration" in job.events.last().reason
     assert job.effects.get().state == EffectState.FAILED
 
 
