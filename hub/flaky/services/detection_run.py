@@ -10,10 +10,10 @@ moves only through ``states.change_state``, which keeps the audit trail.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Least, Right
 from django.utils import timezone
@@ -91,8 +91,9 @@ def judge_tests(
     verdicts: dict[int, detection.Verdict] = {}
     rows: list[TestHealth] = []
     with transaction.atomic():
-        current = _locked_health_rows(project, sorted({*test_ids, *passed_clean}))
-        _count_clean_passes(sorted(set(passed_clean) - set(test_ids)))
+        counted = sorted(set(passed_clean) - set(test_ids))
+        current = _locked_health_rows(project, test_ids, also_lock=counted)
+        _count_clean_passes(counted)
         now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
         outcomes = history.histories(project.pk, test_ids, project.default_branch)
         stored = {test_id: _written(health) for test_id, health in current.items()}
@@ -149,25 +150,28 @@ def _written(health: TestHealth) -> tuple:
     return tuple(getattr(health, name) for name in _UPDATE_FIELDS[:-2])
 
 
-def _locked_health_rows(project: Project, test_ids: Sequence[int]) -> dict[int, TestHealth]:
-    """The tests' health rows, the missing ones created healthy, all locked until the transaction ends
+def _locked_health_rows(
+    project: Project, test_ids: list[int], also_lock: Sequence[int] = ()
+) -> dict[int, TestHealth]:
+    """The health rows of ``test_ids``, the missing ones created healthy, all locked with those of
+    ``also_lock`` until the transaction ends: in test order, so that two judges never deadlock
     (``select_for_update`` on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
+    if connection.features.has_select_for_update:
+        for chunk in history.chunks(sorted({*test_ids, *also_lock})):
+            locked = TestHealth.objects.select_for_update().filter(test_id__in=chunk).order_by("test_id")
+            list(locked.values_list("pk", flat=True))
     rows: dict[int, TestHealth] = {}
     for chunk in history.chunks(test_ids):
-        rows.update(_lock(chunk))
+        rows.update((h.test_id, h) for h in TestHealth.objects.filter(test_id__in=chunk))
         missing = [test_id for test_id in chunk if test_id not in rows]
         if missing:
             TestHealth.objects.bulk_create(
                 [TestHealth(test_id=test_id, project_id=project.pk) for test_id in missing],
                 ignore_conflicts=True,  # another judge may have created some of them a moment ago
             )
-            rows.update(_lock(missing))
+            created = TestHealth.objects.select_for_update().filter(test_id__in=missing).order_by("test_id")
+            rows.update((h.test_id, h) for h in created)
     return rows
-
-
-def _lock(test_ids: list[int]) -> Iterable[tuple[int, TestHealth]]:
-    locked = TestHealth.objects.select_for_update().filter(test_id__in=test_ids).order_by("test_id")
-    return ((health.test_id, health) for health in locked)
 
 
 def _apply(health: TestHealth, verdict: detection.Verdict, now: datetime) -> None:

@@ -174,20 +174,25 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
     shows did not last; for a default-branch run, failures on other branches since the default branch's
     previous upload of this job, which a pass now shows began on passing code (``branch_failures``).
 
-    Read through the run indexes on (project, commit_sha) and (project, pull_request), the runs' jobs and
-    the results' (job) index: a commit's, a pull request's or a few uploads' failing results are
-    few."""
+    A pull request's or branch's failures are read only since the previous upload of this job there
+    (that upload included): the analysis of that upload already turned the older ones into evidence, so a
+    long-lived branch is never read whole. (A test missing from that upload, one job name running
+    different tests, has its older failures taken up by the nightly recompute instead.)
+
+    Read through the run indexes on (project, commit_sha), (project, pull_request) and (project, branch),
+    the runs' uploads and jobs, and the results' (job) index: a commit's or a few uploads' failing results
+    are few."""
     run = upload.run
     default = upload.project.default_branch
-    here = Q(commit_sha=run.commit_sha) if run.commit_sha else Q()
-    if run.pull_request:
-        here |= Q(pull_request=run.pull_request)
-    elif run.branch and run.branch != default:
-        here |= Q(branch=run.branch, pull_request=None)
+    runs = Run.objects.filter(project_id=upload.project_id)
     failing = []
-    if here:
-        runs = Run.objects.filter(here, project_id=upload.project_id)
-        failing.append(Q(job__in=Job.objects.filter(run__in=runs)))
+    if run.commit_sha:
+        failing.append(Q(job__in=Job.objects.filter(run__in=runs.filter(commit_sha=run.commit_sha))))
+    if run.pull_request:
+        failing.append(_since_previous_upload(upload, runs.filter(pull_request=run.pull_request), rules))
+    elif run.branch and run.branch != default:
+        scope = runs.filter(branch=run.branch, pull_request=None)
+        failing.append(_since_previous_upload(upload, scope, rules))
     if run.branch == default and not run.pull_request:
         previous = (
             Upload.objects.filter(
@@ -222,6 +227,24 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
             .distinct()
         )
     return found
+
+
+def _since_previous_upload(upload: Upload, runs, rules: Rules = DEFAULT_RULES) -> Q:
+    """Results of ``runs``' uploads from the previous upload of this job among them (one whose job is
+    not an infrastructure failure: those are not analysed for evidence) up to this one."""
+    uploads = Upload.objects.filter(run__in=runs, pk__lte=upload.pk)
+    previous = (
+        uploads.filter(pk__lt=upload.pk, job__name=upload.job.name)
+        .exclude(
+            job__tests__gte=rules.infra_min_tests,
+            job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    recent = uploads.filter(pk__gte=previous or 0)
+    return Q(job__in=recent.values("job_id"), upload__in=recent)
 
 
 def judged_in_project(project_id: int, rules: Rules = DEFAULT_RULES) -> list[int]:
