@@ -183,42 +183,52 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
     the runs' uploads and jobs, and the results' (job) index: a commit's or a few uploads' failing results
     are few."""
     run = upload.run
-    default = upload.project.default_branch
     runs = Run.objects.filter(project_id=upload.project_id)
-    failing = []
+    scopes = []
     if run.commit_sha:
-        failing.append(Q(job__in=Job.objects.filter(run__in=runs.filter(commit_sha=run.commit_sha))))
+        scopes.append(Q(job__in=Job.objects.filter(run__in=runs.filter(commit_sha=run.commit_sha))))
     if run.pull_request:
-        failing.append(_since_previous_upload(upload, runs.filter(pull_request=run.pull_request), rules))
-    elif run.branch and run.branch != default:
+        scopes.append(_since_previous_upload(upload, runs.filter(pull_request=run.pull_request), rules))
+    elif run.branch and run.branch != upload.project.default_branch:
         scope = runs.filter(branch=run.branch, pull_request=None)
-        failing.append(_since_previous_upload(upload, scope, rules))
-    if run.branch == default and not run.pull_request:
-        previous = (
-            Upload.objects.filter(
-                project_id=upload.project_id,
-                pk__lt=upload.pk,
-                job__name=upload.job.name,
-                run__branch=default,
-                run__pull_request=None,
-            )
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
+        scopes.append(_since_previous_upload(upload, scope, rules))
+    return failed_in_scopes(upload, [*scopes, *other_branches_since_default(upload)], rules)
+
+
+def other_branches_since_default(upload: Upload) -> list[Q]:
+    """For a default-branch upload, the results of uploads off it since the default branch's previous
+    upload of this job (none for other uploads, or the first of its job)."""
+    default = upload.project.default_branch
+    if upload.run.branch != default or upload.run.pull_request:
+        return []
+    previous = (
+        Upload.objects.filter(
+            project_id=upload.project_id,
+            pk__lt=upload.pk,
+            job__name=upload.job.name,
+            run__branch=default,
+            run__pull_request=None,
         )
-        if previous is not None:
-            between = Upload.objects.filter(
-                project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk
-            ).exclude(run__branch=default, run__pull_request=None)
-            failing.append(Q(job__in=between.values("job_id"), upload__in=between))
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if previous is None:
+        return []
+    between = Upload.objects.filter(project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk).exclude(
+        run__branch=default, run__pull_request=None
+    )
+    return [Q(job__in=between.values("job_id"), upload__in=between)]
+
+
+def failed_in_scopes(upload: Upload, scopes: Sequence[Q], rules: Rules = DEFAULT_RULES) -> set[int]:
+    """The upload's tests with a failing result in any of ``scopes`` (filters on results), outside an
+    infrastructure failure."""
     found: set[int] = set()
-    for where in failing:
+    for where in scopes:
         failed = (
-            TestResult.objects.filter(where, status__in=("failed", "error"))
-            .exclude(
-                job__tests__gte=rules.infra_min_tests,
-                job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
-            )
+            TestResult.objects.filter(where, status__in=FAILED)
+            .exclude(_infrastructure(rules))
             .values("test_id")
         )
         found.update(
@@ -235,16 +245,21 @@ def _since_previous_upload(upload: Upload, runs, rules: Rules = DEFAULT_RULES) -
     uploads = Upload.objects.filter(run__in=runs, pk__lte=upload.pk)
     previous = (
         uploads.filter(pk__lt=upload.pk, job__name=upload.job.name)
-        .exclude(
-            job__tests__gte=rules.infra_min_tests,
-            job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
-        )
+        .exclude(_infrastructure(rules))
         .order_by("-pk")
         .values_list("pk", flat=True)
         .first()
     )
     recent = uploads.filter(pk__gte=previous or 0)
     return Q(job__in=recent.values("job_id"), upload__in=recent)
+
+
+def _infrastructure(rules: Rules) -> Q:
+    """On a model with a ``job``: the job is an infrastructure failure (``detection.is_infrastructure``)."""
+    return Q(
+        job__tests__gte=rules.infra_min_tests,
+        job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
+    )
 
 
 def judged_in_project(project_id: int, rules: Rules = DEFAULT_RULES) -> list[int]:
