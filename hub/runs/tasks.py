@@ -13,7 +13,10 @@ def prune_runs(older_than_days: int | None = None) -> int:
 
 def analyse_upload(upload_id: int) -> None:
     """After an upload lands: categorise and cluster its failures, update the verdicts of its tests, then
-    compare a pull request's failures with its base branch (which needs the fresh verdicts)."""
+    compare a pull request's failures with its base branch (which needs the fresh verdicts).
+
+    The owed work of an ``upload.stored`` announcement (``hub.outbox``, subscribed in ``apps.py``): it
+    runs in the transaction that marks that work done, so all of it happens once or not at all."""
     from hub.failures.services import analysis, classification
     from hub.flaky.services import detection_run
 
