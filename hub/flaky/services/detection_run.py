@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from hub.flaky import detection
 from hub.flaky.models import TestHealth, TestState
 from hub.flaky.services import history
-from hub.flaky.services.states import change_state
+from hub.flaky.services.states import Move, change_states
 from hub.projects.models import Project
 from hub.runs.models import Upload
 
@@ -113,13 +113,13 @@ def judge_tests(
         TestHealth.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["test"], update_fields=list(_UPDATE_FIELDS)
         )
-        changed: list[TestHealth] = []
-        for health in rows:
-            verdict = verdicts[health.test_id]
-            if verdict.state != health.state and change_state(
-                health, verdict.state, reason=verdict.reason, rule=verdict.rule, evidence=verdict.evidence
-            ):
-                changed.append(health)
+        moves = [
+            Move(health, verdict.state, verdict.reason, verdict.rule, evidence=verdict.evidence)
+            for health in rows
+            if (verdict := verdicts[health.test_id]).state != health.state
+        ]
+        moved = {change.test_id for change in change_states(moves)}
+        changed = [move.health for move in moves if move.health.test_id in moved]
         if changed:
             # Our own change must not read as a person's change next time (see the check above).
             TestHealth.objects.filter(pk__in=[h.pk for h in changed]).update(judged_at=F("state_since"))
