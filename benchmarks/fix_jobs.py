@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/fix_jobs.py                    # SQLite, 200 jobs (~1 min)
     .venv/bin/python benchmarks/fix_jobs.py --backends sqlite,postgresql --jobs 500
+    .venv/bin/python benchmarks/fix_jobs.py --quick            # smoke test, 20 jobs
 
 For each backend: a scratch database is migrated and given a GitHub project whose API is a fake GitHub
 on loopback (this process: it accepts a re-run and shows the run's next attempt at once), and N
@@ -209,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", type=backend_names, default=["sqlite"])
     parser.add_argument("--jobs", type=int, default=200, help="fix jobs per backend (default 200)")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 20 jobs on SQLite")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.jobs, args.backends = 20, ["sqlite"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"

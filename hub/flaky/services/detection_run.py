@@ -10,10 +10,10 @@ moves only through ``states.change_state``, which keeps the audit trail.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Least, Right
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from hub.flaky import detection
 from hub.flaky.models import TestHealth, TestState
 from hub.flaky.services import history
-from hub.flaky.services.states import change_state
+from hub.flaky.services.states import Move, change_states
 from hub.projects.models import Project
 from hub.runs.models import Upload
 
@@ -91,8 +91,9 @@ def judge_tests(
     verdicts: dict[int, detection.Verdict] = {}
     rows: list[TestHealth] = []
     with transaction.atomic():
-        current = _locked_health_rows(project, sorted({*test_ids, *passed_clean}))
-        _count_clean_passes(sorted(set(passed_clean) - set(test_ids)))
+        counted = sorted(set(passed_clean) - set(test_ids))
+        current = _locked_health_rows(project, test_ids, also_lock=counted)
+        _count_clean_passes(counted)
         now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
         outcomes = history.histories(project.pk, test_ids, project.default_branch)
         stored = {test_id: _written(health) for test_id, health in current.items()}
@@ -112,13 +113,13 @@ def judge_tests(
         TestHealth.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["test"], update_fields=list(_UPDATE_FIELDS)
         )
-        changed: list[TestHealth] = []
-        for health in rows:
-            verdict = verdicts[health.test_id]
-            if verdict.state != health.state and change_state(
-                health, verdict.state, reason=verdict.reason, rule=verdict.rule, evidence=verdict.evidence
-            ):
-                changed.append(health)
+        moves = [
+            Move(health, verdict.state, verdict.reason, verdict.rule, evidence=verdict.evidence)
+            for health in rows
+            if (verdict := verdicts[health.test_id]).state != health.state
+        ]
+        moved = {change.test_id for change in change_states(moves)}
+        changed = [move.health for move in moves if move.health.test_id in moved]
         if changed:
             # Our own change must not read as a person's change next time (see the check above).
             TestHealth.objects.filter(pk__in=[h.pk for h in changed]).update(judged_at=F("state_since"))
@@ -149,25 +150,28 @@ def _written(health: TestHealth) -> tuple:
     return tuple(getattr(health, name) for name in _UPDATE_FIELDS[:-2])
 
 
-def _locked_health_rows(project: Project, test_ids: Sequence[int]) -> dict[int, TestHealth]:
-    """The tests' health rows, the missing ones created healthy, all locked until the transaction ends
+def _locked_health_rows(
+    project: Project, test_ids: list[int], also_lock: Sequence[int] = ()
+) -> dict[int, TestHealth]:
+    """The health rows of ``test_ids``, the missing ones created healthy, all locked with those of
+    ``also_lock`` until the transaction ends: in test order, so that two judges never deadlock
     (``select_for_update`` on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
+    if connection.features.has_select_for_update:
+        for chunk in history.chunks(sorted({*test_ids, *also_lock})):
+            locked = TestHealth.objects.select_for_update().filter(test_id__in=chunk).order_by("test_id")
+            list(locked.values_list("pk", flat=True))
     rows: dict[int, TestHealth] = {}
     for chunk in history.chunks(test_ids):
-        rows.update(_lock(chunk))
+        rows.update((h.test_id, h) for h in TestHealth.objects.filter(test_id__in=chunk))
         missing = [test_id for test_id in chunk if test_id not in rows]
         if missing:
             TestHealth.objects.bulk_create(
                 [TestHealth(test_id=test_id, project_id=project.pk) for test_id in missing],
                 ignore_conflicts=True,  # another judge may have created some of them a moment ago
             )
-            rows.update(_lock(missing))
+            created = TestHealth.objects.select_for_update().filter(test_id__in=missing).order_by("test_id")
+            rows.update((h.test_id, h) for h in created)
     return rows
-
-
-def _lock(test_ids: list[int]) -> Iterable[tuple[int, TestHealth]]:
-    locked = TestHealth.objects.select_for_update().filter(test_id__in=test_ids).order_by("test_id")
-    return ((health.test_id, health) for health in locked)
 
 
 def _apply(health: TestHealth, verdict: detection.Verdict, now: datetime) -> None:

@@ -174,46 +174,61 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
     shows did not last; for a default-branch run, failures on other branches since the default branch's
     previous upload of this job, which a pass now shows began on passing code (``branch_failures``).
 
-    Read through the run indexes on (project, commit_sha) and (project, pull_request), the runs' jobs and
-    the results' (job) index: a commit's, a pull request's or a few uploads' failing results are
-    few."""
+    A pull request's or branch's failures are read only since the previous upload of this job there
+    (that upload included): the analysis of that upload already turned the older ones into evidence, so a
+    long-lived branch is never read whole. (A test missing from that upload, one job name running
+    different tests, has its older failures taken up by the nightly recompute instead.)
+
+    Read through the run indexes on (project, commit_sha), (project, pull_request) and (project, branch),
+    the runs' uploads and jobs, and the results' (job) index: a commit's or a few uploads' failing results
+    are few."""
     run = upload.run
-    default = upload.project.default_branch
-    here = Q(commit_sha=run.commit_sha) if run.commit_sha else Q()
+    runs = Run.objects.filter(project_id=upload.project_id)
+    scopes = []
+    if run.commit_sha:
+        scopes.append(Q(job__in=Job.objects.filter(run__in=runs.filter(commit_sha=run.commit_sha))))
     if run.pull_request:
-        here |= Q(pull_request=run.pull_request)
-    elif run.branch and run.branch != default:
-        here |= Q(branch=run.branch, pull_request=None)
-    failing = []
-    if here:
-        runs = Run.objects.filter(here, project_id=upload.project_id)
-        failing.append(Q(job__in=Job.objects.filter(run__in=runs)))
-    if run.branch == default and not run.pull_request:
-        previous = (
-            Upload.objects.filter(
-                project_id=upload.project_id,
-                pk__lt=upload.pk,
-                job__name=upload.job.name,
-                run__branch=default,
-                run__pull_request=None,
-            )
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
+        scopes.append(_since_previous_upload(upload, runs.filter(pull_request=run.pull_request), rules))
+    elif run.branch and run.branch != upload.project.default_branch:
+        scope = runs.filter(branch=run.branch, pull_request=None)
+        scopes.append(_since_previous_upload(upload, scope, rules))
+    return failed_in_scopes(upload, [*scopes, *other_branches_since_default(upload)], rules)
+
+
+def other_branches_since_default(upload: Upload) -> list[Q]:
+    """For a default-branch upload, the results of uploads off it since the default branch's previous
+    upload of this job (none for other uploads, or the first of its job)."""
+    default = upload.project.default_branch
+    if upload.run.branch != default or upload.run.pull_request:
+        return []
+    previous = (
+        Upload.objects.filter(
+            project_id=upload.project_id,
+            pk__lt=upload.pk,
+            job__name=upload.job.name,
+            run__branch=default,
+            run__pull_request=None,
         )
-        if previous is not None:
-            between = Upload.objects.filter(
-                project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk
-            ).exclude(run__branch=default, run__pull_request=None)
-            failing.append(Q(job__in=between.values("job_id"), upload__in=between))
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if previous is None:
+        return []
+    between = Upload.objects.filter(project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk).exclude(
+        run__branch=default, run__pull_request=None
+    )
+    return [Q(job__in=between.values("job_id"), upload__in=between)]
+
+
+def failed_in_scopes(upload: Upload, scopes: Sequence[Q], rules: Rules = DEFAULT_RULES) -> set[int]:
+    """The upload's tests with a failing result in any of ``scopes`` (filters on results), outside an
+    infrastructure failure."""
     found: set[int] = set()
-    for where in failing:
+    for where in scopes:
         failed = (
-            TestResult.objects.filter(where, status__in=("failed", "error"))
-            .exclude(
-                job__tests__gte=rules.infra_min_tests,
-                job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
-            )
+            TestResult.objects.filter(where, status__in=FAILED)
+            .exclude(_infrastructure(rules))
             .values("test_id")
         )
         found.update(
@@ -222,6 +237,29 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
             .distinct()
         )
     return found
+
+
+def _since_previous_upload(upload: Upload, runs, rules: Rules = DEFAULT_RULES) -> Q:
+    """Results of ``runs``' uploads from the previous upload of this job among them (one whose job is
+    not an infrastructure failure: those are not analysed for evidence) up to this one."""
+    uploads = Upload.objects.filter(run__in=runs, pk__lte=upload.pk)
+    previous = (
+        uploads.filter(pk__lt=upload.pk, job__name=upload.job.name)
+        .exclude(_infrastructure(rules))
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    recent = uploads.filter(pk__gte=previous or 0)
+    return Q(job__in=recent.values("job_id"), upload__in=recent)
+
+
+def _infrastructure(rules: Rules) -> Q:
+    """On a model with a ``job``: the job is an infrastructure failure (``detection.is_infrastructure``)."""
+    return Q(
+        job__tests__gte=rules.infra_min_tests,
+        job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
+    )
 
 
 def judged_in_project(project_id: int, rules: Rules = DEFAULT_RULES) -> list[int]:

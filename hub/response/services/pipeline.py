@@ -16,6 +16,8 @@ from hub.runs.models import Run, RunStatus, Upload
 
 
 def upload_stored(upload_id: int) -> None:
+    """The owed work of an ``upload.stored`` announcement: it runs in the transaction that marks that work
+    done, so the analysis and any fix job it opens happen once or not at all."""
     from hub.failures.services import analysis, classification
     from hub.flaky.services import detection_run
 

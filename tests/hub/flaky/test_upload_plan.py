@@ -96,3 +96,15 @@ def test_a_watched_tests_pass_on_a_pull_request_is_neither_judged_nor_counted(ag
 )
 def test_a_pass_may_change_a_watched_tests_state_only_at_these_points(state, clean_streak, needed, may):
     assert pass_may_change_state(state, clean_streak, needed) is may
+
+
+def test_a_branchs_failures_are_read_only_since_the_previous_upload_of_the_job_there(agent):
+    post(agent, case("test_widget", "failed"), branch="feature")
+    after_failure = post(agent, case("test_widget"), branch="feature", judge=False)
+    widget_id = Test.objects.get(name="test_widget").pk
+    assert widget_id in planned(after_failure).judge  # the failure did not last: evidence
+    detection_run.update_for_upload(after_failure.pk)
+
+    later = post(agent, case("test_widget"), branch="feature", judge=False)
+
+    assert widget_id not in planned(later).judge  # that evidence is spent; the branch is not reread

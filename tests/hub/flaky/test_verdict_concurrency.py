@@ -3,41 +3,18 @@ one test are decided one at a time (threads against the real database, SQLite an
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from hub.flaky.models import StateChange, TestHealth
 from hub.flaky.models import TestState as State
 from hub.flaky.services import detection_run, states
 from hub.runs.models import Upload
 from tests.hub.conftest import case, report
+from tests.hub.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WORKERS = 4
 TESTS = 20
-
-
-def at_once(target, *args) -> list[BaseException]:
-    barrier = threading.Barrier(WORKERS)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            target(*args)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_workers_judging_one_upload_at_once_record_each_state_change_once(agent):
@@ -45,7 +22,7 @@ def test_workers_judging_one_upload_at_once_record_each_state_change_once(agent)
     agent.post_report(report(*retried, case("test_steady")))
     upload = Upload.objects.get()
 
-    errors = at_once(detection_run.update_for_upload, upload.pk)
+    errors = at_once(detection_run.update_for_upload, [(upload.pk,)] * WORKERS)
 
     assert errors == []
     assert StateChange.objects.count() == TESTS
