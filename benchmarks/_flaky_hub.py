@@ -22,7 +22,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
-ANALYSIS_TASK = "hub.runs.tasks.analyse_upload"
+ANALYSIS_TASK = "hub.response.tasks.upload_stored"
 
 # The queries a detector without per-test aggregates runs over all results (issue 4 quotes their cost):
 # tests that passed and failed on the same commit, and each test's flip and failure counts on the default
@@ -93,9 +93,8 @@ def _broken_since(evidence: Any) -> str:
 
 
 def verdicts(full_name: str) -> dict[str, Any]:
-    from django_q.models import Failure
-
     from hub.flaky.models import StateChange, TestHealth
+    from hub.outbox.models import OwedWork
 
     project = _project(full_name)
     health = [
@@ -134,13 +133,14 @@ def verdicts(full_name: str) -> dict[str, Any]:
         .order_by("at", "id")
         .values("test__classname", "test__name", "from_state", "to_state", "at", "rule", "evidence")
     ]
-    failed = Failure.objects.filter(func=ANALYSIS_TASK).order_by("-stopped")
+    # The analysis is owed work: its errors stay on its row (retried, then dead), not in django-q.
+    failed = OwedWork.objects.filter(consumer=ANALYSIS_TASK).exclude(last_error="").order_by("-due_at")
     last = failed.first()
     return {
         "health": health,
         "changes": changes,
         "task_failures": failed.count(),
-        "task_failure": str(last.result)[-2000:] if last else "",
+        "task_failure": last.last_error[-2000:] if last else "",
     }
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by the hub: /api/docs/ works offline
     "django_q",
+    "hub.outbox",
     "hub.projects",
     "hub.runs",
     "hub.failures",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "hub.integrations",
     "hub.webhooks",
     "hub.operations",
+    "hub.response",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +238,28 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# Work owed (docs/operators.md): recorded with what owes it, swept back onto the queue when a worker or
+# the broker loses it. A claim's lease must outlive the task timeout, or a slow task would count as lost.
+OWED_SWEEP_MINUTES = envint("OWED_SWEEP_MINUTES", 1)  # 0 turns the sweep off
+OWED_LEASE_SECONDS = envint("OWED_LEASE_SECONDS", Q_RETRY, minimum=2)
+if OWED_LEASE_SECONDS <= Q_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"OWED_LEASE_SECONDS ({OWED_LEASE_SECONDS}) must be greater than Q_TIMEOUT ({Q_TIMEOUT})"
+    )
+OWED_MAX_ATTEMPTS = envint("OWED_MAX_ATTEMPTS", 5, minimum=1)
+OWED_RETRY_BACKOFF_SECONDS = envint("OWED_RETRY_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt
+OWED_SWEEP_BATCH = envint("OWED_SWEEP_BATCH", 500, minimum=1)  # re-enqueued per sweep at most
+OWED_KEEP_DONE_DAYS = envint("OWED_KEEP_DONE_DAYS", 7, minimum=1)  # done work kept to answer redeliveries
+
+# Fix jobs (hub.response): bounded attempts, doubling backoff with jitter, a resume pass every minute.
+FIX_JOB_MAX_ATTEMPTS = envint("FIX_JOB_MAX_ATTEMPTS", 5, minimum=1)
+FIX_JOB_BACKOFF_SECONDS = envint("FIX_JOB_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt, +-25%
+FIX_JOB_RESUME_MINUTES = envint("FIX_JOB_RESUME_MINUTES", 1)  # 0 turns the resume pass off
+FIX_JOB_LEASE_SECONDS = envint("FIX_JOB_LEASE_SECONDS", Q_RETRY, minimum=2)  # a worker's hold on an attempt
+if FIX_JOB_LEASE_SECONDS <= Q_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"FIX_JOB_LEASE_SECONDS ({FIX_JOB_LEASE_SECONDS}) must be greater than Q_TIMEOUT ({Q_TIMEOUT})"
+    )
 Q_SYNC = envbool("Q_SYNC", False)  # run tasks inline (tests); never in production
 if Q_SYNC:
     Q_CLUSTER["sync"] = True
@@ -285,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "TestStateEnum": "hub.flaky.models.TestState",
         "FailureCategoryEnum": "hub.failures.models.Category",
         "FailureClassificationEnum": "hub.failures.models.Classification",
+        "FixStateEnum": "hub.response.models.FixState",
+        "EffectStateEnum": "hub.response.models.EffectState",
     },
 }
 

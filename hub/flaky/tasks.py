@@ -1,6 +1,6 @@
 """django-q2 tasks for flaky detection: thin functions taking ids, calling the detection services.
 
-The per-upload update runs inside ``hub.runs.tasks.analyse_upload``; these are the full recomputes (the
+The per-upload update runs inside ``response.pipeline.upload_stored``; these are the full recomputes (the
 nightly schedule in ``schedules.py`` calls ``recompute_all``).
 """
 

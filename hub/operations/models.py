@@ -34,6 +34,7 @@ class ActionKind(models.TextChoices):
 class ActionVia(models.TextChoices):
     ADMIN = "admin", "Admin"
     API = "api", "API"
+    RESPONSE = "response", "A responder (hub.response)"
 
 
 class ActionOutcome(models.TextChoices):

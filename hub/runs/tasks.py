@@ -11,17 +11,6 @@ def prune_runs(older_than_days: int | None = None) -> int:
     return retention.prune_runs(settings.RETENTION_DAYS if older_than_days is None else older_than_days)
 
 
-def analyse_upload(upload_id: int) -> None:
-    """After an upload lands: categorise and cluster its failures, update the verdicts of its tests, then
-    compare a pull request's failures with its base branch (which needs the fresh verdicts)."""
-    from hub.failures.services import analysis, classification
-    from hub.flaky.services import detection_run
-
-    analysis.analyse_upload(upload_id)
-    detection_run.update_for_upload(upload_id)
-    classification.classify_upload(upload_id)
-
-
 def complete_idle_runs() -> int:
     """The idle sweep: runs only the agent reported, finished and quiet, get their conclusion."""
     from hub.runs.services import completion

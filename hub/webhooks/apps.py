@@ -8,6 +8,9 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhook deliveries"
 
     def ready(self) -> None:
+        from hub.outbox.services.announce import subscribe
         from hub.webhooks.schedules import ensure_schedules
+        from hub.webhooks.services.processing import DELIVERY_RECEIVED
 
         post_migrate.connect(ensure_schedules, sender=self)
+        subscribe(DELIVERY_RECEIVED, "hub.webhooks.tasks.process_delivery")

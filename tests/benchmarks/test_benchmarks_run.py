@@ -35,6 +35,18 @@ def test_the_ingest_benchmark_runs_through_the_http_api_on_sqlite():
     assert "GET /api/v1/runs/" in output
 
 
+def test_the_analysis_benchmark_measures_the_old_rescan_beside_the_owed_work_and_a_drain():
+    output = run("benchmarks/analysis.py", "--quick")
+    assert "old/ours" in output
+    assert "drain:" in output
+
+
+def test_the_fix_jobs_benchmark_drives_a_two_worker_cluster_beside_its_floor():
+    output = run("benchmarks/fix_jobs.py", "--quick")
+    assert "jobs/s (2 workers)" in output
+    assert "no-op tasks/s" in output
+
+
 def test_the_flaky_simulator_builds_the_same_history_from_the_same_seed():
     first, again, other = (
         run("benchmarks/flaky_sim.py", "--quick", "--dry-run", "--seed", seed) for seed in ("1", "1", "2")

@@ -1,6 +1,7 @@
 """Runs reported only by the agent reach a conclusion: once every job said it finished and nothing has
 arrived for ``RUN_IDLE_COMPLETE_SECONDS``, the idle sweep completes the run, concluded from its jobs'
-results; runs a provider describes are left to the provider; completing a run sends ``run_completed``."""
+results; runs a provider describes are left to the provider; completing a run announces ``run.completed``
+once."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
+from hub.outbox.models import OwedWork
 from hub.runs.models import Job, Run, RunStatus
 from hub.runs.schedules import IDLE_SWEEP, ensure_schedules
 from hub.runs.services.completion import complete_idle_runs
+from hub.runs.services.ingest import RUN_COMPLETED
 from hub.runs.services.state import conclude_run
-from hub.runs.signals import run_completed
 from hub.webhooks.services.record import record
 from tests.hub.conftest import case, report
 
@@ -40,17 +42,9 @@ def sweep(after: int = IDLE + 1) -> int:
     return complete_idle_runs(now=timezone.now() + timedelta(seconds=after))
 
 
-@pytest.fixture
-def announced():
-    """The run ids ``run_completed`` is sent for."""
-    received: list[int] = []
-
-    def receiver(sender, run_id, **kwargs):
-        received.append(run_id)
-
-    run_completed.connect(receiver)
-    yield received
-    run_completed.disconnect(receiver)
+def announced() -> list[int]:
+    """The run ids ``run.completed`` was announced for (the work it owes the apps above, one per run)."""
+    return sorted(set(OwedWork.objects.filter(topic=RUN_COMPLETED).values_list("subject_id", flat=True)))
 
 
 def test_a_run_whose_jobs_finished_completes_as_a_success_once_nothing_arrives(agent):
@@ -117,26 +111,24 @@ def test_an_idle_time_of_zero_leaves_such_runs_in_progress(agent, settings):
     assert sweep(after=10 * IDLE) == 0
 
 
-def test_completing_a_run_sends_run_completed_once(agent, announced, django_capture_on_commit_callbacks):
+def test_completing_a_run_announces_it_once(agent, django_capture_on_commit_callbacks):
     agent.post_report(finished(case("test_a")))
 
     with django_capture_on_commit_callbacks(execute=True):
         sweep()
         sweep()
 
-    assert announced == [Run.objects.get().pk]
+    assert announced() == [Run.objects.get().pk]
 
 
-def test_a_run_a_webhook_completes_sends_run_completed(
-    project, announced, django_capture_on_commit_callbacks
-):
+def test_a_run_a_webhook_completes_is_announced(project, django_capture_on_commit_callbacks):
     completed = {"provider": "github", "provider_run_id": "77", "attempt": 1, "status": "completed"}
 
     with django_capture_on_commit_callbacks(execute=True):
         record(project, {**completed, "conclusion": "success"})
         record(project, {**completed, "conclusion": "success"})
 
-    assert announced == [Run.objects.get(provider_run_id="77").pk]
+    assert announced() == [Run.objects.get(provider_run_id="77").pk]
 
 
 @pytest.mark.parametrize(

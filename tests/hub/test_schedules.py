@@ -19,6 +19,8 @@ EXPECTED = {
     "flaky.quarantine-expiry",
     "operations.reconcile",
     "webhooks.prune",
+    "outbox.sweep",
+    "response.resume",
 }
 
 

@@ -51,6 +51,10 @@ def test_redis_url_shares_the_cache_and_so_the_rate_limits_between_hub_processes
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"REPORT_MAX_BYTES": "lots"}, "REPORT_MAX_BYTES='lots' is not a size"),
         ({"Q_TIMEOUT": "600", "Q_RETRY": "300"}, "Q_RETRY (300) must be greater than Q_TIMEOUT (600)"),
+        (
+            {"Q_TIMEOUT": "300", "OWED_LEASE_SECONDS": "200"},
+            "OWED_LEASE_SECONDS (200) must be greater than Q_TIMEOUT (300)",
+        ),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be sqlite:// or postgres://"),
         ({"RUN_IDLE_COMPLETE_SECONDS": "30"}, "RUN_IDLE_COMPLETE_SECONDS=30 is too short"),
         ({"REDIS_URL": "cache:6379"}, "REDIS_URL must start with redis://"),

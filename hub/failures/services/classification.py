@@ -1,7 +1,7 @@
 """A pull request's failures, compared with its base branch: new, known flaky, already failing, or with
 no history to compare against.
 
-Runs after flaky detection (``hub.runs.tasks.analyse_upload``), so "known flaky" uses the fresh verdict.
+Runs after flaky detection (``response.pipeline.upload_stored``), so "known flaky" uses the fresh verdict.
 The base-branch lookup is bounded per test: its latest few final results on the base branch, read
 newest first through the history index on (segment, test, id), the project's segments newest first
 (``hub.runs.services.segments``), with the run joined for its branch. Pull-request runs are not a

@@ -1,6 +1,6 @@
 """Detection as a workflow: load histories, judge each test with the pure rules, write the verdicts.
 
-``update_for_upload`` runs after every ingest (from ``hub.runs.tasks.analyse_upload``), so a verdict
+``update_for_upload`` runs after every ingest (from ``response.pipeline.upload_stored``), so a verdict
 comes within the ingest that brought its evidence; ``recompute_project`` rebuilds every verdict of a
 project from its results (nightly, and after changing the rules). Both go through ``judge_tests``, so
 the incremental and the full path cannot disagree. Aggregates are written in one bulk upsert; a state
@@ -13,15 +13,16 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Least, Right
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from hub.flaky import detection
 from hub.flaky.models import TestHealth, TestState
 from hub.flaky.services import history
-from hub.flaky.services.states import change_state
+from hub.flaky.services.states import Move, change_states
 from hub.projects.models import Project
 from hub.runs.models import Upload
 
@@ -50,13 +51,14 @@ _CLEARED = (TestState.HEALTHY, TestState.FIXED)
 
 
 def update_for_upload(upload_id: int) -> int:
-    """Judge the tests of one upload that failed or are under watch; return how many were judged."""
+    """Judge the tests of one upload whose evidence may change their verdict (``history.plan_for_upload``)
+    and count the clean passes of the watched others; return how many were judged."""
     upload = Upload.objects.select_related("job", "run", "project").filter(pk=upload_id).first()
     if upload is None:  # pruned or rolled back before the task ran: nothing to judge
         return 0
-    test_ids = history.judged_in_upload(upload)
-    judge_tests(upload.project, test_ids)
-    return len(test_ids)
+    plan = history.plan_for_upload(upload)
+    judge_tests(upload.project, plan.judge, passed_clean=plan.passed_clean)
+    return len(plan.judge)
 
 
 def recompute_project(project: Project | int) -> int:
@@ -64,7 +66,8 @@ def recompute_project(project: Project | int) -> int:
     if not isinstance(project, Project):
         project = Project.objects.get(pk=project)
     test_ids = history.judged_in_project(project.pk)
-    judge_tests(project, test_ids)
+    for batch in history.chunks(test_ids):  # one transaction (and lock) per batch, not per project
+        judge_tests(project, batch)
     return len(test_ids)
 
 
@@ -73,39 +76,50 @@ def recompute_all() -> int:
     return sum(recompute_project(project) for project in Project.objects.all())
 
 
-def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detection.Verdict]:
-    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts."""
-    if not test_ids:
+def judge_tests(
+    project: Project, test_ids: Sequence[int], *, passed_clean: Sequence[int] = ()
+) -> dict[int, detection.Verdict]:
+    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts; add one to the
+    clean streak of ``passed_clean`` (tests a clean pass cannot move yet: ``history.plan_for_upload``).
+
+    One transaction, with the tests' health rows locked (all of them, in test order, so two judges never
+    deadlock) before their state and history are read: two workers judging one test take turns, and the
+    second sees the first's verdict, so a state change is recorded once."""
+    if not test_ids and not passed_clean:
         return {}
-    outcomes = history.histories(project.pk, test_ids, project.default_branch)
-    current = _health_rows(project, test_ids)
-    now = timezone.now()
+    test_ids = sorted(set(test_ids))
     verdicts: dict[int, detection.Verdict] = {}
     rows: list[TestHealth] = []
-    stored = {test_id: _written(health) for test_id, health in current.items() if not health._state.adding}
-    for test_id in test_ids:
-        health = current[test_id]
-        if health.state in _CLEARED and health.judged_at and health.state_since > health.judged_at:
-            # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
-            # verdict saw is spent.
-            health.evidence_after = max(health.evidence_after, health.judged_through)
-        verdict = detection.judge(
-            outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
-        )
-        _apply(health, verdict, now)
-        verdicts[test_id] = verdict
-        if stored.get(test_id) != _written(health) or verdict.state != health.state:
-            rows.append(health)  # unchanged rows are not rewritten: a nightly recompute changes few
     with transaction.atomic():
+        counted = sorted(set(passed_clean) - set(test_ids))
+        current = _locked_health_rows(project, test_ids, also_lock=counted)
+        _count_clean_passes(counted)
+        now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
+        outcomes = history.histories(project.pk, test_ids, project.default_branch)
+        stored = {test_id: _written(health) for test_id, health in current.items()}
+        for test_id in test_ids:
+            health = current[test_id]
+            if health.state in _CLEARED and health.judged_at and health.state_since > health.judged_at:
+                # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
+                # verdict saw is spent.
+                health.evidence_after = max(health.evidence_after, health.judged_through)
+            verdict = detection.judge(
+                outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
+            )
+            _apply(health, verdict, now)
+            verdicts[test_id] = verdict
+            if stored[test_id] != _written(health) or verdict.state != health.state:
+                rows.append(health)  # unchanged rows are not rewritten: a nightly recompute changes few
         TestHealth.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["test"], update_fields=list(_UPDATE_FIELDS)
         )
-        changed = [health for health in rows if verdicts[health.test_id].state != health.state]
-        for health in changed:
-            verdict = verdicts[health.test_id]
-            change_state(
-                health, verdict.state, reason=verdict.reason, rule=verdict.rule, evidence=verdict.evidence
-            )
+        moves = [
+            Move(health, verdict.state, verdict.reason, verdict.rule, evidence=verdict.evidence)
+            for health in rows
+            if (verdict := verdicts[health.test_id]).state != health.state
+        ]
+        moved = {change.test_id for change in change_states(moves)}
+        changed = [move.health for move in moves if move.health.test_id in moved]
         if changed:
             # Our own change must not read as a person's change next time (see the check above).
             TestHealth.objects.filter(pk__in=[h.pk for h in changed]).update(judged_at=F("state_since"))
@@ -115,18 +129,48 @@ def judge_tests(project: Project, test_ids: Sequence[int]) -> dict[int, detectio
     return verdicts
 
 
+def _count_clean_passes(test_ids: list[int], rules: detection.Rules = detection.DEFAULT_RULES) -> None:
+    """One more clean default-branch run for each test, kept in its figures as ``signals.aggregates``
+    would count it (the newest run weighs 1, older ones decay), without reading its history: the streaks,
+    runs and recent outcomes stay current; score, confidence and evidence wait for the next verdict."""
+    decay = 0.5 ** (1.0 / rules.half_life)
+    for chunk in history.chunks(test_ids):
+        TestHealth.objects.filter(test_id__in=chunk).update(
+            clean_streak=F("clean_streak") + 1,
+            failure_streak=0,
+            runs=Least(F("runs") + 1, history.WINDOW),
+            weighted_runs=F("weighted_runs") * decay + 1,
+            weighted_failures=F("weighted_failures") * decay,
+            recent=Right(Concat(F("recent"), Value("p")), 200),
+        )
+
+
 def _written(health: TestHealth) -> tuple:
     """What a verdict writes, but the time it was written."""
     return tuple(getattr(health, name) for name in _UPDATE_FIELDS[:-2])
 
 
-def _health_rows(project: Project, test_ids: Sequence[int]) -> dict[int, TestHealth]:
+def _locked_health_rows(
+    project: Project, test_ids: list[int], also_lock: Sequence[int] = ()
+) -> dict[int, TestHealth]:
+    """The health rows of ``test_ids``, the missing ones created healthy, all locked with those of
+    ``also_lock`` until the transaction ends: in test order, so that two judges never deadlock
+    (``select_for_update`` on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
+    if connection.features.has_select_for_update:
+        for chunk in history.chunks(sorted({*test_ids, *also_lock})):
+            locked = TestHealth.objects.select_for_update().filter(test_id__in=chunk).order_by("test_id")
+            list(locked.values_list("pk", flat=True))
     rows: dict[int, TestHealth] = {}
     for chunk in history.chunks(test_ids):
         rows.update((h.test_id, h) for h in TestHealth.objects.filter(test_id__in=chunk))
-    for test_id in test_ids:
-        if test_id not in rows:
-            rows[test_id] = TestHealth(test_id=test_id, project_id=project.pk)
+        missing = [test_id for test_id in chunk if test_id not in rows]
+        if missing:
+            TestHealth.objects.bulk_create(
+                [TestHealth(test_id=test_id, project_id=project.pk) for test_id in missing],
+                ignore_conflicts=True,  # another judge may have created some of them a moment ago
+            )
+            created = TestHealth.objects.select_for_update().filter(test_id__in=missing).order_by("test_id")
+            rows.update((h.test_id, h) for h in created)
     return rows
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import F, Q
@@ -21,6 +22,7 @@ from hub.runs.models import Job, Run, Test, TestResult, Upload
 from hub.runs.services import segments
 
 WATCHED = (TestState.SUSPECTED, TestState.FLAKY, TestState.BROKEN, TestState.QUARANTINED)
+FAILED = ("failed", "error")
 WINDOW = 200  # result rows per test: every attempt of its most recent jobs
 _CHUNK = 2000  # ids per statement, beside the segments (SQLite allows 32766 host parameters)
 
@@ -98,35 +100,71 @@ def histories(
     return found
 
 
-def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
-    """The upload's tests that failed (any attempt), unless its job is an infrastructure failure; its
-    tests under watch (``WATCHED``), whatever they did this time: their clean runs count towards leaving
-    the state; and its tests whose earlier failures a pass here may turn into evidence
-    (``failed_before_here``). Other healthy and fixed tests that passed cannot change state, so they
-    wait for the nightly recompute to refresh their figures."""
+@dataclass(frozen=True)
+class UploadPlan:
+    """What one upload asks of detection: the tests to judge, and the watched tests whose clean pass on
+    the default branch cannot change their state yet, so only their clean streak moves (by one)."""
+
+    judge: list[int]
+    passed_clean: list[int]
+
+
+def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
+    """Judge the upload's tests that failed (any attempt), unless its job is an infrastructure failure
+    (then its watched tests, ``WATCHED``, for their figures); its watched tests whose pass here may change
+    their state (``pass_may_change_state``);
+    and its tests whose earlier failures a pass here may turn into evidence (``failed_before_here``).
+    Other tests that passed cannot change state, so they wait for the nightly recompute to refresh their
+    figures; a watched test's clean streak is kept up to date on the way, so the upload that may clear
+    it is judged.
+
+    A pass counts only on the default branch outside a pull request (detection's clean runs), in a job
+    that is not an infrastructure failure: elsewhere it can matter only through ``failed_before_here``."""
     from hub.flaky.detection import is_infrastructure
 
     job = upload.job
-    ids: set[int] = set()
-    if not is_infrastructure(job.tests, job.failed, job.errors, rules):
-        ids.update(
-            TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk, status__in=("failed", "error"))
-            .values_list("test_id", flat=True)
-            .distinct()
+    outcomes = TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk).values_list("test_id", "status")
+    failed: set[int] = set()
+    present: set[int] = set()
+    for test_id, status in outcomes:
+        present.add(test_id)
+        if status in FAILED:
+            failed.add(test_id)
+    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
+    judge: set[int] = set() if infrastructure else set(failed)
+    passed_clean: list[int] = []
+    run = upload.run
+    if infrastructure or (run.branch == upload.project.default_branch and not run.pull_request):
+        watched = TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
+            "test_id", "state", "clean_streak", "clean_runs_needed"
         )
-    watched = list(
-        TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
-            "test_id", flat=True
-        )
-    )
-    for chunk in chunks(watched):
-        ids.update(
-            TestResult.objects.filter(job_id=upload.job_id, upload_id=upload.pk, test_id__in=chunk)
-            .values_list("test_id", flat=True)
-            .distinct()
-        )
-    ids.update(failed_before_here(upload, rules))
-    return sorted(ids)
+        for test_id, state, clean_streak, needed in watched:
+            if test_id not in present or test_id in judge:
+                continue
+            if infrastructure or pass_may_change_state(state, clean_streak, needed):
+                judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
+            else:
+                passed_clean.append(test_id)
+    judge.update(failed_before_here(upload, rules))
+    return UploadPlan(sorted(judge), sorted(set(passed_clean) - judge))
+
+
+def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
+    """The tests ``plan_for_upload`` judges."""
+    return plan_for_upload(upload, rules).judge
+
+
+def pass_may_change_state(state: str, clean_streak: int, clean_runs_needed: int) -> bool:
+    """Whether one more clean default-branch run may move a watched test, judged by its last verdict.
+
+    A broken test that passes is fixed; a pass right after a failure makes that failure isolated (evidence
+    of flakiness); otherwise a pass only lengthens the clean streak, which clears a suspected or flaky
+    (or quarantined) test once it reaches the clean runs needed. Those only grow as passes lower the
+    failure rate, and detection's own count never exceeds the stored streak, so a test short of them
+    stays where it is."""
+    if state == TestState.BROKEN or clean_streak == 0:
+        return True
+    return clean_streak + 1 >= clean_runs_needed
 
 
 def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]:
@@ -136,46 +174,61 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
     shows did not last; for a default-branch run, failures on other branches since the default branch's
     previous upload of this job, which a pass now shows began on passing code (``branch_failures``).
 
-    Read through the run indexes on (project, commit_sha) and (project, pull_request), the runs' jobs and
-    the results' (job) index: a commit's, a pull request's or a few uploads' failing results are
-    few."""
+    A pull request's or branch's failures are read only since the previous upload of this job there
+    (that upload included): the analysis of that upload already turned the older ones into evidence, so a
+    long-lived branch is never read whole. (A test missing from that upload, one job name running
+    different tests, has its older failures taken up by the nightly recompute instead.)
+
+    Read through the run indexes on (project, commit_sha), (project, pull_request) and (project, branch),
+    the runs' uploads and jobs, and the results' (job) index: a commit's or a few uploads' failing results
+    are few."""
     run = upload.run
-    default = upload.project.default_branch
-    here = Q(commit_sha=run.commit_sha) if run.commit_sha else Q()
+    runs = Run.objects.filter(project_id=upload.project_id)
+    scopes = []
+    if run.commit_sha:
+        scopes.append(Q(job__in=Job.objects.filter(run__in=runs.filter(commit_sha=run.commit_sha))))
     if run.pull_request:
-        here |= Q(pull_request=run.pull_request)
-    elif run.branch and run.branch != default:
-        here |= Q(branch=run.branch, pull_request=None)
-    failing = []
-    if here:
-        runs = Run.objects.filter(here, project_id=upload.project_id)
-        failing.append(Q(job__in=Job.objects.filter(run__in=runs)))
-    if run.branch == default and not run.pull_request:
-        previous = (
-            Upload.objects.filter(
-                project_id=upload.project_id,
-                pk__lt=upload.pk,
-                job__name=upload.job.name,
-                run__branch=default,
-                run__pull_request=None,
-            )
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
+        scopes.append(_since_previous_upload(upload, runs.filter(pull_request=run.pull_request), rules))
+    elif run.branch and run.branch != upload.project.default_branch:
+        scope = runs.filter(branch=run.branch, pull_request=None)
+        scopes.append(_since_previous_upload(upload, scope, rules))
+    return failed_in_scopes(upload, [*scopes, *other_branches_since_default(upload)], rules)
+
+
+def other_branches_since_default(upload: Upload) -> list[Q]:
+    """For a default-branch upload, the results of uploads off it since the default branch's previous
+    upload of this job (none for other uploads, or the first of its job)."""
+    default = upload.project.default_branch
+    if upload.run.branch != default or upload.run.pull_request:
+        return []
+    previous = (
+        Upload.objects.filter(
+            project_id=upload.project_id,
+            pk__lt=upload.pk,
+            job__name=upload.job.name,
+            run__branch=default,
+            run__pull_request=None,
         )
-        if previous is not None:
-            between = Upload.objects.filter(
-                project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk
-            ).exclude(run__branch=default, run__pull_request=None)
-            failing.append(Q(job__in=between.values("job_id"), upload__in=between))
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if previous is None:
+        return []
+    between = Upload.objects.filter(project_id=upload.project_id, pk__gt=previous, pk__lt=upload.pk).exclude(
+        run__branch=default, run__pull_request=None
+    )
+    return [Q(job__in=between.values("job_id"), upload__in=between)]
+
+
+def failed_in_scopes(upload: Upload, scopes: Sequence[Q], rules: Rules = DEFAULT_RULES) -> set[int]:
+    """The upload's tests with a failing result in any of ``scopes`` (filters on results), outside an
+    infrastructure failure."""
     found: set[int] = set()
-    for where in failing:
+    for where in scopes:
         failed = (
-            TestResult.objects.filter(where, status__in=("failed", "error"))
-            .exclude(
-                job__tests__gte=rules.infra_min_tests,
-                job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
-            )
+            TestResult.objects.filter(where, status__in=FAILED)
+            .exclude(_infrastructure(rules))
             .values("test_id")
         )
         found.update(
@@ -184,6 +237,29 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
             .distinct()
         )
     return found
+
+
+def _since_previous_upload(upload: Upload, runs, rules: Rules = DEFAULT_RULES) -> Q:
+    """Results of ``runs``' uploads from the previous upload of this job among them (one whose job is
+    not an infrastructure failure: those are not analysed for evidence) up to this one."""
+    uploads = Upload.objects.filter(run__in=runs, pk__lte=upload.pk)
+    previous = (
+        uploads.filter(pk__lt=upload.pk, job__name=upload.job.name)
+        .exclude(_infrastructure(rules))
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    recent = uploads.filter(pk__gte=previous or 0)
+    return Q(job__in=recent.values("job_id"), upload__in=recent)
+
+
+def _infrastructure(rules: Rules) -> Q:
+    """On a model with a ``job``: the job is an infrastructure failure (``detection.is_infrastructure``)."""
+    return Q(
+        job__tests__gte=rules.infra_min_tests,
+        job__tests__lt=(F("job__failed") + F("job__errors")) / rules.infra_fraction,
+    )
 
 
 def judged_in_project(project_id: int, rules: Rules = DEFAULT_RULES) -> list[int]:

@@ -9,7 +9,7 @@ has finished and nothing (no report, no artifact, no change to the run) has arri
 results, and the run from its jobs (``state.conclude_job`` / ``conclude_run``: failure if any failed).
 
 Completion goes through ``ingest.upsert_job`` / ``upsert_run``, the path of reports and webhooks, so state
-only moves forward and ``signals.run_completed`` is sent as for any run. Each run is re-checked under the
+only moves forward and ``run.completed`` is announced as for any run. Each run is re-checked under the
 project's lock, inside the transaction that completes it, so a report landing meanwhile keeps it open.
 """
 

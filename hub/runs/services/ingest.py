@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agent.model import Coverage
+from hub.outbox.services.announce import announce
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, segments, state, test_ids
@@ -33,9 +34,11 @@ from hub.runs.services.header import Header
 from hub.runs.services.identity import test_key
 from hub.runs.services.readahead import ReadAhead
 from hub.runs.services.transform import RowLoader, merge_repeated_tests
-from hub.runs.signals import announce_completed
 
 log = logging.getLogger(__name__)
+
+UPLOAD_STORED = "upload.stored"  # announced with the upload's id; the apps above subscribe to it
+RUN_COMPLETED = "run.completed"  # announced with the run's id, once, when it first becomes completed
 
 
 @dataclass(frozen=True)
@@ -131,15 +134,8 @@ def ingest(
             Run.objects.filter(pk=run.pk).update(**increments)
         if header.coverage is not None:
             _store_coverage(job, upload, header.coverage)
-        transaction.on_commit(lambda: schedule_analysis(upload.pk))
+        announce(UPLOAD_STORED, upload.pk)  # the work it owes commits with it, or not at all
     return Receipt(upload, replayed=False)
-
-
-def schedule_analysis(upload_id: int) -> None:
-    """Hand the landed upload to the task queue for failure analysis and flaky detection."""
-    from django_q.tasks import async_task
-
-    async_task("hub.runs.tasks.analyse_upload", upload_id, task_name=f"analyse-upload-{upload_id}")
 
 
 def upsert_run(project: Project, fields: dict[str, Any], *, from_provider: bool = False) -> Run:
@@ -148,7 +144,9 @@ def upsert_run(project: Project, fields: dict[str, Any], *, from_provider: bool 
     Reports and webhooks both come through here (inside a transaction, after ``load.lock_project``), so
     the two meet in one run. Other keys are optional: a missing status means in progress. The provider's
     own word (a webhook, reconciliation) says ``from_provider``; runs without it complete when idle
-    (``completion.py``). The first time a run is completed, ``signals.run_completed`` is sent.
+    (``completion.py``). The first time the run is completed (a webhook, reconciliation, a report with its
+    conclusion, the idle sweep), ``run.completed`` is announced in the caller's transaction, for the apps
+    above to respond to.
     """
     key = {"project": project, "provider_run_id": fields["provider_run_id"], "attempt": fields["attempt"]}
     status = fields.get("status") or RunStatus.IN_PROGRESS
@@ -180,7 +178,7 @@ def upsert_run(project: Project, fields: dict[str, Any], *, from_provider: bool 
         ),
     )
     if before != RunStatus.COMPLETED and run.status == RunStatus.COMPLETED:
-        announce_completed(run.pk)
+        announce(RUN_COMPLETED, run.pk)
     return run
 
 

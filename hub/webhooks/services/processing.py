@@ -1,8 +1,10 @@
 """Store a verified delivery once, hand it to the queue, and process it there (or again, on replay).
 
 The view calls ``accept``: it writes the delivery keyed by (provider, delivery id) and, for a new one
-the hub uses, enqueues ``hub.webhooks.tasks.process_delivery`` after commit. A redelivery finds the
-first row and changes nothing. ``process`` runs in the worker: it maps the stored body to runs and jobs
+the hub uses, announces it in the same transaction, so its processing by
+``hub.webhooks.tasks.process_delivery`` is owed work (``hub.outbox``): enqueued after commit, swept back
+onto the queue if a worker or the broker loses it, done once. A redelivery finds the first row and
+changes nothing. ``process`` runs in the worker: it maps the stored body to runs and jobs
 through the provider's module and records the outcome. Processing is idempotent (state only moves
 forward, descriptive fields fill blanks), so a replay from admin is safe.
 """
@@ -19,6 +21,7 @@ from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hub.outbox.services.announce import announce
 from hub.projects.models import Project
 from hub.webhooks.models import Delivery, DeliveryStatus, Source
 from hub.webhooks.services import circleci, generic, github, gitlab
@@ -33,6 +36,7 @@ MODULES: dict[str, ModuleType] = {
     Source.GENERIC: generic,
 }
 MAX_ERROR = 2000
+DELIVERY_RECEIVED = "delivery.received"  # announced with the delivery's id
 
 
 @dataclass(frozen=True)
@@ -67,17 +71,8 @@ def accept(incoming: Incoming) -> tuple[Delivery, bool]:
             provider=incoming.provider, delivery_id=incoming.delivery_id[:200], defaults=defaults
         )
         if created and used:
-            delivery_pk = delivery.pk
-            transaction.on_commit(lambda: enqueue(delivery_pk))
+            announce(DELIVERY_RECEIVED, delivery.pk)  # its processing is owed from the same commit
     return delivery, created
-
-
-def enqueue(delivery_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(
-        "hub.webhooks.tasks.process_delivery", delivery_id, task_name=f"webhook-delivery-{delivery_id}"
-    )
 
 
 def process(delivery_id: int) -> Outcome:
@@ -94,7 +89,7 @@ def process(delivery_id: int) -> Outcome:
         else:
             outcome = MODULES[delivery.provider].process(delivery, payload)
     except OperationalError:
-        raise  # transient (a lock timeout, a lost connection): django-q2 retries the task
+        raise  # transient (a lock timeout, a lost connection): the owed work is retried with backoff
     except ValueError as exc:  # undecodable body, or a value our columns refuse
         outcome = Outcome.failed(f"{type(exc).__name__}: {exc}")
     except Exception as exc:

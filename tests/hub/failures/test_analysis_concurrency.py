@@ -3,39 +3,16 @@ twice at once is counted once."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from hub.failures.models import ClusterTest, Failure, FailureCluster
 from hub.failures.services.analysis import analyse_upload
 from tests.hub.conftest import case
+from tests.hub.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UPLOADS = 8
 TESTS = 30
-
-
-def at_once(target, args_list) -> list[BaseException]:
-    barrier = threading.Barrier(len(args_list))
-    errors: list[BaseException] = []
-
-    def run(*args) -> None:
-        try:
-            barrier.wait()
-            target(*args)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=args) for args in args_list]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def failures(n: int) -> list[dict]:

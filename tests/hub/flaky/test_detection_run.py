@@ -13,8 +13,8 @@ from hub.flaky.services import detection_run, history
 from hub.flaky.services.quarantine import mark_fixed, quarantine
 from hub.flaky.services.states import change_state, health_for
 from hub.flaky.tasks import recompute_all, recompute_project
+from hub.response.tasks import upload_stored
 from hub.runs.models import Test, Upload
-from hub.runs.tasks import analyse_upload
 from tests.hub.conftest import case, report
 
 pytestmark = pytest.mark.django_db
@@ -192,8 +192,11 @@ def test_a_full_recompute_reaches_the_verdicts_the_incremental_path_reached(agen
     upload(agent, case("test_gadget", "passed", reruns=[{"status": "failed"}]))
     main_runs(agent, "pppp", name="test_broken")  # stays healthy until it breaks
     main_runs(agent, "fff", name="test_broken")
+    # A watched test's clean pass that cannot move it updates its streaks and counts, not its score
+    # (history.plan_for_upload): the score is the next verdict's, or the nightly recompute's.
     incremental = {
-        h.test.name: (h.state, h.failures, h.score) for h in TestHealth.objects.select_related("test")
+        h.test.name: (h.state, h.failures, h.runs, h.recent, h.clean_streak)
+        for h in TestHealth.objects.select_related("test")
     }
     TestHealth.objects.all().delete()
     StateChange.objects.all().delete()
@@ -201,7 +204,8 @@ def test_a_full_recompute_reaches_the_verdicts_the_incremental_path_reached(agen
     judged = recompute_all()
 
     recomputed = {
-        h.test.name: (h.state, h.failures, h.score) for h in TestHealth.objects.select_related("test")
+        h.test.name: (h.state, h.failures, h.runs, h.recent, h.clean_streak)
+        for h in TestHealth.objects.select_related("test")
     }
     assert recomputed == incremental
     assert judged == 3
@@ -235,7 +239,7 @@ def test_a_newly_flaky_test_is_quarantined_where_the_project_quarantines_automat
 def test_the_task_after_ingest_reaches_the_verdict(agent):
     upload_id = upload(agent, case("test_widget", "passed", reruns=[{"status": "failed"}]), judge=False)
 
-    analyse_upload(upload_id)
+    upload_stored(upload_id)
 
     assert health().state == State.FLAKY
 

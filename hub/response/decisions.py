@@ -1,0 +1,95 @@
+"""What the policy says to do about a completed run: pure functions over plain facts.
+
+The services gather the facts (``services/facts.py``) and act on the answer; nothing here reads the
+database, so every rule and limit is pinned by a plain test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out"})
+KNOWN_FLAKY = frozenset({"flaky", "quarantined"})
+INFRASTRUCTURE = "infrastructure"
+
+
+@dataclass(frozen=True)
+class TestFailure:
+    __test__ = False  # a failed test, not a pytest class
+    test: str
+    state: str  # the test's verdict (hub.flaky TestState), "healthy" when it has none
+    category: str  # hub.failures Category of this failure
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    name: str
+    failures: Sequence[TestFailure] = ()
+    category: str = ""  # the job's own category (hub.failures JobFailure), "" when unknown
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    conclusion: str
+    failed_jobs: Sequence[FailedJob] = ()
+    analysis_pending: bool = False  # an upload of the run is not analysed yet
+
+
+@dataclass(frozen=True)
+class Decision:
+    act: bool
+    reason: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _why(failure: TestFailure, when: Sequence[str]) -> str | None:
+    if "flaky" in when and failure.state in KNOWN_FLAKY:
+        return "known flaky"
+    if INFRASTRUCTURE in when and failure.category == INFRASTRUCTURE:
+        return INFRASTRUCTURE
+    return None
+
+
+def _job_refusal(job: FailedJob, when: Sequence[str]) -> str | None:
+    """Why ``job``'s failure does not qualify for a re-run; None when it does."""
+    if not job.failures:
+        if INFRASTRUCTURE in when and job.category == INFRASTRUCTURE:
+            return None
+        return f"job {job.name!r} failed with no failed test the hub knows of"
+    for failure in job.failures:
+        if _why(failure, when) is None:
+            return f"{failure.test} in job {job.name!r} failed and is {failure.state} ({failure.category})"
+    return None
+
+
+def rerun(facts: RunFacts, rules: Mapping[str, Any], *, reruns_of_run: int, reruns_today: int) -> Decision:
+    """Re-run the failed jobs of a completed run when every failure is one the policy's ``rerun.when``
+    names (a known-flaky test, an infrastructure failure), within ``max_per_run`` and ``max_per_day``."""
+    if not rules["enabled"]:
+        return Decision(False, "re-runs are off in the policy (rerun.enabled)")
+    if facts.conclusion not in FAILED_CONCLUSIONS:
+        return Decision(False, f"the run's conclusion is {facts.conclusion or 'unknown'}, not a failure")
+    if facts.analysis_pending:
+        return Decision(False, "an upload of the run is still being analysed; decided when it is")
+    if not facts.failed_jobs:
+        return Decision(False, "no failed job is known, so nothing explains the failure")
+    when = rules["when"]
+    for job in facts.failed_jobs:
+        refusal = _job_refusal(job, when)
+        if refusal is not None:
+            return Decision(False, f"not every failure qualifies (rerun.when): {refusal}")
+    if reruns_of_run >= rules["max_per_run"]:
+        return Decision(False, f"this run was re-run {reruns_of_run} time(s) (rerun.max_per_run)")
+    if reruns_today >= rules["max_per_day"]:
+        return Decision(False, f"{reruns_today} re-runs in the last 24 hours (rerun.max_per_day)")
+    tests = sorted({f.test for job in facts.failed_jobs for f in job.failures})
+    reasons = sorted({_why(f, when) or "" for job in facts.failed_jobs for f in job.failures} - {""})
+    jobs = [job.name for job in facts.failed_jobs]
+    summary = " and ".join(reasons) or INFRASTRUCTURE
+    return Decision(
+        True,
+        f"every failure of the run's {len(jobs)} failed job(s) is {summary}",
+        {"jobs": jobs, "tests": tests},
+    )

@@ -1,0 +1,141 @@
+"""The response policy: its keys, their defaults and their checks, as plain data and pure functions.
+
+A project's policy is one small document (YAML or JSON); every key is optional and takes its default, so
+``{}`` is the safe policy: known-flaky failures are re-run, nothing writes to a repository or notifies
+anyone. ``validate`` returns one error per bad key, each naming its path (``rerun.max_per_run: must be
+an integer >= 0``). Keys for responders that are not built yet are part of the schema, so a document
+can be written ahead, but any value other than their off default is refused as "not yet": a setting
+is never accepted and then ignored. Building a responder means flipping its keys' ``built`` flag.
+docs/policy.md is the reference; a test checks that its example is valid.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hub.failures.models import Category
+
+RERUN_REASONS = ("flaky", "infrastructure")
+CATEGORIES = tuple(Category.values)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+Check = Callable[[Any], str | None]  # an error message for a bad value, None for a good one
+
+
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else "must be an integer >= 0"
+
+
+def https_url(value: Any) -> str | None:
+    ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
+    return None if ok else "must be an https:// URL (or empty)"
+
+
+def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None = None) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return "must be a list of strings"
+        for item in value:
+            if choices is not None and item not in choices:
+                return f"{item!r} is not one of: {', '.join(choices)}"
+            if pattern is not None and not pattern.match(item):
+                return f"{item!r} is not an email address"
+        return None
+
+    return check
+
+
+@dataclass(frozen=True)
+class Key:
+    default: Any
+    check: Check
+    built: bool = True
+    builds: str = ""  # for keys not built yet: what will use them, named in the "not yet" error
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "rerun": {
+        "enabled": Key(True, boolean),
+        "when": Key(list(RERUN_REASONS), list_of(RERUN_REASONS)),
+        "max_per_run": Key(1, count),
+        "max_per_day": Key(20, count),
+    },
+    "issues": {
+        name: Key(False, boolean, built=False, builds="issues")
+        for name in ("flaky", "broken", "new_cluster_on_default_branch")
+    },
+    "notify": {
+        "slack_webhook_url": Key("", https_url, built=False, builds="Slack notifications"),
+        "emails": Key([], list_of(pattern=EMAIL), built=False, builds="email notifications"),
+        "pull_request_comment": Key(False, boolean, built=False, builds="pull-request comments"),
+    },
+    "route": {
+        "fixer": Key([], list_of(CATEGORIES), built=False, builds="the fixer"),
+        "coding_agent": Key([], list_of(CATEGORIES), built=False, builds="coding agents"),
+    },
+    "merge": {
+        "enabled": Key(False, boolean, built=False, builds="merging fixes"),
+        "require_checks": Key(True, boolean, built=False, builds="merging fixes"),
+    },
+}
+VERSIONS = (1,)
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    """The policy of a project that has none: every key at its default."""
+    return {
+        section: {name: copy.deepcopy(key.default) for name, key in keys.items()}
+        for section, keys in SCHEMA.items()
+    }
+
+
+def validate(document: Any) -> list[str]:
+    """Every problem with ``document``, one line each, naming the key path; [] when it is valid."""
+    if not isinstance(document, Mapping):
+        return ["the policy must be a mapping of sections (rerun, issues, notify, route, merge)"]
+    errors = []
+    for section, body in document.items():
+        if section == "version":
+            if body not in VERSIONS:
+                errors.append(f"version: must be one of {', '.join(map(str, VERSIONS))}")
+            continue
+        keys = SCHEMA.get(section)
+        if keys is None:
+            errors.append(f"{section}: unknown section; known: version, {', '.join(SCHEMA)}")
+        elif not isinstance(body, Mapping):
+            errors.append(f"{section}: must be a mapping of keys ({', '.join(keys)})")
+        else:
+            errors.extend(_section_errors(section, keys, body))
+    return errors
+
+
+def _section_errors(section: str, keys: dict[str, Key], body: Mapping) -> list[str]:
+    errors = []
+    for name, value in body.items():
+        path = f"{section}.{name}"
+        key = keys.get(name)
+        if key is None:
+            errors.append(f"{path}: unknown key; known in {section}: {', '.join(keys)}")
+        elif problem := key.check(value):
+            errors.append(f"{path}: {problem}")
+        elif not key.built and value != key.default:
+            errors.append(f"{path}: not yet: the hub does not build {key.builds} yet; remove the key")
+    return errors
+
+
+def effective(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """A valid ``document`` with every key it leaves out at its default."""
+    merged = defaults()
+    for section, body in document.items():
+        if section in merged:
+            merged[section].update(copy.deepcopy(dict(body)))
+    return merged

@@ -1,0 +1,135 @@
+"""The re-run responder: re-run the failed jobs of a completed run whose failures are all known flaky
+(or infrastructure, as the policy's ``rerun.when`` says), once per run attempt, within the policy's limits.
+
+The request goes through the operators' re-run service (``hub.operations.services.actions.rerun``), so
+it is made like an operator's and leaves the same audit row. Its effect is keyed
+``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a newer attempt exists
+before anything is requested again (GitHub numbers attempts; on a CI that does not, an unsettled request
+is never repeated: the job fails for a person to look). The new attempt's outcome settles the job:
+passed, the failures were flaky (succeeded); failed again, the job failed, with the tests that failed
+again as its evidence (their results count in their verdicts like any other run's).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from agent.providers import ProviderError
+from hub.integrations.clients import client_for, provider_name
+from hub.operations.models import Action, ActionOutcome, ActionVia
+from hub.operations.services import actions
+from hub.response import decisions
+from hub.response.models import FixJob, FixState, Responder
+from hub.response.services import effects, facts, fix_jobs
+from hub.runs.models import Conclusion, Run, RunStatus
+
+log = logging.getLogger(__name__)
+
+KIND = Responder.RERUN
+ACTOR = "re-run responder"
+# The provider's answer was a sure "no": nothing was started, and trying again changes nothing.
+REFUSALS = frozenset({"ClientUnavailable", "AuthenticationError", "NotFoundError", "UnsupportedOperation"})
+# CIs whose run shows a re-run as a new attempt, so that after a crash the hub can tell whether its
+# request was taken. Elsewhere an unsettled request is never repeated (the job fails for a person).
+NUMBERED_ATTEMPTS = frozenset({"github"})
+
+
+def key(run: Run) -> str:
+    return f"rerun:{run.provider_run_id}:{run.attempt}"
+
+
+def consider(run: Run, policy: dict[str, Any], *, besides_upload: int | None = None) -> FixJob | None:
+    if (
+        run.status != RunStatus.COMPLETED
+        or FixJob.objects.filter(project=run.project_id, key=key(run)).exists()
+    ):
+        return None
+    mine = FixJob.objects.filter(project=run.project_id, responder=KIND)
+    decision = decisions.rerun(
+        facts.run_facts(run, besides_upload=besides_upload),
+        policy["rerun"],
+        reruns_of_run=mine.filter(key__startswith=f"rerun:{run.provider_run_id}:").count(),
+        reruns_today=mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count(),
+    )
+    if not decision.act:
+        log.info("run %s attempt %s not re-run: %s", run.provider_run_id, run.attempt, decision.reason)
+        return None
+    return fix_jobs.open_job(run.project_id, KIND, key(run), decision.reason, decision.detail, run=run)
+
+
+def act(job: FixJob) -> fix_jobs.Outcome:
+    run = job.run
+    if run is None:
+        return fix_jobs.Outcome(FixState.FAILED, "the run was pruned before it could be re-run")
+
+    def call() -> effects.Made:
+        action = actions.rerun(run, failed_only=True, user=ACTOR, via=ActionVia.RESPONSE)
+        if action.outcome != ActionOutcome.SUCCEEDED:
+            raise _error(action)
+        return effects.Made(
+            action.result_run_id, action.result_url, {"action": action.pk, "said": action.message}
+        )
+
+    def check() -> effects.Made | None:
+        if provider_name(run.project) not in NUMBERED_ATTEMPTS:
+            ci = run.project.get_provider_display()
+            raise effects.Refused(
+                f"an earlier request may have reached {ci}, whose runs do not show a re-run as a new "
+                "attempt, so it is not asked again; re-run it at the CI if it did not"
+            )
+        info = client_for(run.project).get_run(run.provider_run_id)
+        if info.attempt > run.attempt:
+            return effects.Made(info.id, info.url, {"attempt": info.attempt})
+        return None  # the run shows no newer attempt: nothing was started
+
+    try:
+        effect, _ = effects.once(job, key(run), KIND, call, check)
+    except effects.Refused as refusal:
+        return fix_jobs.Outcome(
+            FixState.FAILED, f"the provider refused the re-run: {refusal}", refusal.detail
+        )
+    return fix_jobs.Outcome(
+        FixState.AWAITING_VERIFICATION,
+        f"re-run of the failed jobs requested; waiting for attempt {run.attempt + 1} to complete",
+        {"effect": effect.pk, "external_id": effect.external_id},
+    )
+
+
+def _error(action: Action) -> Exception:
+    message = f"{action.message} ({action.hint})" if action.hint else action.message
+    status = action.provider_status or 0
+    if action.error_type in REFUSALS or (400 <= status < 500 and status != 429):
+        return effects.Refused(message, {"action": action.pk, "provider_status": status})
+    return ProviderError(message)  # a 5xx, a timeout, a rate limit: the re-run may or may not exist
+
+
+def verify(run: Run, *, besides_upload: int | None = None) -> None:
+    """Settle the re-run job of the attempt before ``run`` once ``run`` (the re-run) completes."""
+    if run.status != RunStatus.COMPLETED or run.attempt < 2:
+        return
+    job = (
+        FixJob.objects.filter(project=run.project_id, key=f"rerun:{run.provider_run_id}:{run.attempt - 1}")
+        .filter(state=FixState.AWAITING_VERIFICATION)
+        .select_related("run")
+        .first()
+    )
+    if job is None or facts.analysis_pending(run, besides=besides_upload):
+        return
+    if run.conclusion == Conclusion.SUCCESS:
+        outcome = fix_jobs.Outcome(
+            FixState.SUCCEEDED, f"attempt {run.attempt} passed: the failures were flaky", {"run": run.pk}
+        )
+    else:
+        before = set(facts.failed_test_names(job.run)) if job.run is not None else set()
+        again = sorted(before & set(facts.failed_test_names(run)))
+        outcome = fix_jobs.Outcome(
+            FixState.FAILED,
+            f"attempt {run.attempt} ended {run.conclusion or 'without a conclusion'}"
+            + (f"; {len(again)} test(s) failed again" if again else ""),
+            {"run": run.pk, "failed_again": again},
+        )
+    fix_jobs.verify(job, outcome)

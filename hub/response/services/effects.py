@@ -1,0 +1,74 @@
+"""An outside effect at most once: recorded before the call, checked after a crash, never made twice.
+
+``once`` writes the ``Effect`` row (``intended``) and commits it *before* calling out. If the call's
+answer is recorded, the effect is ``done`` (or ``failed`` on a refusal the provider gave for sure). A
+worker killed between the call and the record leaves the row ``intended``; an error with no clear
+answer (a timeout, a 5xx) leaves it ``unknown``. Either way the next attempt does not call: it asks the
+provider through ``check`` whether the effect exists, adopts it if so, and calls again only when the
+provider positively shows it does not. When the check itself fails, the effect stays ``unknown`` and
+the attempt fails, to be retried later (never a second call on a guess).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from hub.response.models import Effect, EffectState, FixJob
+
+
+@dataclass(frozen=True)
+class Made:
+    """What the provider says exists: its id and address, and anything worth keeping."""
+
+    external_id: str = ""
+    external_url: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """The provider answered no for sure (no token, no such run, forbidden): the call had no effect."""
+
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or {}
+
+
+def once(
+    job: FixJob, key: str, kind: str, call: Callable[[], Made], check: Callable[[], Made | None]
+) -> tuple[Effect, bool]:
+    """The effect keyed ``key``, made by ``call`` unless it exists; returns it and whether this call
+    made it. ``Refused`` from ``call`` marks the effect failed and propagates; any other error marks it
+    unknown and propagates."""
+    with transaction.atomic():
+        effect, created = Effect.objects.get_or_create(
+            key=key[:300], defaults={"fix_job": job, "kind": kind, "state": EffectState.INTENDED}
+        )
+    if effect.state == EffectState.DONE:
+        return effect, False
+    if not created and effect.state != EffectState.FAILED:
+        found = check()  # a previous attempt may have called: the provider knows
+        if found is not None:
+            _record(effect, EffectState.DONE, found, adopted=True)
+            return effect, False
+    try:
+        made = call()
+    except Refused as refusal:
+        _record(effect, EffectState.FAILED, Made(detail={"error": str(refusal), **refusal.detail}))
+        raise
+    except Exception as exc:
+        _record(effect, EffectState.UNKNOWN, Made(detail={"error": f"{type(exc).__name__}: {exc}"}))
+        raise
+    _record(effect, EffectState.DONE, made)
+    return effect, True
+
+
+def _record(effect: Effect, state: str, made: Made, *, adopted: bool = False) -> None:
+    effect.state = state
+    effect.external_id = made.external_id[:200] or effect.external_id
+    effect.external_url = made.external_url[:2000] or effect.external_url
+    effect.detail = {**effect.detail, **made.detail, **({"adopted_after_check": True} if adopted else {})}
+    effect.save(update_fields=["state", "external_id", "external_url", "detail", "updated_at"])

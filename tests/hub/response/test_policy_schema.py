@@ -1,0 +1,112 @@
+"""Policy validation: safe defaults, one error per bad key naming its path, "not yet" for keys whose
+responder is not built."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hub.response.policy import schema, store
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "policy.md"
+
+
+def test_an_empty_policy_is_valid_and_means_the_safe_defaults():
+    assert schema.validate({}) == []
+    policy = schema.effective({})
+    assert policy["rerun"]["enabled"] is True
+    assert policy["rerun"]["when"] == ["flaky", "infrastructure"]
+    assert policy["issues"] == {"flaky": False, "broken": False, "new_cluster_on_default_branch": False}
+    assert policy["merge"]["enabled"] is False
+    assert policy["notify"]["pull_request_comment"] is False
+
+
+def test_keys_given_replace_their_defaults_and_the_rest_stay():
+    policy = schema.effective({"rerun": {"max_per_day": 3}})
+    assert (policy["rerun"]["max_per_day"], policy["rerun"]["max_per_run"]) == (3, 1)
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        ({"rerun": {"max_per_run": -1}}, "rerun.max_per_run: must be an integer >= 0"),
+        ({"rerun": {"max_per_day": "ten"}}, "rerun.max_per_day: must be an integer >= 0"),
+        ({"rerun": {"max_per_day": True}}, "rerun.max_per_day: must be an integer >= 0"),
+        ({"rerun": {"enabled": "yes"}}, "rerun.enabled: must be true or false"),
+        ({"rerun": {"when": ["flaky", "cosmic rays"]}}, "rerun.when: 'cosmic rays' is not one of: flaky, "),
+        ({"rerun": {"when": "flaky"}}, "rerun.when: must be a list of strings"),
+        ({"rerun": {"max_per_hour": 1}}, "rerun.max_per_hour: unknown key; known in rerun: enabled, when,"),
+        ({"rerun": []}, "rerun: must be a mapping of keys"),
+        ({"reruns": {}}, "reruns: unknown section; known: version, rerun, issues"),
+        ({"version": 2}, "version: must be one of 1"),
+        ({"notify": {"emails": ["not an address"]}}, "notify.emails: 'not an address' is not an email"),
+        ({"notify": {"slack_webhook_url": "http://x"}}, "notify.slack_webhook_url: must be an https:// URL"),
+        ({"route": {"fixer": ["lint", "vibes"]}}, "route.fixer: 'vibes' is not one of: import"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_key(document, error):
+    errors = schema.validate(document)
+    assert len(errors) == 1
+    assert errors[0].startswith(error)
+
+
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        ({"issues": {"flaky": True}}, "issues.flaky"),
+        ({"issues": {"new_cluster_on_default_branch": True}}, "issues.new_cluster_on_default_branch"),
+        (
+            {"notify": {"slack_webhook_url": "https://hooks.slack.com/services/T/B/X"}},
+            "notify.slack_webhook_url",
+        ),
+        ({"notify": {"emails": ["dev@example.com"]}}, "notify.emails"),
+        ({"notify": {"pull_request_comment": True}}, "notify.pull_request_comment"),
+        ({"route": {"fixer": ["lint"]}}, "route.fixer"),
+        ({"route": {"coding_agent": ["type_check"]}}, "route.coding_agent"),
+        ({"merge": {"enabled": True}}, "merge.enabled"),
+    ],
+)
+def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(document, path):
+    section, name = path.split(".")
+    builds = schema.SCHEMA[section][name].builds
+    assert schema.validate(document) == [
+        f"{path}: not yet: the hub does not build {builds} yet; remove the key"
+    ]
+
+
+def test_keys_not_built_yet_may_be_written_at_their_off_defaults():
+    assert schema.validate(schema.defaults()) == []
+
+
+def test_every_bad_key_is_reported_at_once():
+    errors = schema.validate({"rerun": {"max_per_run": -1, "enabled": 1}, "merge": {"enabled": True}})
+    assert [e.split(":")[0] for e in errors] == ["rerun.max_per_run", "rerun.enabled", "merge.enabled"]
+
+
+def test_a_policy_that_is_not_a_mapping_is_refused():
+    assert schema.validate(["rerun"]) == [
+        "the policy must be a mapping of sections (rerun, issues, notify, route, merge)"
+    ]
+
+
+def test_yaml_that_does_not_parse_is_refused_with_where():
+    with pytest.raises(store.PolicyInvalid, match="not valid YAML"):
+        store.parse("rerun: [unclosed", yaml_text=True)
+
+
+def test_yaml_is_loaded_safely():
+    with pytest.raises(store.PolicyInvalid, match="not valid YAML"):
+        store.parse("!!python/object/apply:os.system ['true']", yaml_text=True)
+
+
+def test_the_full_example_in_the_reference_is_valid_and_documents_every_key():
+    text = DOCS.read_text("utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert example, "docs/policy.md has a full example in a yaml block"
+    document = store.parse(example.group(1), yaml_text=True)
+    assert schema.validate(document) == []
+    for section, keys in schema.SCHEMA.items():
+        for name in keys:
+            assert f"`{section}.{name}`" in text, f"docs/policy.md does not document {section}.{name}"
