@@ -51,6 +51,24 @@ def clean_runs_needed(failure_rate: float, rules: Rules = DEFAULT_RULES) -> int:
     return max(rules.min_clean_runs, min(rules.max_clean_runs, needed))
 
 
+def fix_runs_needed(failure_rate: float, rules: Rules = DEFAULT_RULES) -> int:
+    """The clean runs that show a *flaky* test fixed: enough to bound its rate well below the rate ``p``
+    it had, the smallest N with (1 - p / ``fix_ratio``)^N <= ``fix_confidence``, never capped.
+
+    Clearing a suspicion can be quick, but a flaky verdict that leaves on a lucky streak comes straight
+    back: a test that flakes 20% of the time passes the 14 runs ``clean_runs_needed`` asks 4.4% of the
+    time, and it has a chance after every failure, so it flapped between flaky and fixed. At a quarter
+    of the rate (59 runs at 20%), a test whose rate did not change passes them about
+    ``fix_confidence ** fix_ratio`` of the time (6 in a million). The cost: a test that failed one run
+    in twenty needs 239 clean runs, more than the history holds, so only a person marking it fixed
+    clears it.
+    """
+    if failure_rate <= 0.0:
+        return rules.min_clean_runs
+    needed = ceil(log(rules.fix_confidence) / log(1.0 - min(failure_rate, 1.0) / rules.fix_ratio))
+    return max(rules.min_clean_runs, needed)
+
+
 def posterior(failures: float, runs: float, rules: Rules = DEFAULT_RULES) -> tuple[float, float, float]:
     """Mean and equal-tailed credible interval of the failure rate after ``failures`` in ``runs``."""
     a = rules.prior_failures + failures
