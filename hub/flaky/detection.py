@@ -132,12 +132,7 @@ def judge(
     score, low, high = signals.score(known_good, rules)
     p_had = signals.rate_had(known_good, rules)
     current = FLAKY if previous == QUARANTINED else previous
-    if streak:
-        needed = 1
-    elif current == FLAKY:
-        needed = fix_runs_needed(p_had, rules)
-    else:
-        needed = clean_runs_needed(p_had, rules)
+    needed = _runs_needed(current, streak, p_had, rules)
 
     new_strong = [e for e in retries if e.last_id > evidence_after] + [
         f
@@ -192,7 +187,7 @@ def judge(
         commit_shas=shas,
         onset_sha=onset_sha,
         onset_run=onset_run,
-        clean_runs_needed=needed,
+        clean_runs_needed=_runs_needed(FLAKY if state == QUARANTINED else state, streak, p_had, rules),
         aggregates=agg,
         newest_result_id=newest,
         # A regression fixed says nothing about flakiness: only a clean-run clearing or a person spends
@@ -269,6 +264,16 @@ def _next_state(
             f"{rules.isolated_to_flaky} such isolated failures make it flaky.",
         )
     return current, "", f"{current.capitalize()}: no new evidence of flakiness."
+
+
+def _runs_needed(state: str, streak: list[Execution], p_had: float, rules: Rules) -> int:
+    """The clean runs that would move a test out of ``state``: one pass ends a broken streak; a flaky test
+    needs its rate bounded well below what it was (``fix_runs_needed``); a suspicion clears sooner."""
+    if streak:
+        return 1
+    if state == FLAKY:
+        return fix_runs_needed(p_had, rules)
+    return clean_runs_needed(p_had, rules)
 
 
 def _strong_since(strong: list[Execution], history: list[Execution]) -> bool:

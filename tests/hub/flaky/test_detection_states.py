@@ -52,6 +52,12 @@ def test_a_steady_flake_failing_a_fifth_of_its_runs_stays_flaky_once_labelled():
     assert set(states[states.index("flaky") :]) == {"flaky"}
 
 
+def test_a_test_labelled_flaky_shows_the_clean_runs_its_fix_needs_at_once():
+    h = History().main("pppp").job("failed", "passed")
+
+    assert judge(h.rows).clean_runs_needed == judge(h.rows, previous="flaky").clean_runs_needed
+
+
 def test_a_flaky_test_is_fixed_only_after_the_clean_runs_its_failure_rate_requires():
     h = History().main("pfppfpfpppfpfpp")  # a test that failed about a third of the time
     needed = judge(h.rows, previous="flaky").clean_runs_needed
