@@ -126,12 +126,14 @@ def judge(
     isolated = signals.isolated_failures(history, strong_jobs)
     mended = signals.mended_failures(usable, strong_jobs)
     regression_like = signals.regression_episodes(history, agg, rules)
-    streak = signals.broken_streak(history, same_commit, evidence_after, regression_like, rules)
+    current = FLAKY if previous == QUARANTINED else previous
+    streak = signals.broken_streak(
+        history, same_commit, evidence_after, regression_like, rules, flaky=current == FLAKY
+    )
 
     known_good = [e for i, e in enumerate(history) if i not in regression_like]
     score, low, high = signals.score(known_good, rules)
     p_had = signals.rate_had(known_good, rules)
-    current = FLAKY if previous == QUARANTINED else previous
     needed = _runs_needed(current, streak, p_had, rules)
 
     new_strong = [e for e in retries if e.last_id > evidence_after] + [

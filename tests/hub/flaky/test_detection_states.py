@@ -140,7 +140,7 @@ def test_a_broken_test_that_passes_again_is_fixed():
 
 
 def test_a_quarantined_test_stays_quarantined_whatever_the_rules_say():
-    h = History().main("p" * 20, "fff")
+    h = History().main("p" * 20, "fffff")  # a quarantined test is judged as a flaky one: 5 failures break it
 
     verdict = judge(h.rows, previous="quarantined")
 
