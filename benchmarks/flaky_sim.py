@@ -276,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "without pull requests": replace(scenario, pull_requests=0),
     }
     if args.prs != "both":
-        histories = {label: s for label, s in histories.items() if label.startswith(args.prs)}
+        histories = {f"{args.prs} pull requests": histories[f"{args.prs} pull requests"]}
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
