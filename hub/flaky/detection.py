@@ -133,8 +133,8 @@ def judge(
 
     known_good = [e for i, e in enumerate(history) if i not in regression_like]
     score, low, high = signals.score(known_good, rules)
-    p_had = signals.rate_had(known_good, rules)
-    needed = _runs_needed(current, streak, p_had, rules)
+    had = signals.rate_had(known_good, rules)
+    needed = _runs_needed(current, streak, had, rules)
 
     new_strong = [e for e in retries if e.last_id > evidence_after] + [
         f
@@ -189,7 +189,7 @@ def judge(
         commit_shas=shas,
         onset_sha=onset_sha,
         onset_run=onset_run,
-        clean_runs_needed=_runs_needed(FLAKY if state == QUARANTINED else state, streak, p_had, rules),
+        clean_runs_needed=_runs_needed(FLAKY if state == QUARANTINED else state, streak, had, rules),
         aggregates=agg,
         newest_result_id=newest,
         # A regression fixed says nothing about flakiness: only a clean-run clearing or a person spends
@@ -268,14 +268,16 @@ def _next_state(
     return current, "", f"{current.capitalize()}: no new evidence of flakiness."
 
 
-def _runs_needed(state: str, streak: list[Execution], p_had: float, rules: Rules) -> int:
+def _runs_needed(state: str, streak: list[Execution], had: tuple[float, float, float], rules: Rules) -> int:
     """The clean runs that would move a test out of ``state``: one pass ends a broken streak; a flaky test
-    needs its rate bounded well below what it was (``fix_runs_needed``); a suspicion clears sooner."""
+    needs its rate bounded well below the least it may have been (``fix_runs_needed`` of the low end of
+    its credible interval); a suspicion clears sooner (``clean_runs_needed`` of the mean)."""
+    mean, low, _ = had
     if streak:
         return 1
     if state == FLAKY:
-        return fix_runs_needed(p_had, rules)
-    return clean_runs_needed(p_had, rules)
+        return fix_runs_needed(low, rules)
+    return clean_runs_needed(mean, rules)
 
 
 def _strong_since(strong: list[Execution], history: list[Execution]) -> bool:

@@ -59,9 +59,11 @@ def fix_runs_needed(failure_rate: float, rules: Rules = DEFAULT_RULES) -> int:
     back: a test that flakes 20% of the time passes the 14 runs ``clean_runs_needed`` asks 4.4% of the
     time, and it has a chance after every failure, so it flapped between flaky and fixed. At a quarter
     of the rate (59 runs at 20%), a test whose rate did not change passes them about
-    ``fix_confidence ** fix_ratio`` of the time (6 in a million). The cost: a test that failed one run
-    in twenty needs 239 clean runs, more than the history holds, so only a person marking it fixed
-    clears it.
+    ``fix_confidence ** fix_ratio`` of the time (6 in a million). ``detection`` passes the low end of the
+    rate's credible interval: a test seen failing 3 of 11 runs in the window may fail 3% of the time, and
+    measured against 11% it was fixed by a streak it passes 3% of the time. The cost: a test that failed
+    one run in twenty needs 239 clean runs or more, more than the history holds, so only a person
+    marking it fixed clears it.
     """
     if failure_rate <= 0.0:
         return rules.min_clean_runs
@@ -147,13 +149,12 @@ def score(known_good: list[Execution], rules: Rules) -> tuple[float, float, floa
     return posterior(failures, runs, rules)
 
 
-def rate_had(known_good: list[Execution], rules: Rules) -> float:
-    """The failure rate up to its last failure: what a fix must be measured against (the clean runs
-    since then must not lower the bar they are judged by)."""
+def rate_had(known_good: list[Execution], rules: Rules) -> tuple[float, float, float]:
+    """The failure rate up to its last failure, as ``posterior`` gives it (mean, low, high): what a fix
+    must be measured against (the clean runs since then must not lower the bar they are judged by)."""
     last = max((i for i, e in enumerate(known_good) if e.any_failed), default=-1)
     window = known_good[: last + 1]
-    failures = sum(1 for e in window if e.any_failed)
-    return (rules.prior_failures + failures) / (rules.prior_failures + rules.prior_passes + len(window))
+    return posterior(sum(1 for e in window if e.any_failed), len(window), rules)
 
 
 def _bernoulli_ll(k: float, n: float) -> float:
