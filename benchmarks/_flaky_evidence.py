@@ -10,10 +10,10 @@ accept:
 * a retry: one job where the test failed, then passed;
 * the same commit: a job that finished failed and one of the same name that passed, on one SHA (a
   re-run, on any branch);
-* two isolated failures on independent code, in any mix: a default-branch failure between two passes
-  there, or a failure on a pull request that began between two passing default-branch runs and was
-  followed by a pass on the same pull request (one per pull request: a pull request can break a test
-  and fix it itself, which looks the same).
+* two isolated failures on the default branch: each between two passes there.
+
+A failure on a pull request that a later commit of it mended is not evidence: the author's change
+explains it as well as a flake does (docs/flaky.md).
 
 Outage jobs (more than half of a job of 10 or more tests failing, as the hub recognises them) are left
 out. No ground truth is read but which tests are flaky, to know whose clock to keep.
@@ -37,16 +37,12 @@ def evidence_uploads(tests: Sequence[TestTruth], uploads: Sequence[SimUpload]) -
     by_commit: dict[tuple[Key, str, str], int] = {}  # bit 1: finished passed, bit 2: finished failed
     main: dict[Key, list[bool]] = {}  # the last two default-branch outcomes: failed?
     isolated: dict[Key, int] = {}
-    pull_requests: dict[Key, set] = {}
-    episodes: dict[tuple[Key, object, str], dict | None] = {}  # open failures per pull request and job
-    waiting: dict[Key, list[dict]] = {}  # episodes awaiting the default branch's next run
     for upload in uploads:
         cases = upload.cases
         if len(cases) >= 10 and sum(case.status.is_failure for case in cases) > len(cases) / 2:
             continue
         context = upload.context
         default = context.branch == "main" and context.pull_request is None
-        line = context.pull_request or context.branch
         for case in cases:
             key = (case.classname or "", case.name)
             if key not in flaky or key in found:
@@ -61,30 +57,9 @@ def evidence_uploads(tests: Sequence[TestTruth], uploads: Sequence[SimUpload]) -
                 if passed and last[-2:] == [False, True]:
                     isolated[key] = isolated.get(key, 0) + 1
                 main[key] = [*last[-1:], failed]
-                for episode in waiting.pop(key, ()):
-                    episode["after"] = not failed
-                    _stood_alone(episode, pull_requests.setdefault(key, set()))
-            else:
-                at = (key, line, context.job_name)
-                if failed and at not in episodes:
-                    fine = main.get(key, [True])[-1:] == [False]
-                    episodes[at] = {"line": line, "after": None, "passed": False} if fine else None
-                    if fine:
-                        waiting.setdefault(key, []).append(episodes[at])
-                elif passed and at in episodes:
-                    episode = episodes.pop(at)
-                    if episode is not None:
-                        episode["passed"] = True
-                        _stood_alone(episode, pull_requests.setdefault(key, set()))
-            independent = isolated.get(key, 0) + len(pull_requests.get(key, ()))
-            if retry or by_commit[commit] == 3 or independent >= 2:
+            if retry or by_commit[commit] == 3 or isolated.get(key, 0) >= 2:
                 found[key] = upload.index
     return found
-
-
-def _stood_alone(episode: dict, lines: set) -> None:
-    if episode["after"] and episode["passed"]:
-        lines.add(episode["line"])
 
 
 def ingests_from_evidence(

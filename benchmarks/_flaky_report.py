@@ -98,6 +98,7 @@ def rows_for(
             fmt(same["recall_unretried"]),
         )
     )
+    figures = (ours, naive, same)
     rows += [
         Row(
             f"false alarms: healthy tests flagged flaky/suspected (of {ours['healthy']})",
@@ -106,15 +107,20 @@ def rows_for(
             f"{naive['false_alarms']} ({pct(naive['false_alarm_rate'])})",
             f"{same['false_alarms']} ({pct(same['false_alarm_rate'])})",
         ),
-        Row(
-            f"regressions labelled flaky (of {ours['regressions']})",
-            "0",
-            str(ours["regressions_flaky"]),
-            str(naive["regressions_flaky"]),
-            str(same["regressions_flaky"]),
-            verdict(ours["regressions_flaky"] == 0),
-        ),
+        never(f"regressions labelled flaky (of {ours['regressions']})", "regressions_flaky", *figures),
         Row("regressions ever suspected", "-", str(ours["regressions_suspected"])),
+        never(
+            f"lint checks labelled flaky ({ours['checks']}, mended on {ours['mends']} pull requests)",
+            "checks_flaky",
+            *figures,
+        ),
+        Row("lint checks ever suspected", "-", str(ours["checks_suspected"])),
+        Row(
+            "flaps: flaky verdicts lost by flaky tests, whose rates never change",
+            "0",
+            f"{ours['flaps']} ({ours['flapping_tests']} tests, at most {ours['max_flaps']} each)",
+            verdict=verdict(ours["flaps"] == 0),
+        ),
         Row(
             "regressions that reached main labelled broken",
             "-",
@@ -165,6 +171,70 @@ def rows_for(
         rows.append(Row("time to detection", "p95 <= 0 ingests", "n/a (no flaky verdict)", verdict="FAIL"))
     rows.append(Row("analysis tasks that failed", "0", str(failures), verdict=verdict(failures == 0)))
     return rows
+
+
+@dataclass(frozen=True)
+class Compared:
+    figure: str
+    target: str
+    with_prs: str
+    without_prs: str
+    verdict: str
+
+
+def compared(with_prs: dict, without_prs: dict, full: bool) -> list[Compared]:
+    """The headline figures of the history with pull requests beside the same history without them."""
+    both = (with_prs, without_prs)
+
+    def row(figure: str, target: str, cell, ok) -> Compared:
+        passed = [ok(f) for f in both]
+        result = "n/a" if None in passed else verdict(all(passed), full)
+        return Compared(figure, target, cell(with_prs), cell(without_prs), result)
+
+    return [
+        row(
+            "precision (ever labelled flaky)",
+            f">= {TARGET_PRECISION}",
+            lambda f: f"{fmt(f['precision'])} of {f['labelled']}",
+            lambda f: None if f["precision"] is None else f["precision"] >= TARGET_PRECISION,
+        ),
+        row(
+            "recall, flaky tests that failed in >= 2 jobs",
+            f">= {TARGET_RECALL}",
+            lambda f: f"{fmt(f['recall_evident'])} of {f['evident']}",
+            lambda f: None if f["recall_evident"] is None else f["recall_evident"] >= TARGET_RECALL,
+        ),
+        row("recall, all flaky tests", "-", lambda f: f"{fmt(f['recall'])} of {f['flaky']}", lambda f: True),
+        row(
+            "regressions labelled flaky",
+            "0",
+            lambda f: f"{f['regressions_flaky']} of {f['regressions']}",
+            lambda f: f["regressions_flaky"] == 0,
+        ),
+        row(
+            "lint checks labelled flaky",
+            "0",
+            lambda f: f"{f['checks_flaky']} ({f['mends']} mends)",
+            lambda f: f["checks_flaky"] == 0,
+        ),
+        row("flaps", "0", lambda f: f"{f['flaps']} ({f['flapping_tests']} tests)", lambda f: f["flaps"] == 0),
+    ]
+
+
+def comparison_table(rows: Sequence[Compared]) -> str:
+    columns = (
+        ("figure", "figure"),
+        ("target", "target"),
+        ("with_prs", "with pull requests"),
+        ("without_prs", "without pull requests"),
+        ("verdict", "result"),
+    )
+    return render(rows, columns)
+
+
+def never(figure: str, key: str, ours: dict, naive: dict, same: dict) -> Row:
+    """A count whose target is 0, beside the baselines'."""
+    return Row(figure, "0", str(ours[key]), str(naive[key]), str(same[key]), verdict(ours[key] == 0))
 
 
 def table(rows: Sequence[Row]) -> str:

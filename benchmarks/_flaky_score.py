@@ -40,12 +40,17 @@ class Verdicts:
     broken: frozenset[tuple[str, str]] | None = None
     final: dict[tuple[str, str], str] | None = None
     onsets: dict[tuple[str, str], str] | None = None
+    flaps: dict[tuple[str, str], int] | None = None  # times each test lost the flaky label
 
 
 def hub_verdicts(data: dict[str, Any], final: dict[tuple[str, str], str]) -> Verdicts:
     ever: dict[tuple[str, str], set[str]] = {}
+    flaps: dict[tuple[str, str], int] = {}
     for change in data["changes"]:
-        ever.setdefault((change["classname"], change["name"]), set()).add(change["to"])
+        key = (change["classname"], change["name"])
+        ever.setdefault(key, set()).add(change["to"])
+        if change["from"] in LABELLED and change["to"] not in LABELLED:
+            flaps[key] = flaps.get(key, 0) + 1
     for key, state in final.items():
         ever.setdefault(key, set()).add(state)
     # The onset a person saw when the test was first labelled broken, else the latest one.
@@ -59,6 +64,7 @@ def hub_verdicts(data: dict[str, Any], final: dict[tuple[str, str], str]) -> Ver
         broken=frozenset(k for k, states in ever.items() if "broken" in states),
         final=final,
         onsets=onsets,
+        flaps=flaps,
     )
 
 
@@ -99,6 +105,7 @@ def score(tests: Sequence[TestTruth], verdicts: Verdicts) -> dict[str, Any]:
     evident = [t for t in flaky if t.failures >= 2]
     healthy = [t for t in tests if t.kind is Kind.HEALTHY]
     regressions = [t for t in tests if t.kind is Kind.REGRESSION]
+    checks = [t for t in tests if t.kind is Kind.CHECK]
     true_positive = sum(t.key in verdicts.labelled for t in flaky)
     figures: dict[str, Any] = {
         "labelled": len(verdicts.labelled),
@@ -112,6 +119,10 @@ def score(tests: Sequence[TestTruth], verdicts: Verdicts) -> dict[str, Any]:
         "regressions": len(regressions),
         "regressions_flaky": sum(t.key in verdicts.labelled for t in regressions),
         "regressions_suspected": sum(t.key in verdicts.flagged for t in regressions),
+        "checks": len(checks),
+        "mends": sum(t.mends for t in checks),
+        "checks_flaky": sum(t.key in verdicts.labelled for t in checks),
+        "checks_suspected": sum(t.key in verdicts.flagged for t in checks),
     }
     figures["false_alarm_rate"] = ratio(figures["false_alarms"], len(healthy))
     figures["recall_by_rate"] = {
@@ -124,6 +135,12 @@ def score(tests: Sequence[TestTruth], verdicts: Verdicts) -> dict[str, Any]:
     unretried = [t for t in evident if t.suite.retries == 0]
     figures["recall_unretried"] = ratio(sum(t.key in verdicts.labelled for t in unretried), len(unretried))
     figures["unretried"] = len(unretried)
+    if verdicts.flaps is not None:
+        # Every simulated flaky test keeps its rate: a verdict that leaves flaky is a flap.
+        flaps = [verdicts.flaps.get(t.key, 0) for t in flaky]
+        figures["flaps"] = sum(flaps)
+        figures["flapping_tests"] = sum(n > 0 for n in flaps)
+        figures["max_flaps"] = max(flaps, default=0)
     if verdicts.broken is not None:
         # A regression that reached main has the commit that broke it there; one fixed on its pull request
         # before merging never failed on the default branch.

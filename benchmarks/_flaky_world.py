@@ -3,9 +3,10 @@
 Everything here is plain data and seeded: the same ``World`` gives the same uploads in the same order,
 byte for byte. The history is what a busy repository sends a hub:
 
-* commits on ``main``, each tested by a CI run of three jobs (suites): ``unit`` retries a failed test
-  twice inside the job (pytest-rerunfailures: the failed attempts are ``reruns`` of the case),
-  ``integration`` never retries, ``e2e`` retries once (Playwright);
+* commits on ``main``, each tested by a CI run of four jobs: three suites (``unit`` retries a failed
+  test twice inside the job, pytest-rerunfailures: the failed attempts are ``reruns`` of the case;
+  ``integration`` never retries; ``e2e`` retries once, Playwright) and ``lint``, whose checks (the
+  formatter, the linter, the type checker) report as cases;
 * pull requests branched from ``main``, one run per pushed commit on its head SHA (``pull_request``
   event, base branch ``main``), most of them merged (the merge is a new commit on ``main``);
 * flaky tests that fail each attempt independently with a fixed probability, spread log-uniformly from
@@ -13,6 +14,8 @@ byte for byte. The history is what a busy repository sends a hub:
 * real regressions: a commit breaks a few tests, which then fail on every run until a later commit fixes
   them; some start on ``main``, some on a pull request that is merged (they reach ``main`` with the
   merge), and some are broken and fixed on a pull request before it merges (``main`` never sees them);
+* authors who break a lint check (the formatter, mostly) with one push and mend it with their next,
+  and pull requests closed while a test or check they broke still fails;
 * infrastructure outages: a job where most tests fail at once with the same connection error;
 * re-runs: a run with a failed job is sometimes re-run (a new attempt on the same SHA, failed jobs only).
 
@@ -38,6 +41,7 @@ class Kind(StrEnum):
     HEALTHY = "healthy"
     FLAKY = "flaky"
     REGRESSION = "regression"
+    CHECK = "check"  # a lint check: never flaky, broken and mended by pull requests' authors
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ SUITES = (
     Suite("integration", 0.3, 0, "tests.integration"),
     Suite("e2e", 0.1, 1, "tests.e2e"),
 )
+LINT = Suite("lint", 0.0, 0, "lint")  # its checks report as cases; the first is the formatter
+CHECKS = ("ruff format --check", "ruff check", "mypy")
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class Scenario:
     main_regressions: int = 6  # start on main, fixed on main
     merged_regressions: int = 5  # start on a pull request, reach main when it merges, fixed on main
     pr_breakages: int = 6  # broken and fixed on a pull request before it merges
+    mend_rate: float = 0.35  # of pull requests of 2+ pushes: a push breaks a lint check, the next mends it
+    abandoned_broken: int = 4  # pull requests closed while a test or check they broke still fails
     tests_per_regression: tuple[int, int] = (1, 4)
     regression_length: tuple[int, int] = (2, 12)  # main commits it stays broken
     merge_rate: float = 0.85
@@ -85,6 +93,8 @@ QUICK = Scenario(
     main_regressions=2,
     merged_regressions=1,
     pr_breakages=1,
+    abandoned_broken=1,
+    mend_rate=0.6,
     outage_rate=0.04,
 )
 
@@ -113,6 +123,7 @@ class TestTruth:
     failures: int = 0
     second_failure_upload: int | None = None  # the upload of the second such job
     first_failures: list[tuple[int, bool]] = field(default_factory=list)  # (upload, on main), a few
+    mends: int = 0  # a lint check: the pull requests that broke it and mended it on their next push
 
     @property
     def key(self) -> tuple[str, str]:
@@ -164,8 +175,11 @@ class World:
         self.scenario = scenario
         self.rng = random.Random(scenario.seed)
         self.suites = SUITES if scenario.retries_in_jobs else tuple(replace(s, retries=0) for s in SUITES)
+        self.jobs = (*self.suites, LINT)
         self.tests = self._make_tests()
-        self.by_suite = {suite.name: [t for t in self.tests if t.suite is suite] for suite in self.suites}
+        self.checks = [t.index for t in self.tests if t.kind is Kind.CHECK]
+        self.by_suite = {suite.name: [t for t in self.tests if t.suite is suite] for suite in self.jobs}
+        self.abandoned_left = scenario.abandoned_broken
         self.runs = 0
         self.reruns = 0
         self.outages = 0
@@ -196,6 +210,8 @@ class World:
             # Evenly spread on the log scale (with jitter), so every decade of rates is represented.
             share = (position + rng.random()) / len(flaky)
             tests[index].flake_rate = math.exp(low + (high - low) * share)
+        for check in CHECKS:
+            tests.append(TestTruth(len(tests), LINT, LINT.module, check, Kind.CHECK))
         return tests
 
     def _pick_regressed(self) -> list[int]:
@@ -276,6 +292,7 @@ class World:
                 since = rng.randrange(commits - 1)
                 until = rng.randint(since + 1, commits - 1)
                 pr.broken.update({c: set(tests) for c in range(since, until)})
+            self._abandon_or_mend(pr, merged)
             prs.append(pr)
         self.main_shas = [self._sha() for _ in range(n)]
         for pr in prs:
@@ -289,12 +306,28 @@ class World:
                 self.tests[index].onset_shas.append(by_number[number].shas[commit])
         return main_broken, prs
 
+    def _abandon_or_mend(self, pr: PullRequest, merged: bool) -> None:
+        """A pull request not merged may be closed while a test or check it broke still fails; any pull
+        request of two or more pushes may break a lint check (the formatter, mostly) and mend it with the
+        next push."""
+        s, rng = self.scenario, self.rng
+        if not merged and not pr.broken and self.abandoned_left:
+            self.abandoned_left -= 1
+            broken = set(self._pick_regressed()) if rng.random() < 0.5 else {rng.choice(self.checks)}
+            pr.broken.update({c: set(broken) for c in range(rng.randrange(pr.commits), pr.commits)})
+        if pr.commits >= 2 and rng.random() < s.mend_rate:
+            check = self.checks[0] if rng.random() < 0.75 else rng.choice(self.checks[1:])
+            at = rng.randrange(pr.commits - 1)
+            if check not in pr.broken.get(at + 1, ()):
+                pr.broken.setdefault(at, set()).add(check)
+                self.tests[check].mends += 1
+
     def _run(self, state: CodeState, where: dict, first_index: int) -> Iterator[SimUpload]:
         """A CI run of every suite on ``state``, then re-runs of its failed jobs (new attempts)."""
         self.runs += 1
         run_id = str(9_000_000_000 + self.runs)
         index = first_index
-        suites = list(self.suites)
+        suites = list(self.jobs)
         for attempt in (1, 2, 3):
             failed_suites = []
             for suite in suites:
@@ -325,7 +358,8 @@ class World:
         self, suite: Suite, state: CodeState, upload_index: int, on_main: bool
     ) -> tuple[tuple[TestCase, ...], bool]:
         rng = self.rng
-        outage = rng.random() < self.scenario.outage_rate
+        # A lint job reaches no database or network: its outages would be the checks' own failures.
+        outage = suite is not LINT and rng.random() < self.scenario.outage_rate
         down: set[int] = set()
         tests = self.by_suite[suite.name]
         if outage:
@@ -340,6 +374,8 @@ class World:
             for _ in range(1 + suite.retries):
                 if test.index in down:
                     outcome = (Status.ERROR, infra)
+                elif test.index in state.broken and test.kind is Kind.CHECK:
+                    outcome = (Status.FAILED, f"{test.name}: src/app/views.py would change")
                 elif test.index in state.broken:
                     outcome = (Status.FAILED, f"AssertionError: expected 'ok' for {test.name}, got 'error'")
                 elif test.kind is Kind.FLAKY and rng.random() < test.flake_rate:

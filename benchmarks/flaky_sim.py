@@ -1,10 +1,14 @@
 """How well the hub tells flaky tests from real regressions, scored against a simulated ground truth.
 
     python benchmarks/flaky_sim.py [--backend sqlite|postgresql] [--hard] [--quick] [--seed N] [--dry-run]
+                                   [--prs both|with|without]
 
 ``_flaky_world.py`` generates a repository's CI history with ground truth (commits on main, pull
 requests, flaky tests with known flake rates from 0.5% to 30%, regressions that start at a commit and are
-fixed later, infrastructure outages, re-runs, retries inside jobs). This script starts a real hub
+fixed later, lint checks that authors break and mend on their next push, pull requests closed while
+broken, infrastructure outages, re-runs, retries inside jobs). By default it plays two histories of the
+same seed, one with pull requests and one without, so their figures can be set side by side; for each
+it starts a real hub
 (gunicorn, a scratch database, ``Q_SYNC=true`` so the analysis task runs inline after each ingest) and
 posts every job's report to ``POST /api/v1/reports`` in order, as the agent would. Then it reads the
 verdicts: the final ones from ``GET /api/v1/flaky`` when that route answers (else from the database),
@@ -14,14 +18,17 @@ and every state change with its time from the database, and scores them:
 * recall among the flaky tests that genuinely failed at least twice (in two jobs, outages left out),
   and overall;
 * false alarms: healthy tests ever labelled flaky or suspected;
-* regressions ever labelled flaky (must be 0), and regressions labelled broken (with a correct onset);
+* regressions and lint checks ever labelled flaky (both must be 0), and regressions labelled broken
+  (with a correct onset);
+* flaps: how often a flaky test lost its flaky verdict (must be 0: no simulated rate ever changes);
 * time to detection: ingests from the upload that brought a flaky test's second failing job to the
   upload during which it was first labelled flaky, and seconds from that upload's start to the verdict;
 * time from the evidence: ingests from the first upload after which the reports hold evidence a
   reviewer would accept (a retry that passed, a pass and a failure on one commit, or two isolated
-  failures on independent code: ``_flaky_evidence.py``) to the flaky verdict. The second failing job is
-  often not evidence yet (a failure on a pull request or the latest default-branch run looks like a
-  breakage until the next run there passes), so the first clock also counts waiting for that run.
+  failures on the default branch: ``_flaky_evidence.py``) to the flaky verdict. The second failing job
+  is often not evidence (a failure on a pull request that its next commit mended is the author's change
+  as likely as a flake) or not yet (the latest default-branch run looks like a breakage until the next
+  run there passes), so the first clock also counts waiting for more.
 
 Beside ours, two baselines scored on the same history in this process: *naive* ("a test that failed and
 later passed, anywhere, is flaky") and *same commit* ("a test that passed and failed on one commit SHA",
@@ -41,14 +48,14 @@ import statistics
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import requests
 from _flaky_evidence import evidence_uploads, ingests_from_evidence
 from _flaky_hub import HubCommandError, call
-from _flaky_report import anchors, details, rows_for, table
+from _flaky_report import anchors, compared, comparison_table, details, rows_for, table
 from _flaky_score import Posted, detection_times, hub_verdicts, naive_verdicts, score
 from _flaky_world import HARD, QUICK, REPOSITORY, Kind, Scenario, SimUpload, World  # the script's dir
 from _hub import Hub, postgres_unavailable, running_hub
@@ -137,55 +144,43 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--dry-run", action="store_true", help="build the history and print its digest; start no hub"
     )
+    parser.add_argument(
+        "--prs",
+        choices=("both", "with", "without"),
+        default="both",
+        help="play the history with pull requests, the same seed without them, or both (the default)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    scenario = QUICK if args.quick else Scenario()
-    if args.hard:
-        hard = {"retries_in_jobs": False, "rerun_rate": HARD.rerun_rate, "outage_rate": HARD.outage_rate}
-        scenario = replace(scenario, **hard)
-    for field_name, value in (("seed", args.seed), ("tests", args.tests), ("main_commits", args.commits)):
-        if value is not None:
-            scenario = replace(scenario, **{field_name: value})
+@dataclass
+class Simulated:
+    """One history played through a hub, scored."""
 
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+    label: str
+    scenario: Scenario
+    results: dict[str, dict]
+    rows: list
+    source: str
+    summary: str  # the line printed under the table: uploads, request time, state changes
+    extra: str  # misses and late verdicts by name
+    payload: dict[str, Any]
 
-    if args.backend == "postgresql":
-        reason = postgres_unavailable()
-        if reason:
-            log(f"postgresql: {reason}")
-            return 2
-    started = time.monotonic()
+
+def simulate(label: str, scenario: Scenario, args: argparse.Namespace, log) -> Simulated:
+    """Build the history, play it through a scratch hub, score the verdicts (raises SimError)."""
     world = World(scenario)
     uploads = list(world.uploads())
-    log(
-        f"history: {len(uploads)} uploads, {world.runs} runs + {world.reruns} re-runs, "
-        f"{sum(len(u.cases) for u in uploads)} cases, {world.outages} outages, "
-        f"{sum(t.kind is Kind.FLAKY for t in world.tests)} flaky and "
-        f"{sum(t.kind is Kind.REGRESSION for t in world.tests)} regressed tests of {len(world.tests)}"
-    )
-    if args.dry_run:
-        digest = hashlib.sha256()
-        for upload in uploads:
-            digest.update(body(upload))
-        print(f"history {digest.hexdigest()}: {len(uploads)} uploads, seed {scenario.seed}")
-        return 0
+    log(f"{label}: {describe(world, uploads)}")
     database = f"orchestrate_bench_sim_{os.getpid()}"
-    try:
-        with running_hub(args.backend, database=database, Q_SYNC="true") as hub:
-            log(f"{args.backend}: hub at {hub.url}, posting in order (analysis inline: Q_SYNC=true)")
-            posted = post_all(hub, uploads, log)
-            data = django_json(hub, "verdicts", REPOSITORY)
-            db_final = {(row["classname"], row["name"]): row["state"] for row in data["health"]}
-            from_api = api_states(hub)
-    except SimError as exc:
-        log(str(exc))
-        return 2
+    with running_hub(args.backend, database=database, Q_SYNC="true") as hub:
+        log(f"{args.backend}: hub at {hub.url}, posting in order (analysis inline: Q_SYNC=true)")
+        posted = post_all(hub, uploads, log)
+        data = django_json(hub, "verdicts", REPOSITORY)
+        db_final = {(row["classname"], row["name"]): row["state"] for row in data["health"]}
+        from_api = api_states(hub)
     source = "GET /api/v1/flaky" if from_api is not None else "the database (GET /api/v1/flaky not mounted)"
     final = from_api if from_api is not None else db_final
     if from_api is not None:
@@ -211,43 +206,113 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.quick,
         list(from_evidence.values()),
     )
-    title = "Flaky detection against a simulated ground truth" + (" (--quick: smoke size)" * args.quick)
-    print(f"\n{title}: {args.backend}, seed {scenario.seed}, verdicts read from {source}\n")
-    print(table(rows))
-    print("* same commit: jobs where most tests failed (outages) left out, as a re-run heuristic would.")
-    print(
-        "Time to detection, two clocks. From the 2nd failing job: that job may not be evidence yet (a\n"
-        "failure on a pull request, or the latest default-branch run, looks like a breakage until the next\n"
-        "run there passes), so this clock also counts the wait for that run. From complete evidence: from\n"
-        "the first upload after which the reports hold a retry that passed, a pass and a failure on one\n"
-        "commit, or two isolated failures on independent code (default-branch failures between passes;\n"
-        "failures on different pull requests that began while the default branch passed and passed on\n"
-        "their next run). Those evidence rules were written alongside the detector's: the second clock\n"
-        "shows the rules fire as soon as they can, not that they need little evidence.\n"
-    )
-    print(anchors({"ours": results["ours"], **{k: results[k] for k in baselines}}))
-    print(
-        f"\n{len(uploads)} uploads, request to committed (with the analysis) p50 {requests_p50:.3f} s; "
+    summary = (
+        f"{len(uploads)} uploads, request to committed (with the analysis) p50 {requests_p50:.3f} s; "
         f"{late} verdicts after the last upload; {len(data['changes'])} state changes"
     )
     if data["task_failures"]:
-        print(f"\nthe analysis task failed {data['task_failures']} times; the last:\n{data['task_failure']}")
+        summary += (
+            f"\nthe analysis task failed {data['task_failures']} times; the last:\n{data['task_failure']}"
+        )
+    payload = {
+        "scenario": asdict(scenario),
+        "figures": results,
+        "ingests_to_verdict": ingests,
+        "ingests_from_evidence": list(from_evidence.values()),
+        "seconds_to_verdict": seconds,
+        "task_failures": data["task_failures"],
+        "rows": [asdict(row) for row in rows],
+    }
     extra = details(world.tests, ours, data, delays)
-    if extra:
-        print(f"\n{extra}")
+    return Simulated(label, scenario, results, rows, source, summary, extra, payload)
+
+
+def describe(world: World, uploads: list[SimUpload]) -> str:
+    checks = [t for t in world.tests if t.kind is Kind.CHECK]
+    return (
+        f"{len(uploads)} uploads, {world.runs} runs + {world.reruns} re-runs, "
+        f"{sum(len(u.cases) for u in uploads)} cases, {world.outages} outages, "
+        f"{sum(t.kind is Kind.FLAKY for t in world.tests)} flaky and "
+        f"{sum(t.kind is Kind.REGRESSION for t in world.tests)} regressed tests of {len(world.tests)}, "
+        f"{sum(t.mends for t in checks)} lint checks broken and mended on pull requests"
+    )
+
+
+def print_report(sim: Simulated, args: argparse.Namespace) -> None:
+    title = f"Flaky detection against a simulated ground truth, {sim.label}" + (
+        " (--quick: smoke size)" * args.quick
+    )
+    print(f"\n{title}: {args.backend}, seed {sim.scenario.seed}, verdicts read from {sim.source}\n")
+    print(table(sim.rows))
+    print("* same commit: jobs where most tests failed (outages) left out, as a re-run heuristic would.")
+    print(CLOCKS)
+    print(anchors(sim.results))
+    print(f"\n{sim.summary}")
+    if sim.extra:
+        print(f"\n{sim.extra}")
+
+
+CLOCKS = """Time to detection, two clocks. From the 2nd failing job: that job may not be evidence yet (a
+failure on a pull request is evidence only if a re-run of its commit passes; the latest default-branch
+run looks like a breakage until the next run there passes), so this clock also counts the wait for
+that run. From complete evidence: from the first upload after which the reports hold a retry that
+passed, a pass and a failure on one commit, or two isolated failures on the default branch (each
+between passes). Those evidence rules were written alongside the detector's: the second clock shows
+the rules fire as soon as they can, not that they need little evidence.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    scenario = QUICK if args.quick else Scenario()
+    if args.hard:
+        hard = {"retries_in_jobs": False, "rerun_rate": HARD.rerun_rate, "outage_rate": HARD.outage_rate}
+        scenario = replace(scenario, **hard)
+    for field_name, value in (("seed", args.seed), ("tests", args.tests), ("main_commits", args.commits)):
+        if value is not None:
+            scenario = replace(scenario, **{field_name: value})
+    histories = {
+        "with pull requests": scenario,
+        "without pull requests": replace(scenario, pull_requests=0),
+    }
+    if args.prs != "both":
+        histories = {f"{args.prs} pull requests": histories[f"{args.prs} pull requests"]}
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if args.dry_run:
+        for label, chosen in histories.items():
+            uploads = list(World(chosen).uploads())
+            digest = hashlib.sha256()
+            for upload in uploads:
+                digest.update(body(upload))
+            print(f"history {digest.hexdigest()}: {len(uploads)} uploads, seed {chosen.seed}, {label}")
+        return 0
+    if args.backend == "postgresql":
+        reason = postgres_unavailable()
+        if reason:
+            log(f"postgresql: {reason}")
+            return 2
+    started = time.monotonic()
+    try:
+        done = [simulate(label, chosen, args, log) for label, chosen in histories.items()]
+    except SimError as exc:
+        log(str(exc))
+        return 2
+    for sim in done:
+        print_report(sim, args)
+    if len(done) == 2:
+        print("\nWith and without pull requests (the same seed; without, no pull request ever runs):\n")
+        print(comparison_table(compared(done[0].results["ours"], done[1].results["ours"], not args.quick)))
     print(f"\ntotal {time.monotonic() - started:.0f} s, 1-minute load at the end {os.getloadavg()[0]:.1f}")
     if args.json:
-        payload = {
-            "scenario": asdict(scenario),
-            "figures": results,
-            "ingests_to_verdict": ingests,
-            "ingests_from_evidence": list(from_evidence.values()),
-            "seconds_to_verdict": seconds,
-            "task_failures": data["task_failures"],
-            "rows": [asdict(row) for row in rows],
-        }
+        payload = dict(done[0].payload)
+        for sim in done[1:]:
+            payload[sim.label.replace(" ", "_")] = sim.payload
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
-    return 1 if args.strict and any(row.verdict == "FAIL" for row in rows) else 0
+    failed = any(row.verdict == "FAIL" for sim in done for row in sim.rows)
+    return 1 if args.strict and failed else 0
 
 
 if __name__ == "__main__":

@@ -9,14 +9,14 @@ recompute, so the two cannot disagree.
 A test is judged from *executions*: its attempts in one job. Signals of non-determinism on the same code
 (a failed attempt and a passing one in one job; a pass and a failure on one commit) are strong evidence;
 an isolated failure on the default branch (a pass right before and right after it) is weak evidence, and
-so is a pull request's failure on code that passed on the default branch, followed by a pass on that pull
-request; two of those on independent code (two pull requests, or one and the default branch) make it flaky.
-Failures in a job where most tests failed at once are infrastructure and count as nothing. A test that
-fails on every default-branch run since a commit, more often than its own flake rate can explain, is
-broken (a regression), not flaky. Entering a state takes less than leaving it (hysteresis): leaving flaky
-or suspected needs a run of clean executions long enough to be unlikely under the failure rate the test
-had. The signals are computed in ``signals/``, their evidence worded in ``evidence.py``; docs/flaky.md
-explains every threshold.
+two make it flaky. A pull request's failure that stops on its next commit is the author's change mended,
+not evidence: it is shown, never counted (``signals/mended.py`` says why). Failures in a job where most
+tests failed at once are infrastructure and count as nothing. A test that fails on every default-branch
+run since a commit, more often than its own flake rate can explain, is broken (a regression), not flaky.
+Entering a state takes less than leaving it (hysteresis): a suspicion clears after clean runs that would
+be unlikely under the failure rate the test had; a flaky test is fixed only by clean runs that bound its
+rate well below that, so a steady flake does not flap between flaky and fixed. The signals are computed
+in ``signals/``, their evidence worded in ``evidence.py``; docs/flaky.md explains every threshold.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from hub.flaky.signals import (  # the vocabulary callers use, re-exported
     changepoint,
     clean_runs_needed,
     executions,
+    fix_runs_needed,
     is_infrastructure,
     posterior,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "changepoint",
     "clean_runs_needed",
     "executions",
+    "fix_runs_needed",
     "is_infrastructure",
     "judge",
     "posterior",
@@ -69,7 +71,6 @@ HEALTHY, SUSPECTED, FLAKY, BROKEN, QUARANTINED, FIXED = (
 RULE_RETRY = "retry-in-job"
 RULE_SAME_COMMIT = "same-commit"
 RULE_ISOLATED = "isolated-failures"
-RULE_BRANCHES = "failures-across-branches"
 RULE_BROKEN = "failing-since-commit"
 RULE_CLEAN = "clean-runs"
 RULE_RECOVERED = "passed-after-broken"
@@ -123,14 +124,17 @@ def judge(
     for failing, _ in same_commit:
         strong_jobs.update(e.job_id for e in failing)
     isolated = signals.isolated_failures(history, strong_jobs)
-    branches = signals.branch_failures(usable, strong_jobs)
+    mended = signals.mended_failures(usable, strong_jobs)
     regression_like = signals.regression_episodes(history, agg, rules)
-    streak = signals.broken_streak(history, same_commit, evidence_after, regression_like, rules)
+    current = FLAKY if previous == QUARANTINED else previous
+    streak = signals.broken_streak(
+        history, same_commit, evidence_after, regression_like, rules, flaky=current == FLAKY
+    )
 
     known_good = [e for i, e in enumerate(history) if i not in regression_like]
     score, low, high = signals.score(known_good, rules)
-    p_had = signals.rate_had(known_good, rules)
-    needed = 1 if streak else clean_runs_needed(p_had, rules)
+    had = signals.rate_had(known_good, rules)
+    needed = _runs_needed(current, streak, had, rules)
 
     new_strong = [e for e in retries if e.last_id > evidence_after] + [
         f
@@ -139,13 +143,8 @@ def judge(
         for f in failing[:1]
     ]
     new_isolated = [e for e in isolated if e.last_id > evidence_after]
-    new_branches = [b for b in branches if b.failed.last_id > evidence_after]
     lone = signals.lone_latest(history, strong_jobs)
-    # Clean runs count towards leaving a state only after the newest failure that was evidence: a pull
-    # request's failure does not break the default branch's clean streak, but runs before it cannot
-    # clear it.
-    clean = signals.clean_since(history, max((b.failed.last_id for b in branches), default=0))
-    suspicious = new_isolated or new_branches or (lone is not None and lone.last_id > evidence_after)
+    suspicious = bool(new_isolated) or (lone is not None and lone.last_id > evidence_after)
 
     found: list[dict[str, Any]] = []
     if retries:
@@ -154,8 +153,8 @@ def judge(
         found.append(evidence.same_commit(same_commit, rules))
     if history:
         found.append(evidence.history(history, isolated, agg, rules))
-    if branches:
-        found.append(evidence.branches(branches, rules))
+    if mended:
+        found.append(evidence.mended(mended, rules))
     if agg.infra_failures:
         found.append(evidence.infrastructure(runs, rules))
     if streak:
@@ -163,16 +162,7 @@ def judge(
     found.append(evidence.probability(score, low, high, known_good, rules))
 
     state, rule, reason = _next_state(
-        previous,
-        streak,
-        new_strong,
-        new_isolated,
-        new_branches,
-        bool(suspicious),
-        clean,
-        needed,
-        history,
-        rules,
+        current, streak, new_strong, new_isolated, suspicious, agg.clean_streak, needed, history, rules
     )
     rules_state = state
     if previous == QUARANTINED:
@@ -199,7 +189,7 @@ def judge(
         commit_shas=shas,
         onset_sha=onset_sha,
         onset_run=onset_run,
-        clean_runs_needed=needed,
+        clean_runs_needed=_runs_needed(FLAKY if state == QUARANTINED else state, streak, had, rules),
         aggregates=agg,
         newest_result_id=newest,
         # A regression fixed says nothing about flakiness: only a clean-run clearing or a person spends
@@ -210,11 +200,10 @@ def judge(
 
 
 def _next_state(
-    previous: str,
+    current: str,
     streak: list[Execution],
     new_strong: list[Execution],
     new_isolated: list[Execution],
-    new_branches: list[signals.BranchFailure],
     suspicious: bool,
     clean: int,
     needed: int,
@@ -222,7 +211,7 @@ def _next_state(
     rules: Rules,
 ) -> tuple[str, str, str]:
     """The state the rules choose from the signals, and the rule and sentence behind it (the rule is
-    empty when the state stays)."""
+    empty when the state stays). ``current`` is the state before, a quarantined test's taken as flaky."""
     if streak:
         return (
             BROKEN,
@@ -230,17 +219,22 @@ def _next_state(
             f"Broken: failed on every default-branch run since commit {streak[0].sha[:12] or '?'} "
             f"({len(streak)} in a row), more than its flake rate can explain: a regression, not a flake.",
         )
-    current = FLAKY if previous == QUARANTINED else previous
     if current == FLAKY:
         if clean >= needed and not _strong_since(new_strong, history):
             return (
                 FIXED,
                 RULE_CLEAN,
-                f"Fixed: {clean} clean runs in a row; at the failure rate it had, {needed} clean "
-                f"runs in a row would happen by chance less than {rules.fix_confidence:.0%} of the time.",
+                f"Fixed: {clean} clean runs in a row; a test failing even 1/{rules.fix_ratio:g} as often "
+                f"as this one did would pass {needed} in a row less than {rules.fix_confidence:.0%} of the "
+                "time.",
             )
         left = max(needed - clean, 1)
-        return FLAKY, "", f"Flaky: {left} more clean runs in a row would show it fixed."
+        return (
+            FLAKY,
+            "",
+            f"Flaky: {left} more clean runs in a row would show it fixed; mark it fixed when a change "
+            "fixes it.",
+        )
     if new_strong:
         retry = next((e for e in new_strong if e.retried_flake), None)
         if retry is not None:
@@ -248,15 +242,13 @@ def _next_state(
             return FLAKY, RULE_RETRY, f"Flaky: it {why}: the same code gave both outcomes."
         sha = new_strong[0].sha[:12]
         return FLAKY, RULE_SAME_COMMIT, f"Flaky: it passed and failed on the same commit {sha}."
-    if len(new_isolated) + len(new_branches) >= rules.isolated_to_flaky:
-        if not new_branches:
-            return (
-                FLAKY,
-                RULE_ISOLATED,
-                f"Flaky: {len(new_isolated)} isolated failures on the default branch, each followed by a "
-                "pass on the next run.",
-            )
-        return FLAKY, RULE_BRANCHES, f"Flaky: {_independent(new_isolated, new_branches)}."
+    if len(new_isolated) >= rules.isolated_to_flaky:
+        return (
+            FLAKY,
+            RULE_ISOLATED,
+            f"Flaky: {len(new_isolated)} isolated failures on the default branch, each followed by a "
+            "pass on the next run.",
+        )
     if current == BROKEN:
         if history and not history[-1].final_failed:
             return FIXED, RULE_RECOVERED, "Fixed: it passes again after the failures that made it broken."
@@ -266,13 +258,6 @@ def _next_state(
             sentence = f"Healthy: {clean} clean runs in a row, {needed} needed to clear it."
             return HEALTHY, RULE_CLEAN, sentence
         return SUSPECTED, "", f"Suspected: {needed - clean} more clean runs would clear it."
-    if suspicious and not new_isolated and new_branches:
-        return (
-            SUSPECTED,
-            RULE_BRANCHES,
-            f"Suspected: {_independent(new_isolated, new_branches)}; a pull request may break a test and "
-            f"fix it, so it takes {rules.isolated_to_flaky} independent isolated failures to call it flaky.",
-        )
     if suspicious:
         return (
             SUSPECTED,
@@ -283,14 +268,16 @@ def _next_state(
     return current, "", f"{current.capitalize()}: no new evidence of flakiness."
 
 
-def _independent(isolated: list[Execution], branches: list[signals.BranchFailure]) -> str:
-    """Isolated failures on independent code, in words: the default branch's and each pull request's."""
-    parts = []
-    if isolated:
-        parts.append(f"{len(isolated)} isolated failure{'s' * (len(isolated) != 1)} on the default branch")
-    lines = ", ".join(b.line for b in branches)
-    parts.append(f"failed on {lines} while the default branch passed, then passed again on the same branch")
-    return " and ".join(parts)
+def _runs_needed(state: str, streak: list[Execution], had: tuple[float, float, float], rules: Rules) -> int:
+    """The clean runs that would move a test out of ``state``: one pass ends a broken streak; a flaky test
+    needs its rate bounded well below the least it may have been (``fix_runs_needed`` of the low end of
+    its credible interval); a suspicion clears sooner (``clean_runs_needed`` of the mean)."""
+    mean, low, _ = had
+    if streak:
+        return 1
+    if state == FLAKY:
+        return fix_runs_needed(low, rules)
+    return clean_runs_needed(mean, rules)
 
 
 def _strong_since(strong: list[Execution], history: list[Execution]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hub.flaky.signals import Aggregates, BranchFailure, Execution, Rules, newest
+from hub.flaky.signals import Aggregates, Execution, Mended, Rules, newest
 
 
 def _listed(values: Iterable, rules: Rules) -> list:
@@ -77,20 +77,20 @@ def history(
     return item
 
 
-def branches(found: list[BranchFailure], rules: Rules) -> dict[str, Any]:
+def mended(found: list[Mended], rules: Rules) -> dict[str, Any]:
     lines = len(found)
     return {
-        "signal": "branches",
+        "signal": "mended",
         "count": lines,
         "sentence": f"Failed on {lines} pull request{'s' * (lines != 1)} or branch{'es' * (lines != 1)} "
-        f"({', '.join(b.line for b in found)}) while the default branch passed right before and after, "
-        "and passed on the next run of the same branch: a failure that did not last, on code that was fine.",
-        "lines": _listed((b.line for b in found), rules),
-        "runs": _listed((e.run_id for b in found for e in (b.failed, b.passed)), rules),
-        "commits": _listed((b.failed.sha for b in found), rules),
-        "failed_runs": _listed((b.failed.run_id for b in found), rules),
-        "passed_runs": _listed((b.passed.run_id for b in found), rules),
-        "base_runs": _listed((e.run_id for b in found for e in (b.before, b.after)), rules),
+        f"({', '.join(m.line for m in found)}) and passed on a later commit of the same one: the author's "
+        "change, mended. Not counted as flakiness; a re-run of the failing commit that passes would be.",
+        "lines": _listed((m.line for m in found), rules),
+        "runs": _listed((e.run_id for m in found for e in (m.failed, m.passed)), rules),
+        "commits": _listed((m.failed.sha for m in found), rules),
+        "failed_runs": _listed((m.failed.run_id for m in found), rules),
+        "passed_runs": _listed((m.passed.run_id for m in found), rules),
+        "base_runs": _listed((e.run_id for m in found for e in (m.before, m.after)), rules),
     }
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 import jsonschema
@@ -247,3 +247,18 @@ def test_seeding_leaves_the_save_limit_and_log_levels_as_it_found_them():
     before = Conf.SAVE_LIMIT, [logging.getLogger(name).level for name in QUIET_LOGGERS]
     seed()
     assert before == (Conf.SAVE_LIMIT, [logging.getLogger(name).level for name in QUIET_LOGGERS])
+
+
+@pytest.mark.django_db(transaction=True)  # each upload commits, so detection judges it as it lands
+def test_the_seeded_demo_labels_no_lint_check_flaky():
+    from hub.flaky.models import StateChange
+
+    seed("--days", "4")
+
+    failed_on = TestResult.objects.filter(
+        test__classname="lint", status="failed", run__pull_request__isnull=False
+    )
+    pull_requests = Counter(test for test, _ in set(failed_on.values_list("test", "run__pull_request")))
+    assert max(pull_requests.values(), default=0) >= 2  # a check that two pull requests broke and mended
+    labelled = StateChange.objects.filter(test__classname="lint", to_state__in=("flaky", "quarantined"))
+    assert list(labelled.values_list("test__name", flat=True)) == []

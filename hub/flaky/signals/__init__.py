@@ -4,12 +4,11 @@
 history (which jobs retried a failure into a pass, which commits both passed and failed, which
 default-branch failures stood alone, which failure runs look like a regression, how likely a failure is)
 so each can be read, tested and tuned on its own. One module per family: ``executions`` (the rows grouped,
-and ``Rules``, every threshold), ``rates``, ``same_commit``, ``default_branch``, ``branches`` and
+and ``Rules``, every threshold), ``rates``, ``same_commit``, ``default_branch``, ``mended`` and
 ``regressions``; everything is re-exported here, so callers write ``signals.same_commit(...)``.
 """
 
-from hub.flaky.signals.branches import BranchFailure, branch_failures
-from hub.flaky.signals.default_branch import clean_since, isolated_failures, lone_latest
+from hub.flaky.signals.default_branch import isolated_failures, lone_latest
 from hub.flaky.signals.executions import (
     DEFAULT_RULES,
     FAILED_STATUSES,
@@ -21,11 +20,13 @@ from hub.flaky.signals.executions import (
     is_infrastructure,
     newest,
 )
+from hub.flaky.signals.mended import Mended, mended_failures
 from hub.flaky.signals.rates import (
     Aggregates,
     aggregates,
     changepoint,
     clean_runs_needed,
+    fix_runs_needed,
     posterior,
     rate_had,
     score,
@@ -38,21 +39,21 @@ __all__ = [
     "FAILED_STATUSES",
     "PASSED",
     "Aggregates",
-    "BranchFailure",
     "Execution",
+    "Mended",
     "Outcome",
     "Rules",
     "aggregates",
-    "branch_failures",
     "broken_streak",
     "changepoint",
     "clean_runs_needed",
-    "clean_since",
     "episodes",
     "executions",
+    "fix_runs_needed",
     "is_infrastructure",
     "isolated_failures",
     "lone_latest",
+    "mended_failures",
     "newest",
     "posterior",
     "rate_had",

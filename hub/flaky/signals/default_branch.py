@@ -1,5 +1,5 @@
-"""The default branch's history signals: failures that stood alone between passes, the latest failure that
-is only a suspicion yet, and the clean runs since the last piece of evidence.
+"""The default branch's history signals: failures that stood alone between passes, and the latest failure
+that is only a suspicion yet.
 """
 
 from __future__ import annotations
@@ -17,17 +17,6 @@ def isolated_failures(history: list[Execution], strong_jobs: set[int]) -> list[E
         if e.final_failed and alone and e.job_id not in strong_jobs:
             found.append(e)
     return found
-
-
-def clean_since(history: list[Execution], after_id: int) -> int:
-    """The default branch's clean executions in a row at the end of its history, counting only those
-    received after result ``after_id``."""
-    clean = 0
-    for e in reversed(history):
-        if e.any_failed or e.first_id <= after_id:
-            break
-        clean += 1
-    return clean
 
 
 def lone_latest(history: list[Execution], strong_jobs: set[int]) -> Execution | None:

@@ -29,7 +29,8 @@ class Rules:
     credible_mass: float = 0.90  # the interval reported with the score
     fix_confidence: float = 0.05  # clean runs needed: smallest N with (1 - p)^N <= this
     min_clean_runs: int = 3
-    max_clean_runs: int = 100
+    max_clean_runs: int = 100  # ... to clear a suspicion; a flaky test's fix is not capped
+    fix_ratio: float = 4.0  # a flaky test is fixed once clean runs bound its rate below 1/this of what it had
     changepoint_min_gain: float = 3.0  # log-likelihood gain for a two-segment onset over one segment
     min_sample: int = 5  # default-branch executions before history rates are reported
     evidence_items: int = 10  # runs and commits listed per piece of evidence

@@ -51,6 +51,26 @@ def clean_runs_needed(failure_rate: float, rules: Rules = DEFAULT_RULES) -> int:
     return max(rules.min_clean_runs, min(rules.max_clean_runs, needed))
 
 
+def fix_runs_needed(failure_rate: float, rules: Rules = DEFAULT_RULES) -> int:
+    """The clean runs that show a *flaky* test fixed: enough to bound its rate well below the rate ``p``
+    it had, the smallest N with (1 - p / ``fix_ratio``)^N <= ``fix_confidence``, never capped.
+
+    Clearing a suspicion can be quick, but a flaky verdict that leaves on a lucky streak comes straight
+    back: a test that flakes 20% of the time passes the 14 runs ``clean_runs_needed`` asks 4.4% of the
+    time, and it has a chance after every failure, so it flapped between flaky and fixed. At a quarter
+    of the rate (59 runs at 20%), a test whose rate did not change passes them about
+    ``fix_confidence ** fix_ratio`` of the time (6 in a million). ``detection`` passes the low end of the
+    rate's credible interval: a test seen failing 3 of 11 runs in the window may fail 3% of the time, and
+    measured against 11% it was fixed by a streak it passes 3% of the time. The cost: a test that failed
+    one run in twenty needs 239 clean runs or more, more than the history holds, so only a person
+    marking it fixed clears it.
+    """
+    if failure_rate <= 0.0:
+        return rules.min_clean_runs
+    needed = ceil(log(rules.fix_confidence) / log(1.0 - min(failure_rate, 1.0) / rules.fix_ratio))
+    return max(rules.min_clean_runs, needed)
+
+
 def posterior(failures: float, runs: float, rules: Rules = DEFAULT_RULES) -> tuple[float, float, float]:
     """Mean and equal-tailed credible interval of the failure rate after ``failures`` in ``runs``."""
     a = rules.prior_failures + failures
@@ -129,13 +149,12 @@ def score(known_good: list[Execution], rules: Rules) -> tuple[float, float, floa
     return posterior(failures, runs, rules)
 
 
-def rate_had(known_good: list[Execution], rules: Rules) -> float:
-    """The failure rate up to its last failure: what a fix must be measured against (the clean runs
-    since then must not lower the bar they are judged by)."""
+def rate_had(known_good: list[Execution], rules: Rules) -> tuple[float, float, float]:
+    """The failure rate up to its last failure, as ``posterior`` gives it (mean, low, high): what a fix
+    must be measured against (the clean runs since then must not lower the bar they are judged by)."""
     last = max((i for i, e in enumerate(known_good) if e.any_failed), default=-1)
     window = known_good[: last + 1]
-    failures = sum(1 for e in window if e.any_failed)
-    return (rules.prior_failures + failures) / (rules.prior_failures + rules.prior_passes + len(window))
+    return posterior(sum(1 for e in window if e.any_failed), len(window), rules)
 
 
 def _bernoulli_ll(k: float, n: float) -> float:

@@ -7,7 +7,7 @@ counted as evidence of flakes, and the current streak may make the test broken.
 from __future__ import annotations
 
 from hub.flaky.signals.executions import Execution, Rules
-from hub.flaky.signals.rates import Aggregates
+from hub.flaky.signals.rates import Aggregates, posterior
 
 
 def episodes(history: list[Execution]) -> list[tuple[int, int]]:
@@ -45,12 +45,20 @@ def broken_streak(
     evidence_after: int,
     regression_like: set[int],
     rules: Rules,
+    flaky: bool = False,
 ) -> list[Execution]:
     """The executions of the current failure streak if they show a regression, else an empty list.
 
     A streak is a regression when it is long enough (``broken_min_streak``), newer than the spent
     evidence, no commit in it also passed (a pass on the same code is a flake), and the test's failure
     rate before the streak makes so many failures in a row less likely than ``broken_alpha``.
+
+    A test already ``flaky`` has had a chance at such a streak after every run it was judged on, and
+    one failing a fifth of the time runs into five in a row every few hundred runs: it would flap flaky ->
+    broken -> flaky. Its streak must be unlikely across all those chances (``broken_alpha`` divided by
+    the runs before it, a Bonferroni bound) even at the upper end of its rate's credible interval (a
+    few dozen runs underestimate a 24% flake as 12% as often as not): 9 in a row instead of 5 after 30
+    failures in 150 runs.
     """
     start = len(history)
     while start > 0 and history[start - 1].final_failed:
@@ -62,7 +70,7 @@ def broken_streak(
     if any(e.passed_attempts or (e.sha, e.job_name) in passed_on for e in streak):
         return []
     before = [e for i, e in enumerate(history[:start]) if i not in regression_like]
-    rate_before = (rules.prior_failures + sum(e.any_failed for e in before)) / (
-        rules.prior_failures + rules.prior_passes + len(before)
-    )
-    return streak if rate_before ** len(streak) <= rules.broken_alpha else []
+    mean, _, high = posterior(sum(e.any_failed for e in before), len(before), rules)
+    if flaky:
+        return streak if high ** len(streak) <= rules.broken_alpha / max(len(before), 1) else []
+    return streak if mean ** len(streak) <= rules.broken_alpha else []

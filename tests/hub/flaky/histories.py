@@ -76,9 +76,10 @@ class History:
         return self._result
 
 
-def replay(history: History, previous: str = "healthy", rules=None) -> list[str]:
+def replay(history: History, previous: str = "healthy", rules=None, window: int | None = None) -> list[str]:
     """Judge after every job, carrying the state and the spent evidence forward as the hub does after
-    each ingest; return the state after each job."""
+    each ingest; return the state after each job. ``window``: judge only the newest rows, as many as the
+    hub reads per test."""
     from hub.flaky.detection import DEFAULT_RULES, judge
 
     state, spent, states = previous, 0, []
@@ -88,8 +89,9 @@ def replay(history: History, previous: str = "healthy", rules=None) -> list[str]
             jobs.append(row.job_id)
     for count in range(1, len(jobs) + 1):
         seen = set(jobs[:count])
+        rows = [r for r in history.rows if r.job_id in seen]
         verdict = judge(
-            [r for r in history.rows if r.job_id in seen],
+            rows[-window:] if window else rows,
             previous=state,
             evidence_after=spent,
             rules=rules or DEFAULT_RULES,

@@ -127,3 +127,23 @@ def test_a_regression_after_an_isolated_failure_is_not_labelled_flaky():
 
     assert "flaky" not in states
     assert states[-1] == "broken"
+
+
+def test_a_flaky_tests_streak_its_rate_explains_somewhere_in_its_history_does_not_make_it_broken():
+    h = History().main("ppppf" * 30, "fffff")  # fails a fifth of the time: five in a row happens
+
+    assert judge(h.rows, previous="flaky").state == "flaky"
+
+
+def test_a_flaky_test_seen_a_few_dozen_runs_is_judged_at_the_upper_end_of_its_rate():
+    # 3 failures in 24 runs, from a test that fails a quarter of the time: the mean (8%) would call 4
+    # in a row a regression
+    h = History().main("pfppppppppfpppfppppppppp", "ffff")
+
+    assert judge(h.rows, previous="flaky").state == "flaky"
+
+
+def test_a_flaky_test_that_really_breaks_is_broken_after_a_longer_streak():
+    h = History().main("ppppf" * 30, "f" * 10)
+
+    assert judge(h.rows, previous="flaky").state == "broken"

@@ -3,9 +3,11 @@ as the hub judges after each ingest."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from hub.flaky.detection import clean_runs_needed, judge
+from hub.flaky.detection import clean_runs_needed, fix_runs_needed, judge
 from tests.hub.flaky.histories import History, replay
 
 
@@ -21,6 +23,47 @@ from tests.hub.flaky.histories import History, replay
 )
 def test_the_clean_runs_that_show_a_fix_follow_from_the_failure_rate(failure_rate, needed):
     assert clean_runs_needed(failure_rate) == needed
+
+
+@pytest.mark.parametrize(
+    ("failure_rate", "needed"),
+    [
+        (0.3, 39),  # (1 - 0.3/4)^39 = 0.048: were it still failing 7.5%, 39 passes would be a 5% fluke
+        (0.2, 59),  # a steady 20% flake passes 59 in a row 2 times in a million
+        (0.05, 239),  # more than the 200 rows read per test hold: only a person clears it
+        (1.0, 11),
+    ],
+)
+def test_the_clean_runs_that_show_a_flaky_test_fixed_bound_its_rate_below_a_quarter(failure_rate, needed):
+    assert fix_runs_needed(failure_rate) == needed
+
+
+def test_a_steady_flake_failing_a_fifth_of_its_runs_stays_flaky_once_labelled():
+    rng = random.Random(5)  # a seed whose lucky streaks made the verdict flap under the old rule
+    h = History()
+    for _ in range(270):
+        if rng.random() < 0.2:
+            h.job("failed", "passed")  # flaked; the retry inside the job passed
+        else:
+            h.main("p")
+
+    states = replay(h, window=200)  # the hub reads a test's newest 200 rows
+
+    assert set(states[states.index("flaky") :]) == {"flaky"}
+
+
+def test_a_flaky_tests_fix_is_measured_against_the_least_rate_its_few_failures_allow():
+    # 3 failures in 11 runs read as 11% on average, but a 3% flake fails like that too, and passes the
+    # 105 clean runs an 11% flake would need 4% of the time
+    h = History().main("pfppppppfpf", "p" * 112)
+
+    assert judge(h.rows, previous="flaky").state == "flaky"
+
+
+def test_a_test_labelled_flaky_shows_the_clean_runs_its_fix_needs_at_once():
+    h = History().main("pppp").job("failed", "passed")
+
+    assert judge(h.rows).clean_runs_needed == judge(h.rows, previous="flaky").clean_runs_needed
 
 
 def test_a_flaky_test_is_fixed_only_after_the_clean_runs_its_failure_rate_requires():
@@ -68,16 +111,20 @@ def test_a_cleared_test_is_not_made_suspected_again_by_the_failure_it_was_cleare
     assert states[-1] == "healthy"
 
 
-def test_a_fixed_test_is_not_made_flaky_again_by_old_evidence():
-    h = History().main("pppp").job("failed", "passed").main("p" * 100)
+def fixed_by_clean_runs() -> History:
+    """A test that failed about a third of the time, then passed as many runs in a row as its fix needs."""
+    h = History().main("pfppfpfpppfpfpf" * 2)
+    return h.main("p" * judge(h.rows, previous="flaky").clean_runs_needed)
 
-    states = replay(h)
+
+def test_a_fixed_test_is_not_made_flaky_again_by_old_evidence():
+    states = replay(fixed_by_clean_runs())
 
     assert states[-1] == "fixed"
 
 
 def test_a_fixed_test_that_flakes_again_is_flaky_again():
-    h = History().main("pppp").job("failed", "passed").main("p" * 100).job("failed", "passed")
+    h = fixed_by_clean_runs().job("failed", "passed")
 
     assert replay(h)[-1] == "flaky"
 
@@ -101,7 +148,7 @@ def test_a_broken_test_that_passes_again_is_fixed():
 
 
 def test_a_quarantined_test_stays_quarantined_whatever_the_rules_say():
-    h = History().main("p" * 20, "fff")
+    h = History().main("p" * 20, "fffff")  # a quarantined test is judged as a flaky one: 5 failures break it
 
     verdict = judge(h.rows, previous="quarantined")
 
