@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from hub.api.viewsets import flaky, operations, response
+from hub.api.viewsets import flaky, operations, respond, response
 from hub.api.viewsets.failures import ClusterViewSet, RunFailuresView
 from hub.api.viewsets.projects import ProjectViewSet
 from hub.api.viewsets.runs import RunResultsView, RunViewSet
@@ -29,5 +29,6 @@ urlpatterns = [
     path("projects/<int:project_id>/policy", response.PolicyView.as_view(), name="project-policy"),
     path("runs/<int:run_id>/rerun", operations.RerunView.as_view(), name="run-rerun"),
     path("runs/<int:run_id>/cancel", operations.CancelView.as_view(), name="run-cancel"),
+    path("runs/<int:run_id>/respond", respond.RespondView.as_view(), name="run-respond"),
     *router.urls,
 ]
