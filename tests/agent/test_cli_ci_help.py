@@ -36,7 +36,9 @@ def test_the_ci_group_lists_every_command_with_examples(capsys: pytest.CaptureFi
 
 
 def test_the_group_has_exactly_the_commands_of_the_issue() -> None:
-    assert set(ci_commands()) == {"list", "trigger", "status", "wait", "logs", "retry", "cancel", "artifacts"}
+    assert set(ci_commands()) == {
+        *("list", "trigger", "status", "wait", "logs", "retry", "cancel", "artifacts", "fix")
+    }
 
 
 def test_ci_alone_prints_the_group_help_and_exits_usage(capsys: pytest.CaptureFixture[str]) -> None:
