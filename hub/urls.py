@@ -1,10 +1,11 @@
-"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health."""
+"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health, metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hub import health
+from hub.metrics import views as metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,5 +13,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("webhooks/", include("hub.webhooks.urls")),
 ]
