@@ -1,5 +1,6 @@
 """``GET /api/v1/projects/{id}/metrics?weeks=N``: the service reads runs and fix jobs into the weekly
-figures; members read them, another team gets 404, a bad ``weeks`` is named with its limit."""
+figures; members read them, another team gets 404, a bad ``weeks`` is named with its limit; the admin
+lists this week's."""
 
 from __future__ import annotations
 
@@ -67,3 +68,11 @@ def test_weeks_out_of_range_are_refused_naming_the_limit(project, teammate, clie
 
 def test_another_teams_project_is_not_found(project, outsider, client_for):
     assert client_for(outsider).get(url(project)).status_code == 404
+
+
+def test_the_admin_lists_each_projects_figures_for_this_week(admin_client, history):
+    page = admin_client.get("/admin/metrics/projectmetrics/").content.decode()
+
+    assert "acme/widgets" in page
+    assert "50% of 2" in page  # detection: 1 of 2 failed runs uploaded; re-runs: 1 of 2 healed
+    assert "rerun 50% of 2" in page
