@@ -1,4 +1,4 @@
-"""Talks to the hub's HTTP API: report and artifact uploads and the quarantine list, retried politely.
+"""Talks to the hub's HTTP API: uploads, the quarantine list, responses and fix jobs, retried politely.
 
 Retry policy, in one place: connection errors, timeouts and 5xx answers are retried, and so is 429;
 other 4xx answers are final (a bad token does not get better by asking again). Waits grow exponentially
@@ -35,6 +35,8 @@ REPORTS_PATH = "/api/v1/reports"
 ARTIFACTS_PATH = "/api/v1/artifacts"
 QUARANTINE_PATH = "/api/v1/quarantine"
 RUN_CONTEXT_PATH = "/api/v1/runs/{run_id}/context"
+RESPOND_PATH = "/api/v1/runs/{run}/respond"
+FIX_JOB_PATH = "/api/v1/fix-jobs/{job}/"
 BASE_DELAY = 1.0
 MAX_DELAY = 30.0
 MAX_RETRY_AFTER = 120.0
@@ -156,6 +158,14 @@ class HubClient:
         in ``text``."""
         accept = {"Accept": "text/markdown"} if markdown else {}
         return self._send("GET", RUN_CONTEXT_PATH.format(run_id=run_id), accept, None)
+
+    def respond(self, run_id: int) -> HubReply:
+        """Ask the hub to respond to run ``run_id`` now (idempotent: retried safely); its fix jobs."""
+        return self._send("POST", RESPOND_PATH.format(run=run_id), {}, None)
+
+    def get_fix_job(self, job_id: int) -> HubReply:
+        """One fix job with its timeline (``ci fix --wait`` follows it)."""
+        return self._send("GET", FIX_JOB_PATH.format(job=job_id), {}, None)
 
     def _post(self, route: str, headers: Mapping[str, str], open_body: Callable[[], _Body]) -> HubReply:
         return self._send("POST", route, headers, open_body)

@@ -31,6 +31,7 @@ class SettingsError(ValueError):
 class Settings:
     hub_url: str | None = None
     token: str | None = None
+    api_token: str | None = None  # a person's API token (``ci fix``), not the agent's upload token
     timeout: float = DEFAULT_TIMEOUT
     retries: int = DEFAULT_RETRIES
     spool_dir: Path = DEFAULT_SPOOL_DIR
@@ -47,6 +48,7 @@ class Settings:
         return cls(
             hub_url=_url(env, "ORCHESTRATE_HUB_URL"),
             token=_secret(env, "ORCHESTRATE_TOKEN"),
+            api_token=_secret(env, "ORCHESTRATE_API_TOKEN"),
             timeout=_number(env, "ORCHESTRATE_TIMEOUT", DEFAULT_TIMEOUT, float, minimum=0.1),
             retries=_number(env, "ORCHESTRATE_RETRIES", DEFAULT_RETRIES, int, minimum=0),
             spool_dir=Path(_text(env, "ORCHESTRATE_SPOOL_DIR") or DEFAULT_SPOOL_DIR),

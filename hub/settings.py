@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "hub.webhooks",
     "hub.operations",
     "hub.response",
+    "hub.metrics",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,10 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# /metrics (docs/metrics.md): answered only to a bearer of METRICS_TOKEN or from METRICS_ALLOWED_IPS
+# (addresses or networks, e.g. 10.0.0.0/8); with neither set it answers no one.
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", [])
 # Work owed (docs/operators.md): recorded with what owes it, swept back onto the queue when a worker or
 # the broker loses it. A claim's lease must outlive the task timeout, or a slow task would count as lost.
 OWED_SWEEP_MINUTES = envint("OWED_SWEEP_MINUTES", 1)  # 0 turns the sweep off

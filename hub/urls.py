@@ -1,4 +1,4 @@
-"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health.
+"""Top-level routes: admin, the API (ingest and reads), its schema and docs, health, metrics.
 
 ``/`` sends people to the admin, the hub's only pages for now (a dashboard will take its place), rather
 than answering 404 to the first address anyone tries.
@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hub import health
+from hub.metrics import views as metrics
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("webhooks/", include("hub.webhooks.urls")),
 ]
 

@@ -26,3 +26,16 @@ class TokenAllowsMethod(BasePermission):
         if isinstance(token, ApiToken) and token.read_only:
             return request.method in SAFE_METHODS
         return True
+
+
+def require_owner(project, user, what: str) -> None:
+    """PermissionDenied unless ``user`` owns ``project`` (or is a superuser): members read, owners decide.
+    ``what`` completes "Only the project's owners may ..."."""
+    from rest_framework.exceptions import PermissionDenied
+
+    from hub.projects.models import Membership
+
+    if user.is_superuser:
+        return
+    if not Membership.objects.filter(project=project, user=user, role=Membership.Role.OWNER).exists():
+        raise PermissionDenied(f"Only the project's owners may {what}; ask one.")

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from hub.api.viewsets import context, flaky, operations, response
+from hub.api.viewsets import context, flaky, metrics, operations, respond, response
 from hub.api.viewsets.failures import ClusterViewSet, RunFailuresView
 from hub.api.viewsets.projects import ProjectViewSet
 from hub.api.viewsets.runs import RunResultsView, RunViewSet
@@ -32,8 +32,10 @@ urlpatterns = [
     path("quarantine", flaky.QuarantineView.as_view(), name="quarantine"),
     path("quarantine/<int:entry_id>", flaky.QuarantineEntryView.as_view(), name="quarantine-entry"),
     path("projects/<int:project_id>/trigger", operations.TriggerView.as_view(), name="project-trigger"),
+    path("projects/<int:project_id>/metrics", metrics.ProjectMetricsView.as_view(), name="project-metrics"),
     path("projects/<int:project_id>/policy", response.PolicyView.as_view(), name="project-policy"),
     path("runs/<int:run_id>/rerun", operations.RerunView.as_view(), name="run-rerun"),
     path("runs/<int:run_id>/cancel", operations.CancelView.as_view(), name="run-cancel"),
+    path("runs/<int:run_id>/respond", respond.RespondView.as_view(), name="run-respond"),
     *router.urls,
 ]

@@ -29,6 +29,7 @@ class ActionKind(models.TextChoices):
     RERUN_FAILED = "rerun_failed", "Re-run failed jobs"
     RERUN_JOB = "rerun_job", "Re-run one job"
     CANCEL = "cancel", "Cancel a run"
+    RESPOND = "respond", "Respond to a run under the policy now"
 
 
 class ActionVia(models.TextChoices):

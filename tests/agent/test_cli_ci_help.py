@@ -38,7 +38,7 @@ def test_the_ci_group_lists_every_command_with_examples(capsys: pytest.CaptureFi
 
 def test_the_group_has_exactly_the_commands_of_the_issue() -> None:
     assert set(ci_commands()) == {
-        *("list", "trigger", "status", "wait", "logs", "retry", "cancel", "artifacts"),
+        *("list", "trigger", "status", "wait", "logs", "retry", "cancel", "artifacts", "fix"),
         "context",  # issue 13: the failure context, from the hub
     }
 

@@ -58,3 +58,13 @@ def test_on_github_it_finds_the_summary_and_output_files() -> None:
 
 def test_off_github_the_summary_file_is_ignored() -> None:
     assert Settings.from_env({"GITHUB_STEP_SUMMARY": "/gh/summary"}).step_summary is None
+
+
+def test_the_api_token_of_ci_fix_is_apart_from_the_agent_token(tmp_path: Path) -> None:
+    (tmp_path / "api-token").write_text("orch_u_abc.secret\n")
+
+    settings = Settings.from_env(
+        {"ORCHESTRATE_TOKEN": "orch_a_x", "ORCHESTRATE_API_TOKEN_FILE": str(tmp_path / "api-token")}
+    )
+
+    assert (settings.token, settings.api_token) == ("orch_a_x", "orch_u_abc.secret")

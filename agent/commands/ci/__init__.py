@@ -28,12 +28,14 @@ examples:
   orchestrate ci retry 1234567890 --failed
   orchestrate ci artifacts 1234567890 --output ./artifacts --name coverage
   orchestrate ci context --run 4242 --json
+  orchestrate ci fix --run 42 --wait
 
 configuration (first found wins): flags; ORCHESTRATE_CI_PROVIDER, ORCHESTRATE_REPO, ORCHESTRATE_API_URL,
 ORCHESTRATE_CI_TOKEN and the provider's own variables (GH_TOKEN/GITHUB_TOKEN, GITLAB_TOKEN/CI_JOB_TOKEN,
 CIRCLE_TOKEN/CIRCLECI_TOKEN, GITHUB_API_URL, CI_API_V4_URL); the ci: block of .orchestrate.yml; inside a
-CI, the current provider, repository and run. `context` asks the hub instead: ORCHESTRATE_HUB_URL and
-ORCHESTRATE_TOKEN (an agent token or a person's API token).
+CI, the current provider, repository and run. `context` and `fix` ask the hub instead: ORCHESTRATE_HUB_URL,
+with ORCHESTRATE_TOKEN (an agent token or a person's API token) for `context` and ORCHESTRATE_API_TOKEN (a
+person's read-write API token) for `fix`.
 
 exit statuses: 0 success, 1 failure (the run failed, or the operation did), 2 cancelled (or bad usage),
 4 authentication needed. See docs/ci-cli.md."""
@@ -117,6 +119,19 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 # Commands that talk to the Orchestrate hub, not to the CI provider: no provider flags, their own handler.
 HUB_COMMANDS = frozenset({"context"})
+
+# ``fix`` asks the hub, not the CI: it takes the hub's flags rather than the provider's.
+FIX = (
+    "ask the hub to respond to a run now; follow its fix jobs",
+    "Ask the hub to respond to a completed run now under its project's policy (what it does when the "
+    "run completes), and print the run's fix jobs, those already open included. With --wait, follow "
+    "them with a line on stderr per state change; exits 0 when all succeeded (or there was none), 1 when "
+    "one failed or died or --timeout passed, 2 when one was cancelled, 4 when the hub refused the token. "
+    "ID is the hub's run id. See docs/ci-cli.md.",
+    "  orchestrate ci fix --run 42\n"
+    "  orchestrate ci fix --run 42 --wait --timeout 1800\n"
+    "  orchestrate ci fix --run 42 --wait --json --hub https://hub.example.com",
+)
 
 
 def register(subparsers: Any) -> None:
@@ -226,6 +241,47 @@ def register(subparsers: Any) -> None:
     artifacts.add_argument(
         "--name", "-n", action="append", default=[], metavar="NAME", help="only this artifact (repeatable)"
     )
+    _fix_parser(commands)
+
+
+def _fix_parser(commands: Any) -> None:
+    summary, description, examples = FIX
+    fix = commands.add_parser(
+        "fix",
+        help=summary,
+        description=description,
+        epilog="examples:\n" + examples,
+        formatter_class=_Formatter,
+    )
+    fix.set_defaults(handler=_fix)
+    fix.add_argument(
+        "--run", dest="run_id", type=_positive_int, required=True, metavar="ID", help="the hub's run id"
+    )
+    fix.add_argument("--wait", action="store_true", help="follow the fix jobs until they finish")
+    fix.add_argument(
+        "--interval",
+        "-i",
+        type=_positive_float,
+        default=DEFAULT_INTERVAL,
+        metavar="SECONDS",
+        help=f"with --wait, look at the fix jobs every SECONDS (default {DEFAULT_INTERVAL:g})",
+    )
+    fix.add_argument(
+        "--timeout", type=_positive_float, metavar="SECONDS", help="stop waiting after SECONDS and exit 1"
+    )
+    fix.add_argument("--json", action="store_true", help="print the run's fix jobs as JSON on stdout")
+    fix.add_argument("--hub", metavar="URL", help="the hub's base URL (env ORCHESTRATE_HUB_URL)")
+    fix.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="a read-write API token of a project owner (env ORCHESTRATE_API_TOKEN)",
+    )
+
+
+def _fix(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
+    from agent.commands.ci.fix import fix
+
+    return fix(args, runtime)
 
 
 class _Formatter(argparse.HelpFormatter):

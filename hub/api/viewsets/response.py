@@ -17,9 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import error_body
+from hub.api.permissions import require_owner
 from hub.api.serializers_response import FixJobDetailSerializer, FixJobSerializer, PolicySerializer
 from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
-from hub.projects.models import Membership, Project
+from hub.projects.models import Project
 from hub.response.models import FixJob, FixState, Policy
 from hub.response.policy import store
 from hub.response.services import fix_jobs
@@ -50,11 +51,7 @@ class PolicyView(ReadApiMixin, APIView):
     def put(self, request, project_id: int):
         project = self.project()
         user = request.user
-        if (
-            not user.is_superuser
-            and not Membership.objects.filter(project=project, user=user, role=Membership.Role.OWNER).exists()
-        ):
-            raise exceptions.PermissionDenied("Only the project's owners may change its policy; ask one.")
+        require_owner(project, user, "change its policy")
         content_type = (request.content_type or "").split(";")[0].strip().lower()
         try:
             text = request.body.decode("utf-8")

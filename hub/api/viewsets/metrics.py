@@ -1,0 +1,48 @@
+"""``GET /api/v1/projects/{id}/metrics?weeks=N``: the response loop's figures per ISO week, newest first.
+
+Members of the project read them; another team's project is a 404. ``weeks`` is 1 to 52 (default 8);
+anything else answers 400 naming the limit. The figures' definitions are in ``hub.metrics.figures`` and
+docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hub.api.errors import error_body
+from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.metrics import services
+from hub.projects.models import Project
+
+DEFAULT_WEEKS = 8
+
+
+class ProjectMetricsView(ReadApiMixin, APIView):
+    @extend_schema(
+        tags=["metrics"],
+        operation_id="projects_metrics",
+        summary="A project's failure detection, response success, time to resolution and false positives "
+        "per ISO week",
+        parameters=[
+            OpenApiParameter("weeks", int, description=f"1 to {services.MAX_WEEKS} (default {DEFAULT_WEEKS})")
+        ],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="{project, weeks: [...]}; docs/metrics.md"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="weeks out of range."),
+        },
+    )
+    def get(self, request, project_id: int):
+        project = get_object_or_404(
+            visible(Project.objects.all(), request.user, project_path=""), pk=project_id
+        )
+        raw = request.query_params.get("weeks", str(DEFAULT_WEEKS))
+        try:
+            weeks = services.weekly(project, services.parse_weeks(raw))
+        except services.TooManyWeeks as refusal:
+            return Response(error_body("invalid", str(refusal)), status=status.HTTP_400_BAD_REQUEST)
+        return Response({"project": project.full_name, "weeks": weeks})
