@@ -22,6 +22,7 @@ from hub.api.serializers_response import FixJobDetailSerializer, FixJobSerialize
 from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
 from hub.projects.models import Project
 from hub.response.models import FixJob, FixState, Policy
+from hub.response.policy import schema as policy_schema
 from hub.response.policy import store
 from hub.response.services import fix_jobs
 
@@ -45,7 +46,10 @@ class PolicyView(ReadApiMixin, APIView):
     @extend_schema(
         tags=["response"],
         summary="Replace a project's response policy (JSON or YAML; owners only)",
-        request={"application/json": dict, "application/yaml": str},
+        description="The body is the policy as JSON (described here) or the same document as YAML with "
+        "`Content-Type: application/yaml` (a text body no schema can describe; it is checked the same way). "
+        "A bad key is a 400 whose `details.errors` names each one. See docs/policy.md.",
+        request={"application/json": policy_schema.openapi()},
         responses=PolicySerializer,
     )
     def put(self, request, project_id: int):

@@ -26,21 +26,42 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Check = Callable[[Any], str | None]  # an error message for a bad value, None for a good one
 
 
+def described(fragment: dict[str, Any]) -> Callable[[Check], Check]:
+    """Give a check the JSON Schema of the values it accepts, so the API's description of a policy says
+    exactly what ``validate`` takes (``openapi``)."""
+
+    def attach(check: Check) -> Check:
+        check.json_schema = fragment  # type: ignore[attr-defined]
+        return check
+
+    return attach
+
+
+@described({"type": "boolean"})
 def boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
 
+@described({"type": "integer", "minimum": 0})
 def count(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     return None if ok else "must be an integer >= 0"
 
 
+@described({"type": "string", "pattern": "^(https://[\\s\\S]*)?$"})
 def https_url(value: Any) -> str | None:
     ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
     return None if ok else "must be an https:// URL (or empty)"
 
 
 def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None = None) -> Check:
+    item: dict[str, Any] = {"type": "string"}
+    if choices is not None:
+        item["enum"] = list(choices)
+    if pattern is not None:
+        item["pattern"] = pattern.pattern
+
+    @described({"type": "array", "items": item})
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             return "must be a list of strings"
@@ -130,6 +151,21 @@ def _section_errors(section: str, keys: dict[str, Key], body: Mapping) -> list[s
         elif not key.built and value != key.default:
             errors.append(f"{path}: not yet: the hub does not build {key.builds} yet; remove the key")
     return errors
+
+
+def openapi() -> dict[str, Any]:
+    """The JSON Schema of a valid policy document: every section and key, each with the values its check
+    takes; a key not built yet takes only its off default."""
+    sections: dict[str, Any] = {"version": {"type": "integer", "enum": list(VERSIONS)}}
+    for section, keys in SCHEMA.items():
+        properties = {}
+        for name, key in keys.items():
+            fragment = dict(getattr(key.check, "json_schema", {}))
+            if not key.built:
+                fragment = {**fragment, "enum": [key.default]}
+            properties[name] = fragment
+        sections[section] = {"type": "object", "additionalProperties": False, "properties": properties}
+    return {"type": "object", "additionalProperties": False, "properties": sections}
 
 
 def effective(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
