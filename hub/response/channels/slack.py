@@ -41,10 +41,10 @@ class Message:
 
 
 def mask(url: str) -> str:
-    """How the webhook URL is shown: its host only (``https://hooks.slack.com/…/****``)."""
+    """How the webhook URL is shown: its host only (``https://hooks.slack.com/.../****``)."""
     if not url:
         return ""
-    return f"https://{urlsplit(url).hostname or 'hooks.slack.com'}/…/****"
+    return f"https://{urlsplit(url).hostname or 'hooks.slack.com'}/.../****"
 
 
 def key(run_pk: int, url: str) -> str:

@@ -54,4 +54,4 @@ def test_a_green_run_says_so_in_the_comment():
 
 
 def test_the_webhook_url_is_shown_masked():
-    assert slack.mask("https://hooks.slack.com/services/T000/B000/XXXX") == "https://hooks.slack.com/…/****"
+    assert slack.mask("https://hooks.slack.com/services/T000/B000/XXXX") == "https://hooks.slack.com/.../****"
