@@ -3,8 +3,9 @@
 ``transition`` is the one way a job changes state: ``UPDATE ... WHERE state IN (allowed)`` from the table
 in ``machine.py``, a timeline event written in the same transaction only when the update hit the row.
 ``perform`` (the task) claims a due job with a lease, asks its responder to act outside any transaction,
-and records the outcome; an error leaves it pending with a backoff (doubling, with jitter) until
-``max_attempts``, then dead with its last error. ``resume`` (every minute) hands due jobs to the queue
+and records the outcome; an error leaves it pending with a backoff (doubling, with jitter, never shorter
+than a service's ``Retry-After`` raised as ``effects.RetryLater``) until ``max_attempts``, then dead with
+its last error. ``resume`` (every minute) hands due jobs to the queue
 again and takes back jobs whose worker was lost. Operators ``retry`` (attempts start over) or ``cancel``.
 """
 

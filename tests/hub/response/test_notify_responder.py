@@ -172,3 +172,20 @@ def test_nobody_hears_of_a_run_the_policy_does_not_select(octo, octo_agent, send
 
     assert not FixJob.objects.filter(responder="notify").exists()
     assert not api.calls
+
+
+def test_an_older_run_retried_late_leaves_the_comment_of_a_newer_run(
+    notifying, octo_agent, sender, run_tasks, api
+):
+    api.replace("POST", COMMENTS, status=502, json={"message": "Server Error"})
+    pull_request_run(octo_agent, sender, run_tasks)
+    older = FixJob.objects.get(responder="notify")
+    assert older.state == FixState.PENDING
+    api.replace("POST", COMMENTS, status=201, json=comment())
+    pull_request_run(octo_agent, sender, run_tasks, run_id=RUN_ID + 1)
+    FixJob.objects.filter(pk=older.pk).update(next_attempt_at=timezone.now())
+
+    assert fix_jobs.perform(older.pk) == FixState.SUCCEEDED
+
+    assert not calls(api, "PATCH", COMMENT)
+    assert "comment left as it is: it summarises a newer run" in older.events.last().reason
