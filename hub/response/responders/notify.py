@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from agent.providers import Comment, ProviderError
 from hub.integrations.clients import client_for
 from hub.response.channels import email, pull_request, slack
-from hub.response.models import FixJob, FixState, Responder
+from hub.response.models import Effect, EffectState, FixJob, FixState, Responder
 from hub.response.policy import store
 from hub.response.responders.rerun import REFUSALS
 from hub.response.services import effects, facts, fix_jobs, summaries
@@ -79,22 +79,26 @@ def act(job: FixJob) -> fix_jobs.Outcome:
 
 def _slack(job: FixJob, run: Run, summary: RunSummary, url: str) -> str:
     message = slack.render(summary)
-    _, made = effects.once(job, slack.key(run.pk, url), "slack", lambda: slack.send(url, message), _unknown)
+    made = _message_once(job, slack.key(run.pk, url), "slack", lambda: slack.send(url, message))
     return "posted" if made else "already posted"
 
 
 def _email(job: FixJob, run: Run, summary: RunSummary, address: str) -> str:
     message = email.render(summary)
-    _, made = effects.once(
-        job, email.key(run.pk, address), "email", lambda: email.send(address, message), _unknown
-    )
+    made = _message_once(job, email.key(run.pk, address), "email", lambda: email.send(address, message))
     return "sent" if made else "already sent"
 
 
-def _unknown() -> effects.Made | None:
-    """Slack and mail servers cannot be asked whether a message arrived: after an unanswered attempt the
-    message is sent again (at least once rather than perhaps never)."""
-    return None
+def _message_once(job: FixJob, key: str, kind: str, send: Callable[[], effects.Made]) -> bool:
+    """A message of this run attempt, sent unless it went out or was refused for sure by an earlier
+    attempt of the job (a refusal is final: the job is retried for the other deliveries only). Slack
+    and mail servers cannot be asked whether a message arrived, so after an unanswered attempt the
+    message is sent again: at least once rather than perhaps never."""
+    refused = Effect.objects.filter(key=key, state=EffectState.FAILED).values_list("detail", flat=True)
+    for detail in refused:
+        raise effects.Refused(f"refused on an earlier attempt: {detail.get('error', '')}", detail)
+    _, made = effects.once(job, key, kind, send, lambda: None)
+    return made
 
 
 def _pull_request(job: FixJob, run: Run, summary: RunSummary, number: str) -> str:

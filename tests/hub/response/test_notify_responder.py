@@ -189,3 +189,21 @@ def test_an_older_run_retried_late_leaves_the_comment_of_a_newer_run(
 
     assert not calls(api, "PATCH", COMMENT)
     assert "comment left as it is: it summarises a newer run" in older.events.last().reason
+
+
+def test_a_refused_slack_message_is_not_sent_again_when_the_job_retries_for_another_channel(
+    notifying, octo_agent, sender, run_tasks, api
+):
+    api.replace("POST", WEBHOOK, status=404, body="channel_not_found")
+    api.replace("POST", COMMENTS, status=502, json={"message": "Server Error"})
+    pull_request_run(octo_agent, sender, run_tasks)
+    job = FixJob.objects.get(responder="notify")
+    assert job.state == FixState.PENDING
+    api.replace("POST", COMMENTS, status=201, json=comment())
+    FixJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+
+    assert fix_jobs.perform(job.pk) == FixState.FAILED
+
+    assert len(calls(api, "POST", WEBHOOK)) == 1
+    assert len(calls(api, "POST", COMMENTS)) == 2
+    assert "channel_not_found" in job.events.last().reason
