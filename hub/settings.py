@@ -265,6 +265,26 @@ if FIX_JOB_LEASE_SECONDS <= Q_TIMEOUT:
     raise ImproperlyConfigured(
         f"FIX_JOB_LEASE_SECONDS ({FIX_JOB_LEASE_SECONDS}) must be greater than Q_TIMEOUT ({Q_TIMEOUT})"
     )
+
+# Email notifications (hub.response.channels.email) go through Django's email backend. Without EMAIL_HOST
+# messages are written to the worker's output (the console backend) rather than sent.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one to false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orchestrate@localhost")
+
 Q_SYNC = envbool("Q_SYNC", False)  # run tasks inline (tests); never in production
 if Q_SYNC:
     Q_CLUSTER["sync"] = True

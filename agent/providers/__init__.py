@@ -13,6 +13,7 @@ from typing import Any
 from agent.providers.base import (
     ArtifactInfo,
     AuthenticationError,
+    Comment,
     Conclusion,
     JobInfo,
     NotFoundError,
@@ -37,6 +38,7 @@ __all__ = [
     "PROVIDERS",
     "ArtifactInfo",
     "AuthenticationError",
+    "Comment",
     "Conclusion",
     "JobInfo",
     "NotFoundError",

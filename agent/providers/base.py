@@ -165,6 +165,17 @@ class ArtifactInfo:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A comment on a pull request (a note on a GitLab merge request)."""
+
+    id: str
+    body: str
+    author: str
+    url: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Triggered:
     """What a trigger produced: the new run when it could be found, its URL, and a line for a person."""
 
@@ -284,6 +295,20 @@ class Provider(ABC):
     @abstractmethod
     def download_artifacts(self, run_id: str, dest: Path, *, name: str | None = None) -> list[Path]:
         """Download a run's artifacts (or the one called ``name``) under ``dest``; returns the files."""
+
+    # Pull-request comments: GitHub and GitLab have them; a CI without them keeps these refusals.
+
+    def list_comments(self, number: int) -> list[Comment]:
+        """Every comment of pull request ``number`` (people's, not the system's), oldest first."""
+        raise self.unsupported("comment on pull requests", "use a GitHub or GitLab project")
+
+    def create_comment(self, number: int, body: str) -> Comment:
+        """Add a comment to pull request ``number``."""
+        raise self.unsupported("comment on pull requests", "use a GitHub or GitLab project")
+
+    def update_comment(self, number: int, comment_id: str, body: str) -> Comment:
+        """Replace the body of comment ``comment_id`` on pull request ``number``."""
+        raise self.unsupported("comment on pull requests", "use a GitHub or GitLab project")
 
 
 # -- what several providers do alike ---------------------------------------------------------------------

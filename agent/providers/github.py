@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit
 
 from agent.providers.base import (
     ArtifactInfo,
+    Comment,
     Conclusion,
     JobInfo,
     NotFoundError,
@@ -50,6 +51,7 @@ from agent.providers.http import ApiClient, collect
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
 PER_PAGE = 100
+COMMENT_HINT = "check the repository and the pull request number; the token needs pull-requests: write"
 TRIGGER_POLL_INTERVAL = 2.0
 TRIGGER_POLL_ATTEMPTS = 10  # about 20 s for a dispatched run to show up before we stop looking
 CLOCK_SLACK = timedelta(seconds=2)  # Date has whole seconds; created_at may round the other way
@@ -395,6 +397,29 @@ class GitHubProvider(Provider):
                 name=f"artifact {artifact.name!r}",
             )
         return written
+
+    # -- pull-request comments -------------------------------------------------------------------------
+
+    def list_comments(self, number: int) -> list[Comment]:
+        path = f"{self.base}/issues/{_number(str(number), 'pull request')}/comments"
+        pages = self.http.link_pages(path, params={"per_page": PER_PAGE})
+        return [comment_info(data) for data in collect(pages, lambda body: body)]
+
+    def create_comment(self, number: int, body: str) -> Comment:
+        path = f"{self.base}/issues/{_number(str(number), 'pull request')}/comments"
+        response = self.http.request("POST", path, json={"body": body}, not_found_hint=COMMENT_HINT)
+        return comment_info(self.http.json_body(response))
+
+    def update_comment(self, number: int, comment_id: str, body: str) -> Comment:
+        path = f"{self.base}/issues/comments/{_number(comment_id, 'comment')}"
+        response = self.http.request("PATCH", path, json={"body": body}, not_found_hint=COMMENT_HINT)
+        return comment_info(self.http.json_body(response))
+
+
+def comment_info(data: Mapping[str, Any]) -> Comment:
+    user = data.get("user") or {}
+    return Comment(str(data["id"]), str(data.get("body") or ""), str(user.get("login") or ""),
+                   str(data.get("html_url") or ""), dict(data))  # fmt: skip
 
 
 def _server_time(value: str | None) -> datetime | None:

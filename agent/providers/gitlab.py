@@ -34,6 +34,7 @@ from urllib.parse import quote, urlsplit
 
 from agent.providers.base import (
     ArtifactInfo,
+    Comment,
     Conclusion,
     JobInfo,
     NotFoundError,
@@ -53,6 +54,7 @@ from agent.providers.http import ApiClient, collect
 
 PUBLIC_API = "https://gitlab.com/api/v4"
 PER_PAGE = 100
+NOTE_HINT = "check the project and the merge request iid; the token needs the api scope"
 
 # GitLab's pipeline and job statuses in our vocabulary: (status, conclusion when completed); an unknown one
 # is taken to be still running. The one translation of GitLab's words: the hub's webhooks
@@ -403,6 +405,34 @@ class GitLabProvider(Provider):
                 name=f"the artifacts of job {artifact.name!r}",
             )
         return written
+
+    # -- merge-request notes (the pull-request comments of GitLab) -------------------------------------
+
+    def list_comments(self, number: int) -> list[Comment]:
+        path = f"{self._merge_request(number)}/notes"
+        params = {"sort": "asc", "order_by": "created_at"}
+        pages = self.http.numbered_pages(path, items=lambda body: body, params=params, per_page=PER_PAGE)
+        notes = collect(pages, lambda body: [data for data in body if not data.get("system")])
+        return [self._note(number, data) for data in notes]
+
+    def create_comment(self, number: int, body: str) -> Comment:
+        path = f"{self._merge_request(number)}/notes"
+        response = self.http.request("POST", path, json={"body": body}, not_found_hint=NOTE_HINT)
+        return self._note(number, self.http.json_body(response))
+
+    def update_comment(self, number: int, comment_id: str, body: str) -> Comment:
+        path = f"{self._merge_request(number)}/notes/{_number(comment_id, 'note')}"
+        response = self.http.request("PUT", path, json={"body": body}, not_found_hint=NOTE_HINT)
+        return self._note(number, self.http.json_body(response))
+
+    def _merge_request(self, number: int) -> str:
+        return f"{self.base}/merge_requests/{_number(str(number), 'merge request')}"
+
+    def _note(self, number: int, data: Mapping[str, Any]) -> Comment:
+        web = self.api_url.removesuffix("/api/v4")
+        url = f"{web}/{self.repo}/-/merge_requests/{number}#note_{data['id']}"
+        author = (data.get("author") or {}).get("username") or ""
+        return Comment(str(data["id"]), str(data.get("body") or ""), str(author), url, dict(data))
 
 
 def _directories(artifacts: list[ArtifactInfo]) -> Iterator[str]:

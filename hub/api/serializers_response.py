@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from hub.response.models import Effect, FixJob, FixJobEvent, Policy
+from hub.response.policy import store
 
 
 class FixJobEventSerializer(serializers.ModelSerializer):
@@ -53,6 +54,6 @@ class PolicySerializer(serializers.Serializer):
             "version": policy.version if policy else 0,
             "updated_at": policy.updated_at if policy else None,
             "updated_by": policy.updated_by.get_username() if policy and policy.updated_by else "",
-            "document": policy.document if policy else {},
-            "effective": effective,
+            "document": store.shown(policy.document) if policy else {},
+            "effective": store.shown(effective),
         }

@@ -81,7 +81,7 @@ class PolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        document = self.instance.document if self.instance.pk else schema.defaults()
+        document = store.shown(self.instance.document) if self.instance.pk else schema.defaults()
         self.fields["text"].initial = store.to_yaml(document) if document else ""
 
     def clean_text(self) -> dict:

@@ -25,6 +25,7 @@ class Responder(models.TextChoices):
     """Who acts; each has one module in ``hub/response/responders/`` with the same functions."""
 
     RERUN = "rerun", "Re-run the failed jobs"
+    NOTIFY = "notify", "Notify (Slack, email, pull-request comment)"
 
 
 class FixState(models.TextChoices):

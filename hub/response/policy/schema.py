@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.failures.models import Category
+from hub.response.summary import EVENTS
 
 RERUN_REASONS = ("flaky", "infrastructure")
 CATEGORIES = tuple(Category.values)
@@ -95,9 +96,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         for name in ("flaky", "broken", "new_cluster_on_default_branch")
     },
     "notify": {
-        "slack_webhook_url": Key("", https_url, built=False, builds="Slack notifications"),
-        "emails": Key([], list_of(pattern=EMAIL), built=False, builds="email notifications"),
-        "pull_request_comment": Key(False, boolean, built=False, builds="pull-request comments"),
+        "slack_webhook_url": Key("", https_url),
+        "emails": Key([], list_of(pattern=EMAIL)),
+        "pull_request_comment": Key(False, boolean),
+        "when": Key(["failure"], list_of(tuple(EVENTS))),
     },
     "route": {
         "fixer": Key([], list_of(CATEGORIES), built=False, builds="the fixer"),

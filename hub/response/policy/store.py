@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hub.projects.models import Project
+from hub.response.channels.slack import mask
 from hub.response.models import Policy
 from hub.response.policy import schema
 
@@ -49,10 +50,30 @@ def effective(project: Project) -> dict[str, dict[str, Any]]:
     return schema.effective(document(project))
 
 
+def shown(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` as the API and admin show it: the Slack webhook URL (a secret: anyone holding it can
+    post to the channel) masked. Saving the masked value back keeps the stored URL."""
+    url = (document.get("notify") or {}).get("slack_webhook_url") if isinstance(document, dict) else None
+    if not url:
+        return document
+    return {**document, "notify": {**document["notify"], "slack_webhook_url": mask(url)}}
+
+
+def _keep_secret(new: Any, project: Project) -> Any:
+    """``new`` with a masked Slack webhook URL (as ``shown`` gave it) replaced by the stored one."""
+    notify = new.get("notify") if isinstance(new, dict) else None
+    given = notify.get("slack_webhook_url") if isinstance(notify, dict) else None
+    stored = (document(project).get("notify") or {}).get("slack_webhook_url") or ""
+    if stored and given == mask(stored):
+        return {**new, "notify": {**notify, "slack_webhook_url": stored}}
+    return new
+
+
 def save(project: Project, new: Any, user: Any = None) -> Policy:
     """Replace the project's policy with ``new`` if it is valid; ``PolicyInvalid`` names each bad key."""
     if new is None:
         new = {}
+    new = _keep_secret(new, project)
     errors = schema.validate(new)
     if errors:
         raise PolicyInvalid(errors)

@@ -37,6 +37,15 @@ class Refused(Exception):
         self.detail = detail or {}
 
 
+class RetryLater(Exception):
+    """The service asked us to wait (a rate limit's ``Retry-After``): the attempt is given back and the
+    fix job is not tried again for at least ``seconds``."""
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
 def once(
     job: FixJob, key: str, kind: str, call: Callable[[], Made], check: Callable[[], Made | None]
 ) -> tuple[Effect, bool]:
@@ -64,6 +73,12 @@ def once(
         raise
     _record(effect, EffectState.DONE, made)
     return effect, True
+
+
+def revise(effect: Effect, made: Made) -> None:
+    """Record a later change to an effect that exists (a comment edited in place): new id, address or
+    detail, merged over the old."""
+    _record(effect, EffectState.DONE, made)
 
 
 def _record(effect: Effect, state: str, made: Made, *, adopted: bool = False) -> None:

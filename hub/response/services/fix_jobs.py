@@ -3,8 +3,9 @@
 ``transition`` is the one way a job changes state: ``UPDATE ... WHERE state IN (allowed)`` from the table
 in ``machine.py``, a timeline event written in the same transaction only when the update hit the row.
 ``perform`` (the task) claims a due job with a lease, asks its responder to act outside any transaction,
-and records the outcome; an error leaves it pending with a backoff (doubling, with jitter) until
-``max_attempts``, then dead with its last error. ``resume`` (every minute) hands due jobs to the queue
+and records the outcome; an error leaves it pending with a backoff (doubling, with jitter, never shorter
+than a service's ``Retry-After`` raised as ``effects.RetryLater``) until ``max_attempts``, then dead with
+its last error. ``resume`` (every minute) hands due jobs to the queue
 again and takes back jobs whose worker was lost. Operators ``retry`` (attempts start over) or ``cancel``.
 """
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 from hub.response import machine
 from hub.response.models import FixJob, FixJobEvent, FixState
 from hub.response.responders import responder_for
+from hub.response.services import effects
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +122,22 @@ def perform(job_id: int) -> str:
         outcome = responder_for(job.responder).act(job)
     except Exception as exc:
         log.exception("fix job %s (%s) failed", job.pk, job.key)
-        return _failed_attempt(job, f"{type(exc).__name__}: {exc}")
+        wait = timedelta(seconds=exc.seconds) if isinstance(exc, effects.RetryLater) else timedelta(0)
+        return _failed_attempt(job, f"{type(exc).__name__}: {exc}", wait=wait)
     transition(job, outcome.state, outcome.reason, detail=outcome.detail, claimed_until=None, last_error="")
     return job.state
 
 
-def _failed_attempt(job: FixJob, error: str, now: datetime | None = None) -> str:
+def _failed_attempt(
+    job: FixJob, error: str, now: datetime | None = None, *, wait: timedelta = timedelta(0)
+) -> str:
     now = now or timezone.now()
     error = error[:MAX_ERROR]
     if job.attempts >= job.max_attempts:
         transition(job, FixState.DEAD, f"{job.attempts} attempts failed; the last: {error}",
                    claimed_until=None, last_error=error)  # fmt: skip
         return job.state
-    due = now + machine.backoff(job.attempts, settings.FIX_JOB_BACKOFF_SECONDS)
+    due = now + max(machine.backoff(job.attempts, settings.FIX_JOB_BACKOFF_SECONDS), wait)
     transition(job, FixState.PENDING, f"attempt {job.attempts} failed: {error}; next at {due:%H:%M:%S}",
                detail={"next_attempt_at": due.isoformat()}, claimed_until=None, last_error=error,
                next_attempt_at=due)  # fmt: skip
