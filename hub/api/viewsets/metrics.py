@@ -29,7 +29,11 @@ class ProjectMetricsView(ReadApiMixin, APIView):
         summary="A project's failure detection, response success, time to resolution and false positives "
         "per ISO week",
         parameters=[
-            OpenApiParameter("weeks", int, description=f"1 to {services.MAX_WEEKS} (default {DEFAULT_WEEKS})")
+            OpenApiParameter(
+                "weeks",
+                {"type": "integer", "minimum": 1, "maximum": services.MAX_WEEKS},
+                description=f"1 to {services.MAX_WEEKS} (default {DEFAULT_WEEKS})",
+            )
         ],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="{project, weeks: [...]}; docs/metrics.md"),

@@ -191,7 +191,8 @@ class HttpPoster:
         return response.status_code, _json(response.content), _replayed(response)
 
 
-QUIET_LOGGERS = ("django-q", "hub.failures", "hub.flaky")  # a line per task or verdict change
+# A line per task, verdict or decision.
+QUIET_LOGGERS = ("django-q", "hub.failures", "hub.flaky", "hub.outbox", "hub.response")
 
 
 @contextmanager
