@@ -25,6 +25,7 @@ class Responder(models.TextChoices):
     """Who acts; each has one module in ``hub/response/responders/`` with the same functions."""
 
     RERUN = "rerun", "Re-run the failed jobs"
+    ISSUES = "issues", "File an issue per flaky or broken test"
 
 
 class FixState(models.TextChoices):

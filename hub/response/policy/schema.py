@@ -54,6 +54,16 @@ def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None =
     return check
 
 
+def labels(value: Any) -> str | None:
+    """The hub finds its issues by label, so there is at least one; GitHub allows 50 characters."""
+    problem = list_of()(value)
+    if problem or not value:
+        return problem or "must list at least one label (the hub finds its issues by their labels)"
+    if any(not 0 < len(label.strip()) <= 50 or "," in label for label in value):
+        return "each label must be 1 to 50 characters, without commas"
+    return None
+
+
 @dataclass(frozen=True)
 class Key:
     default: Any
@@ -70,8 +80,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_per_day": Key(20, count),
     },
     "issues": {
-        name: Key(False, boolean, built=False, builds="issues")
-        for name in ("flaky", "broken", "new_cluster_on_default_branch")
+        "flaky": Key(False, boolean),
+        "broken": Key(False, boolean),
+        "new_cluster_on_default_branch": Key(
+            False, boolean, built=False, builds="issues for failure clusters"
+        ),
+        "labels": Key(["flaky-test"], labels),
+        "max_per_hour": Key(10, count),
     },
     "notify": {
         "slack_webhook_url": Key("", https_url, built=False, builds="Slack notifications"),

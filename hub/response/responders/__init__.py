@@ -17,9 +17,9 @@ from types import ModuleType
 
 
 def modules() -> dict[str, ModuleType]:
-    from hub.response.responders import rerun
+    from hub.response.responders import issues, rerun
 
-    return {rerun.KIND: rerun}
+    return {rerun.KIND: rerun, issues.KIND: issues}
 
 
 def responder_for(kind: str) -> ModuleType:

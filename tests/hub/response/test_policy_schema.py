@@ -18,7 +18,13 @@ def test_an_empty_policy_is_valid_and_means_the_safe_defaults():
     policy = schema.effective({})
     assert policy["rerun"]["enabled"] is True
     assert policy["rerun"]["when"] == ["flaky", "infrastructure"]
-    assert policy["issues"] == {"flaky": False, "broken": False, "new_cluster_on_default_branch": False}
+    assert policy["issues"] == {
+        "flaky": False,
+        "broken": False,
+        "new_cluster_on_default_branch": False,
+        "labels": ["flaky-test"],
+        "max_per_hour": 10,
+    }
     assert policy["merge"]["enabled"] is False
     assert policy["notify"]["pull_request_comment"] is False
 
@@ -44,6 +50,10 @@ def test_keys_given_replace_their_defaults_and_the_rest_stay():
         ({"notify": {"emails": ["not an address"]}}, "notify.emails: 'not an address' is not an email"),
         ({"notify": {"slack_webhook_url": "http://x"}}, "notify.slack_webhook_url: must be an https:// URL"),
         ({"route": {"fixer": ["lint", "vibes"]}}, "route.fixer: 'vibes' is not one of: import"),
+        ({"issues": {"labels": []}}, "issues.labels: must list at least one label"),
+        ({"issues": {"labels": ["a,b"]}}, "issues.labels: each label must be 1 to 50 characters"),
+        ({"issues": {"labels": "flaky"}}, "issues.labels: must be a list of strings"),
+        ({"issues": {"max_per_hour": -1}}, "issues.max_per_hour: must be an integer >= 0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_key(document, error):
@@ -55,7 +65,6 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
 @pytest.mark.parametrize(
     ("document", "path"),
     [
-        ({"issues": {"flaky": True}}, "issues.flaky"),
         ({"issues": {"new_cluster_on_default_branch": True}}, "issues.new_cluster_on_default_branch"),
         (
             {"notify": {"slack_webhook_url": "https://hooks.slack.com/services/T/B/X"}},
@@ -74,6 +83,10 @@ def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(do
     assert schema.validate(document) == [
         f"{path}: not yet: the hub does not build {builds} yet; remove the key"
     ]
+
+
+def test_issues_for_flaky_and_broken_tests_are_built():
+    assert schema.validate({"issues": {"flaky": True, "broken": True, "labels": ["ci", "flaky"]}}) == []
 
 
 def test_keys_not_built_yet_may_be_written_at_their_off_defaults():
