@@ -48,10 +48,12 @@ def relapse(agent, commit) -> None:
 def test_a_test_learned_flaky_gets_one_issue_when_a_run_completes(filed) -> None:
     issue = filed.one()
     assert issue["title"] == f"Flaky test: {Test.objects.get(name=FLAKY)}"
-    assert issue["labels"] == ["flaky-test"] and issue["state"] == "open"
+    assert issue["labels"] == ["flaky-test"]
+    assert issue["state"] == "open"
     assert f"<!-- orchestrate:test:{Test.objects.get(name=FLAKY).pk} -->" in issue["body"]
     job = FixJob.objects.get(responder="issues")
-    assert job.state == FixState.SUCCEEDED and "opened issue #1" in job.events.last().reason
+    assert job.state == FixState.SUCCEEDED
+    assert "opened issue #1" in job.events.last().reason
 
 
 def test_the_issue_is_updated_in_place_when_the_test_fails_again(
@@ -103,5 +105,6 @@ def test_a_lost_record_finds_the_issue_by_its_marker_instead_of_filing_another(
     red_run(octo_agent, run_tasks, FLAKY, attempt=2)
     sender.github("workflow_run", completed("failure", attempt=2))
 
-    assert len(filed.issues) == 1 and filed.writes == [("POST", 1), ("PATCH", 1)]
+    assert len(filed.issues) == 1
+    assert filed.writes == [("POST", 1), ("PATCH", 1)]
     assert Effect.objects.get(kind="issue").external_id == "1"
