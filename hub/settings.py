@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
         "TestStateEnum": "hub.flaky.models.TestState",
         "FailureCategoryEnum": "hub.failures.models.Category",
         "FailureClassificationEnum": "hub.failures.models.Classification",
+        "FixStateEnum": "hub.response.models.FixState",
+        "EffectStateEnum": "hub.response.models.EffectState",
     },
 }
 

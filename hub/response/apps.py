@@ -12,8 +12,9 @@ class ResponseConfig(AppConfig):
     def ready(self) -> None:
         from hub.outbox.services.announce import subscribe
         from hub.response.schedules import ensure_schedules
+        from hub.response.services.facts import ANALYSIS
         from hub.runs.services.ingest import RUN_COMPLETED, UPLOAD_STORED
 
         post_migrate.connect(ensure_schedules, sender=self)
-        subscribe(UPLOAD_STORED, "hub.response.tasks.upload_stored")
+        subscribe(UPLOAD_STORED, ANALYSIS)
         subscribe(RUN_COMPLETED, "hub.response.tasks.run_completed")

@@ -24,8 +24,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset({S.PENDING, S.DISPATCHED, S.AWAITING_VERIFICATION, S.FAILED, S.DEAD}),
 }
 FINISHED = frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED, S.DEAD})
-RETRYABLE = frozenset({S.FAILED, S.DEAD})  # an operator's "try again"
-CANCELLABLE = ALLOWED[S.CANCELLED]
 
 BACKOFF_CAP = timedelta(hours=1)
 JITTER = 0.25  # each delay is spread by up to a quarter either way, so failed jobs do not retry in step

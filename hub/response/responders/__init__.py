@@ -8,7 +8,7 @@
 - ``verify(run, *, besides_upload=None) -> None``: when a run completes, settle the jobs awaiting it
   (``services.fix_jobs.verify``), e.g. the re-run attempt that passed or failed again.
 
-Register the module in ``RESPONDERS`` under its ``models.Responder`` value.
+Register the module in ``modules()`` under its ``models.Responder`` value.
 """
 
 from __future__ import annotations

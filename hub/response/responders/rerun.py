@@ -4,9 +4,10 @@
 The request goes through the operators' re-run service (``hub.operations.services.actions.rerun``), so
 it is made like an operator's and leaves the same audit row. Its effect is keyed
 ``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a newer attempt exists
-before anything is requested again. The new attempt's outcome settles the job: passed, the failures were
-flaky (succeeded); failed again, the job failed, with the tests that failed again as its evidence (their
-results count in their verdicts like any other run's).
+before anything is requested again (GitHub numbers attempts; on a CI that does not, an unsettled request
+is never repeated: the job fails for a person to look). The new attempt's outcome settles the job:
+passed, the failures were flaky (succeeded); failed again, the job failed, with the tests that failed
+again as its evidence (their results count in their verdicts like any other run's).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from agent.providers import ProviderError
-from hub.integrations.clients import client_for
+from hub.integrations.clients import client_for, provider_name
 from hub.operations.models import Action, ActionOutcome, ActionVia
 from hub.operations.services import actions
 from hub.response import decisions
@@ -32,6 +33,9 @@ KIND = Responder.RERUN
 ACTOR = "re-run responder"
 # The provider's answer was a sure "no": nothing was started, and trying again changes nothing.
 REFUSALS = frozenset({"ClientUnavailable", "AuthenticationError", "NotFoundError", "UnsupportedOperation"})
+# CIs whose run shows a re-run as a new attempt, so that after a crash the hub can tell whether its
+# request was taken. Elsewhere an unsettled request is never repeated (the job fails for a person).
+NUMBERED_ATTEMPTS = frozenset({"github"})
 
 
 def key(run: Run) -> str:
@@ -71,10 +75,16 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         )
 
     def check() -> effects.Made | None:
+        if provider_name(run.project) not in NUMBERED_ATTEMPTS:
+            ci = run.project.get_provider_display()
+            raise effects.Refused(
+                f"an earlier request may have reached {ci}, whose runs do not show a re-run as a new "
+                "attempt, so it is not asked again; re-run it at the CI if it did not"
+            )
         info = client_for(run.project).get_run(run.provider_run_id)
         if info.attempt > run.attempt:
             return effects.Made(info.id, info.url, {"attempt": info.attempt})
-        return None
+        return None  # the run shows no newer attempt: nothing was started
 
     try:
         effect, _ = effects.once(job, key(run), KIND, call, check)

@@ -15,7 +15,7 @@ from hub.response.decisions import FAILED_CONCLUSIONS, FailedJob, RunFacts, Test
 from hub.runs.models import Job, Run, Upload
 from hub.runs.services.ingest import UPLOAD_STORED
 
-ANALYSIS = "hub.response.tasks.upload_stored"
+ANALYSIS = "hub.response.tasks.upload_stored"  # the consumer of upload.stored (subscribed in apps.py)
 
 
 def failed_jobs(run: Run) -> list[Job]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from hub.projects.models import Project
 from hub.response.models import EffectState, FixJob, FixState
 from hub.response.services import fix_jobs
 from tests.hub.response.conftest import RERUN_PATH, fake_rerun, github_shows, rerun_requests
@@ -92,4 +93,16 @@ def test_a_server_error_on_the_request_leaves_the_effect_unknown_and_the_retry_c
 
     opened.refresh_from_db()
     assert opened.state == FixState.AWAITING_VERIFICATION
+    assert rerun_requests(api) == 1
+
+
+def test_on_a_ci_that_does_not_number_attempts_an_unsettled_request_is_never_repeated(opened, api):
+    kill_mid_call(opened, api)
+    Project.objects.filter(pk=opened.project_id).update(provider="gitlab")
+
+    fix_jobs.resume()
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.FAILED
+    assert "is not asked again" in opened.events.last().reason
     assert rerun_requests(api) == 1

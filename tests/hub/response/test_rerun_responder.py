@@ -4,7 +4,10 @@ attempt's outcome settles the fix job."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from hub.operations.models import Action
 from hub.response.models import EffectState, FixJob, FixState
@@ -136,5 +139,32 @@ def test_a_provider_refusal_fails_the_job_without_retrying(octo_agent, sender, r
 
     job = FixJob.objects.get()
     assert job.state == FixState.FAILED
-    assert "refused" in job.events.last().reason
+    assert "Resource not accessible by integration" in job.events.last().reason
     assert job.effects.get().state == EffectState.FAILED
+
+
+def test_the_projects_re_runs_of_the_last_day_count_against_rerun_max_per_day(
+    octo, octo_agent, sender, run_tasks, api, flaky_history
+):
+    store.save(octo, {"rerun": {"max_per_day": 1}})
+    FixJob.objects.create(project=octo, responder="rerun", key="rerun:5:1", reason="an earlier run")
+    red_run(octo_agent, run_tasks, FLAKY)
+
+    sender.github("workflow_run", completed("failure"))
+
+    assert rerun_requests(api) == 0
+    assert FixJob.objects.count() == 1
+
+
+def test_re_runs_older_than_a_day_do_not_count_against_the_daily_limit(
+    octo, octo_agent, sender, run_tasks, api, flaky_history
+):
+    store.save(octo, {"rerun": {"max_per_day": 1}})
+    earlier = FixJob.objects.create(project=octo, responder="rerun", key="rerun:5:1", reason="an earlier run")
+    FixJob.objects.filter(pk=earlier.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    red_run(octo_agent, run_tasks, FLAKY)
+    fake_rerun(api)
+
+    sender.github("workflow_run", completed("failure"))
+
+    assert rerun_requests(api) == 1
