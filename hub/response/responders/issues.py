@@ -156,9 +156,16 @@ def _apply(
         if filed is not None:
             return filed
     effect = Effect.objects.get(key=key)
-    issue = client.update_issue(
-        effect.external_id, title=title, body=body, state=CLOSED if move == decisions.CLOSE else OPEN
-    )
+    try:
+        issue = client.update_issue(
+            effect.external_id, title=title, body=body, state=CLOSED if move == decisions.CLOSE else OPEN
+        )
+    except NotFoundError:
+        # Deleted or moved by a person: forgotten, so the test's next state change or failure files anew.
+        effect.state = EffectState.FAILED
+        effect.detail = {**effect.detail, "error": f"issue #{effect.external_id} no longer exists"}
+        effect.save(update_fields=["state", "detail", "updated_at"])
+        raise
     _remember(effect, issue)
     return issue
 

@@ -25,6 +25,7 @@ class FakeIssues:
     provider: str
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     writes: list[tuple[str, int]] = field(default_factory=list)  # (POST/PATCH/PUT, issue number)
+    numbered: int = 0  # the last number given: a deleted issue's number is not given again
 
     def one(self) -> dict[str, Any]:
         assert len(self.issues) == 1, f"{len(self.issues)} issues filed"
@@ -54,7 +55,7 @@ class FakeIssues:
 
     def created(self, request) -> tuple[int, dict, str]:
         sent = json.loads(request.body)
-        number = len(self.issues) + 1
+        self.numbered = number = max(self.numbered, *self.issues, 0) + 1
         labels = sent["labels"] if isinstance(sent["labels"], list) else sent["labels"].split(",")
         body = sent.get("body", sent.get("description"))
         self.issues[number] = {"number": number, "title": sent["title"], "body": body, "state": "open",

@@ -154,3 +154,22 @@ def test_a_github_issue_found_by_its_marker_is_adopted_and_brought_up_to_date(oc
     assert github.writes == [("PATCH", 1)]
     assert github.one()["state"] == "open"
     assert github.one()["title"] == "Flaky test: c.test_timing"
+
+
+def test_an_issue_deleted_by_a_person_fails_the_update_and_the_next_change_files_anew(
+    gitlab_project, api, run_tasks
+) -> None:
+    gitlab = fake_gitlab_issues(api)
+    test = a_test(gitlab_project)
+    judge(test, "flaky")
+    answer(run_tasks)
+    del gitlab.issues[1]
+
+    judge(test, "healthy")
+    answer(run_tasks)
+    assert "the provider refused to close the issue" in FixJob.objects.first().events.last().reason
+
+    judge(test, "broken")
+    answer(run_tasks)
+    assert list(gitlab.issues) == [2]
+    assert Effect.objects.get(kind="issue").external_id == "2"
