@@ -22,13 +22,14 @@ which is looked up with ``GET R/actions/workflows``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from agent.providers import _github_issues
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -47,6 +48,7 @@ from agent.providers.base import (
 )
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
+from agent.providers.issues import MAX_LISTED, IssueInfo
 
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
@@ -209,6 +211,19 @@ class GitHubProvider(Provider):
         )
         owner, name = self.repo.split("/")
         self.base = f"/repos/{quote(owner)}/{quote(name)}"
+
+    # -- issues (_github_issues) ----------------------------------------------------------------------------
+
+    def list_issues(self, labels: Sequence[str], *, limit: int = MAX_LISTED) -> list[IssueInfo]:
+        return _github_issues.list_issues(self.http, self.base, labels, limit)
+
+    def create_issue(self, title: str, body: str, labels: Sequence[str]) -> IssueInfo:
+        return _github_issues.create_issue(self.http, self.base, title, body, labels)
+
+    def update_issue(
+        self, number: str, *, title: str | None = None, body: str | None = None, state: str | None = None
+    ) -> IssueInfo:
+        return _github_issues.update_issue(self.http, self.base, number, title=title, body=body, state=state)
 
     # -- runs ------------------------------------------------------------------------------------------
 

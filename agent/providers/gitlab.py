@@ -26,12 +26,13 @@ jobs on).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from agent.providers import _gitlab_issues
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -51,6 +52,7 @@ from agent.providers.base import (
 )
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
+from agent.providers.issues import MAX_LISTED, IssueInfo
 
 PUBLIC_API = "https://gitlab.com/api/v4"
 PER_PAGE = 100
@@ -235,6 +237,19 @@ class GitLabProvider(Provider):
     @property
     def job_token(self) -> bool:
         return self.token_type == "job"  # noqa: S105 (a kind of token, not one)
+
+    # -- issues (_gitlab_issues) ----------------------------------------------------------------------------
+
+    def list_issues(self, labels: Sequence[str], *, limit: int = MAX_LISTED) -> list[IssueInfo]:
+        return _gitlab_issues.list_issues(self.http, self.base, labels, limit)
+
+    def create_issue(self, title: str, body: str, labels: Sequence[str]) -> IssueInfo:
+        return _gitlab_issues.create_issue(self.http, self.base, title, body, labels)
+
+    def update_issue(
+        self, number: str, *, title: str | None = None, body: str | None = None, state: str | None = None
+    ) -> IssueInfo:
+        return _gitlab_issues.update_issue(self.http, self.base, number, title=title, body=body, state=state)
 
     # -- runs ------------------------------------------------------------------------------------------
 

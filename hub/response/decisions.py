@@ -93,3 +93,41 @@ def rerun(facts: RunFacts, rules: Mapping[str, Any], *, reruns_of_run: int, reru
         f"every failure of the run's {len(jobs)} failed job(s) is {summary}",
         {"jobs": jobs, "tests": tests},
     )
+
+
+# -- issues: one per flaky or broken test, following its state -----------------------------------------
+
+OPEN, UPDATE, CLOSE, REOPEN, NOTHING = "open", "update", "close", "reopen", "nothing"
+ISSUE_KINDS = {"flaky": "flaky", "quarantined": "flaky", "broken": "broken"}  # test state -> policy key
+CLEARED = frozenset({"fixed", "healthy"})
+LIMITED = frozenset({OPEN, UPDATE})  # what issues.max_per_hour holds back; closing and reopening follow
+# state changes, which detection already bounds, and are never dropped
+
+
+@dataclass(frozen=True)
+class IssueDecision:
+    move: str  # OPEN, UPDATE, CLOSE, REOPEN or NOTHING
+    reason: str
+
+
+def issue(
+    state: str, issue_state: str | None, rules: Mapping[str, Any], *, writes_last_hour: int
+) -> IssueDecision:
+    """What the test's issue should do, from the test's state now and its issue's (None: no issue, else
+    ``open`` or ``closed``): a flaky or broken test has an open issue (opened, updated in place, or
+    reopened on relapse), a fixed or healed test's issue is closed, and nothing else is touched."""
+    kind = ISSUE_KINDS.get(state)
+    if kind is None:
+        if state in CLEARED and issue_state == "open":
+            return IssueDecision(CLOSE, f"the test is {state}")
+        return IssueDecision(NOTHING, f"the test is {state} and its issue is {issue_state or 'not filed'}")
+    if not rules[kind]:
+        return IssueDecision(NOTHING, f"issues for {kind} tests are off in the policy (issues.{kind})")
+    if issue_state == "closed":
+        return IssueDecision(REOPEN, f"the test is {state} again after its issue was closed")
+    move = UPDATE if issue_state == "open" else OPEN
+    if writes_last_hour >= rules["max_per_hour"]:
+        return IssueDecision(
+            NOTHING, f"{writes_last_hour} issue writes in the last hour (issues.max_per_hour)"
+        )
+    return IssueDecision(move, f"the test is {state}")

@@ -1,4 +1,5 @@
-"""The resume pass over fix jobs every minute: what is due is handed to the queue again (0 turns it off)."""
+"""The resume pass over fix jobs every minute: what is due is handed to the queue again, and state changes
+made outside runs are answered by the issues responder (FIX_JOB_RESUME_MINUTES; 0 turns both off)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from hub.schedules import keep_schedule
 
 NAME = "response.resume"
+ISSUES = "response.issues"  # state changes made outside runs (a test marked fixed), for the issues responder
 
 
 def ensure_schedules(**kwargs) -> None:
@@ -15,6 +17,13 @@ def ensure_schedules(**kwargs) -> None:
     keep_schedule(
         NAME,
         "hub.response.tasks.resume",
+        Schedule.MINUTES,
+        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
+        minutes=settings.FIX_JOB_RESUME_MINUTES,
+    )
+    keep_schedule(
+        ISSUES,
+        "hub.response.tasks.issues_sweep",
         Schedule.MINUTES,
         enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
         minutes=settings.FIX_JOB_RESUME_MINUTES,

@@ -19,3 +19,9 @@ def perform(fix_job_id: int) -> str:
 
 def resume() -> int:
     return fix_jobs.resume()
+
+
+def issues_sweep() -> int:
+    from hub.response.responders import issues
+
+    return issues.sweep()

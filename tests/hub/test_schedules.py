@@ -21,6 +21,7 @@ EXPECTED = {
     "webhooks.prune",
     "outbox.sweep",
     "response.resume",
+    "response.issues",
 }
 
 

@@ -49,7 +49,7 @@ def count(value: Any) -> str | None:
     return None if ok else "must be an integer >= 0"
 
 
-@described({"type": "string", "pattern": "^(https://[\\s\\S]*)?$"})
+@described({"type": "string", "pattern": "^(https://[^\\u0000]*)?$"})
 def https_url(value: Any) -> str | None:
     ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
     return None if ok else "must be an https:// URL (or empty)"
@@ -76,6 +76,24 @@ def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None =
     return check
 
 
+@described(
+    {
+        "type": "array",
+        "minItems": 1,
+        # 1 to 50 characters with at least one that is not a space, no commas
+        "items": {"type": "string", "pattern": "^(?=[^,]*[^,\\s])[^,\\u0000]{1,50}$"},
+    }
+)
+def labels(value: Any) -> str | None:
+    """The hub finds its issues by label, so there is at least one; GitHub allows 50 characters."""
+    problem = list_of()(value)
+    if problem or not value:
+        return problem or "must list at least one label (the hub finds its issues by their labels)"
+    if any(not 0 < len(label.strip()) <= 50 or "," in label for label in value):
+        return "each label must be 1 to 50 characters, without commas"
+    return None
+
+
 @dataclass(frozen=True)
 class Key:
     default: Any
@@ -92,8 +110,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_per_day": Key(20, count),
     },
     "issues": {
-        name: Key(False, boolean, built=False, builds="issues")
-        for name in ("flaky", "broken", "new_cluster_on_default_branch")
+        "flaky": Key(False, boolean),
+        "broken": Key(False, boolean),
+        "new_cluster_on_default_branch": Key(
+            False, boolean, built=False, builds="issues for failure clusters"
+        ),
+        "labels": Key(["flaky-test"], labels),
+        "max_per_hour": Key(10, count),
     },
     "notify": {
         "slack_webhook_url": Key("", https_url),
@@ -148,6 +171,8 @@ def _section_errors(section: str, keys: dict[str, Key], body: Mapping) -> list[s
         key = keys.get(name)
         if key is None:
             errors.append(f"{path}: unknown key; known in {section}: {', '.join(keys)}")
+        elif _holds_nul(value):
+            errors.append(f"{path}: must not contain a NUL character")
         elif problem := key.check(value):
             errors.append(f"{path}: {problem}")
         elif not key.built and value != key.default:
@@ -168,6 +193,13 @@ def openapi() -> dict[str, Any]:
             properties[name] = fragment
         sections[section] = {"type": "object", "additionalProperties": False, "properties": properties}
     return {"type": "object", "additionalProperties": False, "properties": sections}
+
+
+def _holds_nul(value: Any) -> bool:
+    """PostgreSQL's JSON cannot store a NUL character, and no policy value needs one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 def effective(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

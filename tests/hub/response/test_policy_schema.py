@@ -18,7 +18,13 @@ def test_an_empty_policy_is_valid_and_means_the_safe_defaults():
     policy = schema.effective({})
     assert policy["rerun"]["enabled"] is True
     assert policy["rerun"]["when"] == ["flaky", "infrastructure"]
-    assert policy["issues"] == {"flaky": False, "broken": False, "new_cluster_on_default_branch": False}
+    assert policy["issues"] == {
+        "flaky": False,
+        "broken": False,
+        "new_cluster_on_default_branch": False,
+        "labels": ["flaky-test"],
+        "max_per_hour": 10,
+    }
     assert policy["merge"]["enabled"] is False
     assert policy["notify"]["pull_request_comment"] is False
 
@@ -48,6 +54,10 @@ def test_keys_given_replace_their_defaults_and_the_rest_stay():
             "notify.when: 'every_push' is not one of: failure, default_branch",
         ),
         ({"route": {"fixer": ["lint", "vibes"]}}, "route.fixer: 'vibes' is not one of: import"),
+        ({"issues": {"labels": []}}, "issues.labels: must list at least one label"),
+        ({"issues": {"labels": ["a,b"]}}, "issues.labels: each label must be 1 to 50 characters"),
+        ({"issues": {"labels": "flaky"}}, "issues.labels: must be a list of strings"),
+        ({"issues": {"max_per_hour": -1}}, "issues.max_per_hour: must be an integer >= 0"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_key(document, error):
@@ -59,7 +69,6 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
 @pytest.mark.parametrize(
     ("document", "path"),
     [
-        ({"issues": {"flaky": True}}, "issues.flaky"),
         ({"issues": {"new_cluster_on_default_branch": True}}, "issues.new_cluster_on_default_branch"),
         ({"route": {"fixer": ["lint"]}}, "route.fixer"),
         ({"route": {"coding_agent": ["type_check"]}}, "route.coding_agent"),
@@ -72,6 +81,10 @@ def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(do
     assert schema.validate(document) == [
         f"{path}: not yet: the hub does not build {builds} yet; remove the key"
     ]
+
+
+def test_issues_for_flaky_and_broken_tests_are_built():
+    assert schema.validate({"issues": {"flaky": True, "broken": True, "labels": ["ci", "flaky"]}}) == []
 
 
 def test_keys_not_built_yet_may_be_written_at_their_off_defaults():
@@ -108,3 +121,11 @@ def test_the_full_example_in_the_reference_is_valid_and_documents_every_key():
     for section, keys in schema.SCHEMA.items():
         for name in keys:
             assert f"`{section}.{name}`" in text, f"docs/policy.md does not document {section}.{name}"
+
+
+def test_a_nul_character_in_a_value_is_refused_naming_the_key():
+    from hub.response.policy.schema import validate
+
+    assert validate({"issues": {"labels": ["flaky\x00"]}}) == [
+        "issues.labels: must not contain a NUL character"
+    ]
