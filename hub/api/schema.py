@@ -41,9 +41,10 @@ class HubAutoSchema(AutoSchema):
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         schema, required = super()._get_request_for_media_type(serializer, direction)
-        # A body given as a raw schema (the uploads) is required when that schema requires properties;
-        # drf-spectacular calls every raw schema optional.
-        if isinstance(serializer, dict) and serializer.get("required"):
+        # A body given as a raw schema (the uploads, the policy) is required when that schema requires
+        # properties, or when the operation replaces the whole resource (PUT); drf-spectacular calls every
+        # raw schema optional.
+        if isinstance(serializer, dict) and (serializer.get("required") or self.method == "PUT"):
             required = True
         return schema, required
 

@@ -19,9 +19,9 @@ import requests
 from urllib3 import encode_multipart_formdata
 
 from hub.runs.models import Run, TestResult
+from tests.hub.cluster import ROOT, hub_env
 from tests.hub.conftest import case, report
 from tests.hub.test_ingest_multipart import JUNIT, fields
-from tests.hub.test_task_queue import ROOT, hub_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 MULTIPART_LIMIT = 64 * 1024

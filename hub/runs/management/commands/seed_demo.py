@@ -192,7 +192,7 @@ class HttpPoster:
 
 
 # A line per task, verdict or decision.
-QUIET_LOGGERS = ("django-q", "hub.failures", "hub.flaky", "hub.outbox", "hub.response")
+QUIET_LOGGERS = ("django-q", "hub.failures", "hub.flaky", "hub.outbox", "hub.response", "hub.operations")
 
 
 @contextmanager
