@@ -49,7 +49,7 @@ def count(value: Any) -> str | None:
     return None if ok else "must be an integer >= 0"
 
 
-@described({"type": "string", "pattern": "^(https://[^\\u0000]*)?$"})
+@described({"type": "string", "pattern": "^(https://[\\s\\S]*)?$"})
 def https_url(value: Any) -> str | None:
     ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
     return None if ok else "must be an https:// URL (or empty)"
@@ -81,7 +81,7 @@ def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None =
         "type": "array",
         "minItems": 1,
         # 1 to 50 characters with at least one that is not a space, no commas
-        "items": {"type": "string", "pattern": "^(?=[^,]*[^,\\s])[^,\\u0000]{1,50}$"},
+        "items": {"type": "string", "pattern": "^(?=[^,]*[^,\\s])[^,]{1,50}$"},
     }
 )
 def labels(value: Any) -> str | None:
@@ -171,8 +171,6 @@ def _section_errors(section: str, keys: dict[str, Key], body: Mapping) -> list[s
         key = keys.get(name)
         if key is None:
             errors.append(f"{path}: unknown key; known in {section}: {', '.join(keys)}")
-        elif _holds_nul(value):
-            errors.append(f"{path}: must not contain a NUL character")
         elif problem := key.check(value):
             errors.append(f"{path}: {problem}")
         elif not key.built and value != key.default:
@@ -193,13 +191,6 @@ def openapi() -> dict[str, Any]:
             properties[name] = fragment
         sections[section] = {"type": "object", "additionalProperties": False, "properties": properties}
     return {"type": "object", "additionalProperties": False, "properties": sections}
-
-
-def _holds_nul(value: Any) -> bool:
-    """PostgreSQL's JSON cannot store a NUL character, and no policy value needs one."""
-    if isinstance(value, str):
-        return "\x00" in value
-    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 def effective(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

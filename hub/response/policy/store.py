@@ -14,6 +14,7 @@ from hub.projects.models import Project
 from hub.response.channels.slack import mask
 from hub.response.models import Policy
 from hub.response.policy import schema
+from hub.runs.services.storable import storable
 
 YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml")
 MAX_BYTES = 64 * 1024
@@ -32,7 +33,9 @@ def parse(text: str, *, yaml_text: bool) -> Any:
     if len(text.encode()) > MAX_BYTES:
         raise PolicyInvalid([f"the policy is larger than {MAX_BYTES // 1024} KiB; it needs a few lines"])
     try:
-        return yaml.safe_load(text) if yaml_text else json.loads(text)
+        # NUL and lone surrogates become U+FFFD, as everywhere text enters the hub: PostgreSQL's jsonb
+        # holds neither.
+        return storable(yaml.safe_load(text) if yaml_text else json.loads(text))
     except (yaml.YAMLError, ValueError) as exc:
         kind = "YAML" if yaml_text else "JSON"
         where = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -123,9 +123,9 @@ def test_the_full_example_in_the_reference_is_valid_and_documents_every_key():
             assert f"`{section}.{name}`" in text, f"docs/policy.md does not document {section}.{name}"
 
 
-def test_a_nul_character_in_a_value_is_refused_naming_the_key():
-    from hub.response.policy.schema import validate
+def test_text_no_database_can_store_is_replaced_as_it_enters():
+    from hub.response.policy.store import parse
 
-    assert validate({"issues": {"labels": ["flaky\x00"]}}) == [
-        "issues.labels: must not contain a NUL character"
-    ]
+    document = parse('{"issues": {"labels": ["flaky\\u0000", "\\udae0x"]}}', yaml_text=False)
+
+    assert document == {"issues": {"labels": ["flaky\ufffd", "\ufffdx"]}}
