@@ -22,7 +22,10 @@ from hub.response.summary import EVENTS
 
 RERUN_REASONS = ("flaky", "infrastructure")
 CATEGORIES = tuple(Category.values)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Spaces spelled out: Python's \s and JSON Schema's (ECMAScript's) differ (U+0085, U+001C-1F), and the
+# patterns here are also the API's description (``openapi``), which must take exactly what ``validate`` does.
+SPACE = " \t\n\r\f\v"
+EMAIL = re.compile(r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$")
 
 Check = Callable[[Any], str | None]  # an error message for a bad value, None for a good one
 
@@ -69,7 +72,7 @@ def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None =
         for item in value:
             if choices is not None and item not in choices:
                 return f"{item!r} is not one of: {', '.join(choices)}"
-            if pattern is not None and not pattern.match(item):
+            if pattern is not None and not pattern.fullmatch(item):
                 return f"{item!r} is not an email address"
         return None
 
@@ -81,7 +84,7 @@ def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None =
         "type": "array",
         "minItems": 1,
         # 1 to 50 characters with at least one that is not a space, no commas
-        "items": {"type": "string", "pattern": "^(?=[^,]*[^,\\s])[^,]{1,50}$"},
+        "items": {"type": "string", "pattern": "^(?=[^,]*[^, \\t\\n\\r\\f\\v])[^,]{1,50}$"},
     }
 )
 def labels(value: Any) -> str | None:
@@ -89,7 +92,7 @@ def labels(value: Any) -> str | None:
     problem = list_of()(value)
     if problem or not value:
         return problem or "must list at least one label (the hub finds its issues by their labels)"
-    if any(not 0 < len(label.strip()) <= 50 or "," in label for label in value):
+    if any(not label.strip(SPACE) or len(label) > 50 or "," in label for label in value):
         return "each label must be 1 to 50 characters, without commas"
     return None
 
