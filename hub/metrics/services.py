@@ -16,9 +16,9 @@ from django.utils import timezone
 from hub.metrics import figures
 from hub.projects.models import Project
 from hub.response.models import FixJob, FixJobEvent, FixState
-from hub.runs.models import Conclusion, Run, RunStatus, Upload
+from hub.runs.models import Run, RunStatus, Upload
+from hub.runs.services.state import FAILED_CONCLUSIONS
 
-FAILED_CONCLUSIONS = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
 MAX_WEEKS = 52
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.response.decisions import FAILED_CONCLUSIONS
+
 MAX_LISTED = 10  # failures named in a message; the rest are counted
 
 # Kinds of failure, worst first (the order they are listed in), with how a person reads them.
@@ -31,7 +33,6 @@ KINDS: dict[str, str] = {
     QUARANTINED: "Quarantined",
 }
 FLAKY_STATES = frozenset({"flaky", "suspected"})
-FAILED_CONCLUSIONS = frozenset({"failure", "timed_out"})
 
 # notify.when: the runs a Slack message or an email is sent for.
 EVENTS: dict[str, str] = {

@@ -39,10 +39,10 @@ from hub.integrations.clients import ClientUnavailable, client_for
 from hub.operations.models import JobLog, LogState
 from hub.projects.models import Provider as ProjectProvider
 from hub.runs.models import Conclusion, Job, Run
+from hub.runs.services.state import FAILED_CONCLUSIONS
 
 log = logging.getLogger(__name__)
 
-FAILED_CONCLUSIONS = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
 MAX_ATTEMPTS = 3  # fetches of one log before it is given up as unavailable
 MAX_ERROR = 1000
 # Errors a later attempt would meet again: the log is marked unavailable at once.
