@@ -98,6 +98,9 @@ def rerun(facts: RunFacts, rules: Mapping[str, Any], *, reruns_of_run: int, reru
 # -- issues: one per flaky or broken test, following its state -----------------------------------------
 
 OPEN, UPDATE, CLOSE, REOPEN, NOTHING = "open", "update", "close", "reopen", "nothing"
+# An issue the hub opened and a person closed while the hub still saw the problem: "not a problem". The hub
+# leaves it closed (a person's decision) until the problem clears; a relapse after that reopens it.
+DISMISSED = "dismissed"
 ISSUE_KINDS = {"flaky": "flaky", "quarantined": "flaky", "broken": "broken"}  # test state -> policy key
 CLEARED = frozenset({"fixed", "healthy"})
 LIMITED = frozenset({OPEN, UPDATE})  # what issues.max_per_hour holds back; closing and reopening follow
@@ -114,20 +117,49 @@ def issue(
     state: str, issue_state: str | None, rules: Mapping[str, Any], *, writes_last_hour: int
 ) -> IssueDecision:
     """What the test's issue should do, from the test's state now and its issue's (None: no issue, else
-    ``open`` or ``closed``): a flaky or broken test has an open issue (opened, updated in place, or
-    reopened on relapse), a fixed or healed test's issue is closed, and nothing else is touched."""
+    ``open``, ``closed`` or ``dismissed``): a flaky or broken test has an open issue (opened, updated in
+    place, or reopened on relapse), a fixed or healed test's issue is closed, and nothing else is touched."""
     kind = ISSUE_KINDS.get(state)
     if kind is None:
-        if state in CLEARED and issue_state == "open":
+        if state in CLEARED and issue_state in ("open", DISMISSED):
             return IssueDecision(CLOSE, f"the test is {state}")
         return IssueDecision(NOTHING, f"the test is {state} and its issue is {issue_state or 'not filed'}")
     if not rules[kind]:
         return IssueDecision(NOTHING, f"issues for {kind} tests are off in the policy (issues.{kind})")
+    return _keep_open(f"the test is {state}", issue_state, rules, writes_last_hour)
+
+
+def cluster_issue(
+    cleared: str | None, issue_state: str | None, rules: Mapping[str, Any], *, writes_last_hour: int
+) -> IssueDecision:
+    """What a failure cluster's issue should do: ``cleared`` says why the cluster is over (quiet for the
+    policy's window, or all its tests pass again), None while it goes on. An issue is only opened for a
+    cluster new on the default branch; the responder asks this only then, or when the cluster has one."""
+    if not rules["new_cluster_on_default_branch"]:
+        return IssueDecision(
+            NOTHING, "issues for failure clusters are off (issues.new_cluster_on_default_branch)"
+        )
+    if cleared is not None:
+        if issue_state in ("open", DISMISSED):
+            return IssueDecision(CLOSE, cleared)
+        return IssueDecision(NOTHING, f"{cleared}, and its issue is {issue_state or 'not filed'}")
+    return _keep_open(
+        "the failure cluster is seen on the default branch", issue_state, rules, writes_last_hour
+    )
+
+
+def _keep_open(
+    why: str, issue_state: str | None, rules: Mapping[str, Any], writes_last_hour: int
+) -> IssueDecision:
+    if issue_state == DISMISSED:
+        return IssueDecision(
+            NOTHING, f"{why}, but a person closed its issue as not a problem; it stays closed until cleared"
+        )
     if issue_state == "closed":
-        return IssueDecision(REOPEN, f"the test is {state} again after its issue was closed")
+        return IssueDecision(REOPEN, f"{why} again after its issue was closed")
     move = UPDATE if issue_state == "open" else OPEN
     if writes_last_hour >= rules["max_per_hour"]:
         return IssueDecision(
             NOTHING, f"{writes_last_hour} issue writes in the last hour (issues.max_per_hour)"
         )
-    return IssueDecision(move, f"the test is {state}")
+    return IssueDecision(move, why)

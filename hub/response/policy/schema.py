@@ -52,6 +52,12 @@ def count(value: Any) -> str | None:
     return None if ok else "must be an integer >= 0"
 
 
+@described({"type": "integer", "minimum": 1, "maximum": 365})
+def days(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 365
+    return None if ok else "must be a whole number of days from 1 to 365"
+
+
 @described({"type": "string", "pattern": "^(https://[\\s\\S]*)?$"})
 def https_url(value: Any) -> str | None:
     ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
@@ -115,9 +121,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "issues": {
         "flaky": Key(False, boolean),
         "broken": Key(False, boolean),
-        "new_cluster_on_default_branch": Key(
-            False, boolean, built=False, builds="issues for failure clusters"
-        ),
+        "new_cluster_on_default_branch": Key(False, boolean),
+        "cluster_quiet_days": Key(14, days),
         "labels": Key(["flaky-test"], labels),
         "max_per_hour": Key(10, count),
     },

@@ -92,22 +92,22 @@ def gather(test: Test, health: TestHealth) -> IssueFacts:
 def title(facts: IssueFacts) -> str | None:
     """``Flaky test: NAME`` or ``Broken test: NAME``; None for a cleared test (its title stays)."""
     kind = TITLES.get(facts.state)
-    return _line(f"{kind} test: {facts.test}", MAX_TITLE) if kind else None
+    return fold(f"{kind} test: {facts.test}", MAX_TITLE) if kind else None
 
 
 def render(facts: IssueFacts) -> str:
     lines = [
         marker(facts.test_id),
-        f"**{facts.test}** is **{facts.state}**: {_line(facts.state_reason)}",
+        f"**{facts.test}** is **{facts.state}**: {fold(facts.state_reason)}",
         "",
         "This issue follows the test: Orchestrate updates it in place, closes it when the test is fixed "
         "or heals, and reopens it if the test fails again.",
         "",
         "### Evidence",
-        *[f"- {_line(sentence)}" for sentence in facts.evidence if sentence],
+        *[f"- {fold(sentence)}" for sentence in facts.evidence if sentence],
         "",
         "### Onset and impact",
-        f"- First failure: {_when(facts.first_failure_at)}"
+        f"- First failure: {stamp(facts.first_failure_at)}"
         + (f", from commit [{facts.onset_sha[:12]}]({facts.onset_url})" if facts.onset_url else "")
         + (f", from commit {facts.onset_sha[:12]}" if facts.onset_sha and not facts.onset_url else ""),
         f"- Runs affected: {facts.runs_affected}; pull requests affected: {facts.pull_requests_affected}",
@@ -115,25 +115,25 @@ def render(facts: IssueFacts) -> str:
         "",
         f"### Recent failures (latest {len(facts.recent)})",
         *[
-            f"- {_when(f.at)}: [run {f.run}]({f.url}) on `{_line(f.branch, 100)}` at {f.sha} ({f.category})"
+            f"- {stamp(f.at)}: [run {f.run}]({f.url}) on `{fold(f.branch, 100)}` at {f.sha} ({f.category})"
             for f in facts.recent
         ],
         "",
         f"[The test in Orchestrate]({facts.page_url})",
     ]
-    return _cut("\n".join(lines), MAX_BODY)
+    return cut("\n".join(lines), MAX_BODY)
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _line(text: str, limit: int = MAX_LINE) -> str:
+def fold(text: str, limit: int = MAX_LINE) -> str:
     """One line of a person's text (a reason, a sentence): its whitespace folded, cut to ``limit``."""
-    return _cut(" ".join(text.split()), limit)
+    return cut(" ".join(text.split()), limit)
 
 
-def _when(at: datetime | None) -> str:
+def stamp(at: datetime | None) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC" if at is not None else "unknown"
 
 

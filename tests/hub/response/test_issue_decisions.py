@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.response.decisions import CLOSE, NOTHING, OPEN, REOPEN, UPDATE, issue
+from hub.response.decisions import CLOSE, DISMISSED, NOTHING, OPEN, REOPEN, UPDATE, cluster_issue, issue
 from hub.response.policy.schema import defaults
 
 ON = defaults()["issues"] | {"flaky": True, "broken": True, "max_per_hour": 10}
@@ -70,3 +70,51 @@ def test_the_hourly_limit_never_holds_back_closing_or_reopening() -> None:
 
 def test_under_the_limit_an_issue_opens() -> None:
     assert move("flaky", None, writes=9) == OPEN
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [("flaky", NOTHING), ("broken", NOTHING), ("fixed", CLOSE), ("healthy", CLOSE)],
+)
+def test_an_issue_a_person_dismissed_stays_closed_until_the_test_clears(state, expected) -> None:
+    assert move(state, DISMISSED) == expected
+
+
+def test_a_dismissed_issue_says_why_nothing_is_done() -> None:
+    decision = issue("flaky", DISMISSED, ON, writes_last_hour=0)
+    assert "a person closed its issue as not a problem" in decision.reason
+
+
+CLUSTERS = defaults()["issues"] | {"new_cluster_on_default_branch": True, "max_per_hour": 2}
+
+
+def cluster_move(cleared: str | None, issue_state: str | None, rules=CLUSTERS, writes: int = 0) -> str:
+    return cluster_issue(cleared, issue_state, rules, writes_last_hour=writes).move
+
+
+@pytest.mark.parametrize(
+    ("cleared", "issue_state", "expected"),
+    [
+        (None, None, OPEN),
+        (None, "open", UPDATE),
+        (None, "closed", REOPEN),
+        (None, DISMISSED, NOTHING),
+        ("all its tests pass again", "open", CLOSE),
+        ("all its tests pass again", DISMISSED, CLOSE),
+        ("all its tests pass again", "closed", NOTHING),
+        ("all its tests pass again", None, NOTHING),
+    ],
+)
+def test_the_cluster_issue_follows_the_cluster(cleared, issue_state, expected) -> None:
+    assert cluster_move(cleared, issue_state) == expected
+
+
+def test_no_cluster_issue_when_the_policy_leaves_clusters_out() -> None:
+    assert cluster_move(None, None, defaults()["issues"]) == NOTHING
+
+
+def test_the_hourly_limit_holds_back_opening_and_updating_a_cluster_issue_but_not_closing_it() -> None:
+    assert cluster_move(None, None, writes=2) == NOTHING
+    assert cluster_move(None, "open", writes=2) == NOTHING
+    assert cluster_move(None, "closed", writes=2) == REOPEN
+    assert cluster_move("quiet", "open", writes=2) == CLOSE

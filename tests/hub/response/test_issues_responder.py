@@ -138,7 +138,7 @@ def test_an_issue_another_worker_is_filing_is_left_to_it(
     )
 
     assert fix_jobs.perform(job.pk) == FixState.PENDING
-    assert "another worker is filing this test's issue" in FixJob.objects.get(pk=job.pk).last_error
+    assert "another worker is filing this issue" in FixJob.objects.get(pk=job.pk).last_error
     assert gitlab.issues == {}
 
 

@@ -22,6 +22,7 @@ def test_an_empty_policy_is_valid_and_means_the_safe_defaults():
         "flaky": False,
         "broken": False,
         "new_cluster_on_default_branch": False,
+        "cluster_quiet_days": 14,
         "labels": ["flaky-test"],
         "max_per_hour": 10,
     }
@@ -58,6 +59,10 @@ def test_keys_given_replace_their_defaults_and_the_rest_stay():
         ({"issues": {"labels": ["a,b"]}}, "issues.labels: each label must be 1 to 50 characters"),
         ({"issues": {"labels": "flaky"}}, "issues.labels: must be a list of strings"),
         ({"issues": {"max_per_hour": -1}}, "issues.max_per_hour: must be an integer >= 0"),
+        ({"issues": {"cluster_quiet_days": 0}}, "issues.cluster_quiet_days: must be a whole number of days"),
+        ({"issues": {"cluster_quiet_days": 366}}, "issues.cluster_quiet_days: must be a whole number of"),
+        ({"issues": {"cluster_quiet_days": 7.5}}, "issues.cluster_quiet_days: must be a whole number of"),
+        ({"issues": {"new_cluster_on_default_branch": "yes"}}, "issues.new_cluster_on_default_branch: must"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_key(document, error):
@@ -69,7 +74,6 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
 @pytest.mark.parametrize(
     ("document", "path"),
     [
-        ({"issues": {"new_cluster_on_default_branch": True}}, "issues.new_cluster_on_default_branch"),
         ({"route": {"fixer": ["lint"]}}, "route.fixer"),
         ({"route": {"coding_agent": ["type_check"]}}, "route.coding_agent"),
         ({"merge": {"enabled": True}}, "merge.enabled"),
@@ -85,6 +89,11 @@ def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(do
 
 def test_issues_for_flaky_and_broken_tests_are_built():
     assert schema.validate({"issues": {"flaky": True, "broken": True, "labels": ["ci", "flaky"]}}) == []
+
+
+def test_issues_for_new_failure_clusters_on_the_default_branch_are_built():
+    document = {"issues": {"new_cluster_on_default_branch": True, "cluster_quiet_days": 30}}
+    assert schema.validate(document) == []
 
 
 def test_keys_not_built_yet_may_be_written_at_their_off_defaults():
