@@ -18,12 +18,14 @@ from typing import Any
 
 from agent.providers.github import state as github_state
 from hub.projects.models import Project, Provider
+from hub.response.services import dismissals
 from hub.runs.models import RunStatus
 from hub.webhooks.models import Delivery
 from hub.webhooks.services.outcome import Outcome
 from hub.webhooks.services.record import note_pull_request, parse_time, positive_int, record, text
 
-EVENTS = frozenset({"workflow_run", "workflow_job", "check_suite", "pull_request", "push", "ping"})
+EVENTS = frozenset({"workflow_run", "workflow_job", "check_suite", "pull_request", "push", "ping", "issues"})
+ISSUE_STATES = {"closed": "closed", "reopened": "open"}  # issues actions that change an issue's state
 
 # Conclusions after which the same run can still start, so the hub keeps it queued. The CLI's table counts
 # ``action_required`` (a fork's run waiting for a maintainer's approval) as a failure, which ends ``wait``;
@@ -171,10 +173,31 @@ def _push(project: Project, payload: dict[str, Any]) -> Outcome:
     return Outcome.processed(f"branch noted on {changed} run field(s)")
 
 
+def _issues(project: Project, payload: dict[str, Any]) -> Outcome:
+    """An issue closed or reopened: if the hub filed it, the hub learns whether a person dismissed it."""
+    state = ISSUE_STATES.get(str(payload.get("action")))
+    issue = payload.get("issue") if isinstance(payload.get("issue"), dict) else {}
+    number = positive_int(issue.get("number"))
+    if state is None:
+        return Outcome.ignored(f"issues action {payload.get('action')!r} does not change an issue's state")
+    if number is None:
+        return Outcome.failed("issue.number is missing")
+    sender = payload.get("sender") if isinstance(payload.get("sender"), dict) else {}
+    note = dismissals.issue_event(
+        project,
+        str(number),
+        state,
+        by=text(sender.get("login"), 150),
+        reason=text(issue.get("state_reason"), 50),
+    )
+    return Outcome.processed(note)
+
+
 HANDLERS = {
     "workflow_run": _workflow_run,
     "workflow_job": _workflow_job,
     "check_suite": _check_suite,
     "pull_request": _pull_request,
     "push": _push,
+    "issues": _issues,
 }

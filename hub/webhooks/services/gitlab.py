@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 
 from agent.providers.gitlab import job_state
 from hub.projects.models import Project, Provider
+from hub.response.services import dismissals
 from hub.runs.models import RunStatus
 from hub.webhooks.models import Delivery
 from hub.webhooks.services.outcome import Outcome
 from hub.webhooks.services.record import note_pull_request, parse_time, positive_int, record, text
 
-EVENTS = frozenset({"Pipeline Hook", "Job Hook", "Merge Request Hook", "Push Hook"})
+EVENTS = frozenset({"Pipeline Hook", "Job Hook", "Merge Request Hook", "Push Hook", "Issue Hook"})
+ISSUE_STATES = {"close": "closed", "reopen": "open"}  # Issue Hook actions that change an issue's state
 
 # Statuses after which the same pipeline or job can still start, so the hub keeps it queued. ``manual`` (a
 # job, or a pipeline held by one, waiting for a person to start it) ends the CLI's ``wait`` as finished and
@@ -188,9 +190,29 @@ def _push(project: Project, payload: dict[str, Any]) -> Outcome:
     return Outcome.processed(f"branch noted on {changed} run field(s)")
 
 
+def _issue(project: Project, payload: dict[str, Any]) -> Outcome:
+    """An issue closed or reopened: if the hub filed it, the hub learns whether a person dismissed it."""
+    attributes = (
+        payload.get("object_attributes") if isinstance(payload.get("object_attributes"), dict) else {}
+    )
+    state = ISSUE_STATES.get(str(attributes.get("action")))
+    number = positive_int(attributes.get("iid"))
+    if state is None:
+        return Outcome.ignored(
+            f"Issue Hook action {attributes.get('action')!r} does not change an issue's state"
+        )
+    if number is None:
+        return Outcome.failed("object_attributes.iid is missing")
+    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    return Outcome.processed(
+        dismissals.issue_event(project, str(number), state, by=text(user.get("username"), 150))
+    )
+
+
 HANDLERS = {
     "Pipeline Hook": _pipeline,
     "Job Hook": _job,
     "Merge Request Hook": _merge_request,
     "Push Hook": _push,
+    "Issue Hook": _issue,
 }
