@@ -43,13 +43,17 @@ class ProjectMetricsAdmin(admin.ModelAdmin):
 
     @admin.display(description="median time to resolution")
     def median_resolution(self, project: ProjectMetrics) -> str:
-        seconds = self._week(project)["time_to_resolution"]["median_seconds"]
-        return "-" if seconds is None else f"{seconds / 60:.0f} min"
+        figures = self._week(project)["time_to_resolution"]
+        seconds = figures["median_seconds"]
+        return "-" if seconds is None else f"{seconds / 60:.0f} min ({figures['resolved']} resolved)"
 
     @admin.display(description="false positives")
     def false_positive_rate(self, project: ProjectMetrics) -> str:
         figures = self._week(project)["false_positives"]
-        return f"{_percent(figures['rate'])} of {figures['reruns_finished']}"
+        return (
+            f"{_percent(figures['rate'])} of {figures['reruns_finished']} re-run(s) and "
+            f"{figures['issues_closed']} issue(s) closed ({figures['closed_as_not_a_problem']} not a problem)"
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from hub.failures.models import Failure, JobFailure
 from hub.outbox.models import OwedWork, WorkState
-from hub.response.models import FixJob
-from hub.runs.models import Run, Upload
+from hub.response import decisions
+from hub.response.models import Effect, FixJob, FixJobEvent, FixState, Responder
+from hub.runs.models import Run, RunStatus, Upload
+from hub.runs.services.state import FAILED_CONCLUSIONS
 
 
 class HubCollector(Collector):
@@ -42,6 +45,40 @@ class HubCollector(Collector):
         for row in Run.objects.values("status", "conclusion").annotate(n=Count("pk")).order_by():
             runs.add_metric([row["status"], row["conclusion"] or "none"], row["n"])
         yield runs
+        yield from _response_loop()
+
+
+def _response_loop() -> Iterator[Metric]:
+    """The response loop's outcomes hub-wide (the per-project, per-week figures are in the API)."""
+    failed = Run.objects.filter(
+        from_provider=True, status=RunStatus.COMPLETED, conclusion__in=FAILED_CONCLUSIONS
+    )
+    recorded = Q(Exists(Failure.objects.filter(run=OuterRef("pk")))) | Q(
+        Exists(JobFailure.objects.filter(job__run=OuterRef("pk")))
+    )
+    detected = failed.filter(recorded).count()
+    runs = GaugeMetricFamily(
+        "orchestrate_failed_runs_reported",
+        "Runs the CI reported failed, by whether the hub recorded why (docs/metrics.md: failure detection)",
+        labels=["detected"],
+    )
+    runs.add_metric(["yes"], detected)
+    runs.add_metric(["no"], failed.count() - detected)
+    yield runs
+    closed = CounterMetricFamily(
+        "orchestrate_issues_closed",
+        "Issues the hub filed that were closed: by the hub (resolved) or by a person as not a problem",
+        labels=["as"],
+    )
+    closes = FixJobEvent.objects.filter(
+        fix_job__responder=Responder.ISSUES, to_state=FixState.SUCCEEDED, detail__move=decisions.CLOSE
+    ).exclude(detail__was=decisions.DISMISSED)
+    closed.add_metric(["resolved"], closes.count())
+    dismissals = Effect.objects.filter(kind="issue", detail__has_key="dismissals").values_list(
+        "detail", flat=True
+    )
+    closed.add_metric(["not_a_problem"], sum(len(detail.get("dismissals") or []) for detail in dismissals))
+    yield closed
 
 
 def _queue() -> Iterator[Metric]:

@@ -23,23 +23,41 @@ def iso_week(when: datetime) -> str:
 
 @dataclass(frozen=True)
 class FailedRun:
-    """A run the CI reported as failed (by webhook or the reconciler); ``uploaded``: the hub holds its
-    test results."""
+    """A run the CI itself reported as failed (its webhook or the reconciler said so); ``detected``: the
+    hub recorded why (an analysed failed test, or a failed job it categorised)."""
 
     finished: datetime
-    uploaded: bool
+    detected: bool
 
 
 @dataclass(frozen=True)
 class Response:
-    """A finished fix job: its responder, outcome, when its answer started and ended, and for a re-run
-    whether the same tests failed again."""
+    """A finished fix job: its responder, outcome and end, and for a re-run whether the same tests failed
+    again."""
 
     responder: str
     outcome: str
-    started: datetime
     ended: datetime
     failed_again: bool = False
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A test fixed or healed, or a failure cluster's issue closed by the hub: from the first failure of
+    that episode (``started``) to the fix or heal (``ended``)."""
+
+    subject: str  # "test" or "cluster"
+    started: datetime
+    ended: datetime
+
+
+@dataclass(frozen=True)
+class IssueClosed:
+    """An issue the hub filed came to be closed: by the hub (the problem cleared) or, ``not_a_problem``,
+    by a person while the hub still saw the problem."""
+
+    at: datetime
+    not_a_problem: bool
 
 
 @dataclass
@@ -48,11 +66,14 @@ class Week:
     failed_runs: int = 0
     detected_runs: int = 0
     responses: dict[str, dict[str, int]] = field(default_factory=dict)
-    resolution_seconds: list[float] = field(default_factory=list)
+    resolution_seconds: dict[str, list[float]] = field(default_factory=lambda: {"test": [], "cluster": []})
     reruns_finished: int = 0
     reruns_failed_again: int = 0
+    issues_closed: int = 0
+    issues_not_a_problem: int = 0
 
     def as_dict(self) -> dict:
+        seconds = [s for subject in self.resolution_seconds.values() for s in subject]
         return {
             "week": self.week,
             "failure_detection": {
@@ -65,14 +86,21 @@ class Week:
                 for responder, counts in sorted(self.responses.items())
             },
             "time_to_resolution": {
-                "resolved": len(self.resolution_seconds),
-                "median_seconds": median(self.resolution_seconds) if self.resolution_seconds else None,
-                "max_seconds": max(self.resolution_seconds, default=None),
+                "resolved": len(seconds),
+                "tests": len(self.resolution_seconds["test"]),
+                "clusters": len(self.resolution_seconds["cluster"]),
+                "median_seconds": median(seconds) if seconds else None,
+                "max_seconds": max(seconds, default=None),
             },
             "false_positives": {
                 "reruns_finished": self.reruns_finished,
                 "failed_again": self.reruns_failed_again,
-                "rate": rate(self.reruns_failed_again, self.reruns_finished),
+                "issues_closed": self.issues_closed,
+                "closed_as_not_a_problem": self.issues_not_a_problem,
+                "rate": rate(
+                    self.reruns_failed_again + self.issues_not_a_problem,
+                    self.reruns_finished + self.issues_closed,
+                ),
             },
         }
 
@@ -81,33 +109,47 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def weekly(failed_runs: Iterable[FailedRun], responses: Iterable[Response], weeks: list[str]) -> list[Week]:
+def weekly(
+    weeks: list[str],
+    failed_runs: Iterable[FailedRun] = (),
+    responses: Iterable[Response] = (),
+    resolutions: Iterable[Resolution] = (),
+    issues_closed: Iterable[IssueClosed] = (),
+) -> list[Week]:
     """One ``Week`` per name in ``weeks`` (newest first, as given); rows outside them are left out.
 
-    - failure detection: failed runs with uploads / failed runs, by the week the run finished;
+    - failure detection: failed runs the CI reported whose failure the hub recorded / failed runs the CI
+      reported, by the week the run finished;
     - response success: succeeded / finished (succeeded, failed, dead) fix jobs per responder, by the
       week the job finished;
-    - time to resolution: from the failure a succeeded job answered to its success;
-    - false positives: re-runs whose failed tests failed again / finished re-runs.
+    - time to resolution: from a test's (or cluster's) first failure to its fix or heal, by the week of
+      the fix or heal;
+    - false positives: (re-runs whose tests failed again + issues closed as not a problem) / (finished
+      re-runs + issues closed), by the week each ended.
     """
     table = {name: Week(name) for name in weeks}
     for run in failed_runs:
-        week = table.get(iso_week(run.finished))
-        if week is not None:
+        if (week := table.get(iso_week(run.finished))) is not None:
             week.failed_runs += 1
-            week.detected_runs += run.uploaded
+            week.detected_runs += run.detected
     for response in responses:
         week = table.get(iso_week(response.ended))
         if week is None or response.outcome not in FINISHED_OUTCOMES:
             continue
         counts = week.responses.setdefault(response.responder, {"finished": 0, "succeeded": 0})
         counts["finished"] += 1
-        if response.outcome == "succeeded":
-            counts["succeeded"] += 1
-            week.resolution_seconds.append(max(0.0, (response.ended - response.started).total_seconds()))
+        counts["succeeded"] += response.outcome == "succeeded"
         if response.responder == "rerun":
             week.reruns_finished += 1
             week.reruns_failed_again += response.failed_again
+    for resolution in resolutions:
+        if (week := table.get(iso_week(resolution.ended))) is not None:
+            seconds = max(0.0, (resolution.ended - resolution.started).total_seconds())
+            week.resolution_seconds[resolution.subject].append(seconds)
+    for closed in issues_closed:
+        if (week := table.get(iso_week(closed.at))) is not None:
+            week.issues_closed += 1
+            week.issues_not_a_problem += closed.not_a_problem
     return [table[name] for name in weeks]
 
 

@@ -27,19 +27,20 @@ CLUSTER_PREFIX = "issue:cluster:"
 def record(
     effect: Effect, issue: IssueInfo | None = None, *, seen: str, by: str = "", reason: str = ""
 ) -> None:
-    """Mark ``effect``'s issue dismissed (once: the first sighting's time and closer are kept)."""
+    """Mark ``effect``'s issue dismissed, adding who, when and why to its ``dismissals`` (the metrics
+    count each); an issue already dismissed is left as it is (the webhook and the sync may both see it)."""
     if effect.detail.get("state") == decisions.DISMISSED:
         return
     raw: dict[str, Any] = issue.raw if issue is not None else {}
     closer = raw.get("closed_by") if isinstance(raw.get("closed_by"), dict) else {}
-    effect.detail = {
-        **effect.detail,
-        "state": decisions.DISMISSED,
-        "dismissed_at": timezone.now().isoformat(),
-        "dismissed_by": by or str(closer.get("login") or closer.get("username") or ""),
-        "dismissed_reason": reason or str(raw.get("state_reason") or ""),
-        "dismissed_seen": seen,
+    dismissal = {
+        "at": timezone.now().isoformat(),
+        "by": by or str(closer.get("login") or closer.get("username") or ""),
+        "reason": reason or str(raw.get("state_reason") or ""),
+        "seen": seen,
     }
+    earlier = effect.detail.get("dismissals") if isinstance(effect.detail.get("dismissals"), list) else []
+    effect.detail = {**effect.detail, "state": decisions.DISMISSED, "dismissals": [*earlier, dismissal]}
     if issue is not None and issue.url:
         effect.external_url = issue.url
     effect.save(update_fields=["detail", "external_url", "updated_at"])

@@ -49,13 +49,14 @@ def perform(
     job: FixJob, decision: decisions.IssueDecision, filing: Filing, labels: list[str]
 ) -> fix_jobs.Outcome:
     """Do ``decision`` to the issue ``filing`` describes and say how it went (test and cluster issues)."""
+    was = known_state(filing.key)
     try:
         issue = apply(job, client_for(job.project), decision.move, filing, labels)
     except REFUSALS as refusal:
         return fix_jobs.Outcome(
             FixState.FAILED, f"the provider refused to {decision.move} the issue: {refusal}"
         )
-    detail = {"wrote": True, "move": decision.move, "issue": issue.number, "url": issue.url}
+    detail = {"wrote": True, "move": decision.move, "issue": issue.number, "url": issue.url, "was": was}
     if known_state(filing.key) == decisions.DISMISSED:
         return fix_jobs.Outcome(
             FixState.SUCCEEDED,

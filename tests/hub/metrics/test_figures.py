@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hub.metrics.figures import FailedRun, Response, iso_week, last_weeks, weekly
+from hub.metrics.figures import FailedRun, IssueClosed, Resolution, Response, iso_week, last_weeks, weekly
 
 MONDAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # ISO week 2026-W49
 WEEK = iso_week(MONDAY)
 
 
-def one_week(failed_runs=(), responses=()) -> dict:
-    return weekly(failed_runs, responses, [WEEK])[0].as_dict()
+def one_week(**rows) -> dict:
+    return weekly([WEEK], **rows)[0].as_dict()
 
 
 def test_the_last_days_of_december_can_belong_to_the_next_iso_year():
@@ -24,7 +24,7 @@ def test_last_weeks_are_named_newest_first():
     assert last_weeks(MONDAY, 3) == ["2026-W49", "2026-W48", "2026-W47"]
 
 
-def test_detection_rate_is_failed_runs_with_uploads_over_failed_runs():
+def test_detection_rate_is_reported_failed_runs_the_hub_recorded_over_reported_failed_runs():
     runs = [
         FailedRun(MONDAY, True),
         FailedRun(MONDAY, True),
@@ -50,10 +50,10 @@ def test_rows_outside_the_weeks_asked_for_are_left_out():
 
 def test_response_success_is_per_responder_and_ignores_cancelled_jobs():
     responses = [
-        Response("rerun", "succeeded", MONDAY, MONDAY),
-        Response("rerun", "dead", MONDAY, MONDAY),
-        Response("rerun", "cancelled", MONDAY, MONDAY),
-        Response("issue", "succeeded", MONDAY, MONDAY),
+        Response("rerun", "succeeded", MONDAY),
+        Response("rerun", "dead", MONDAY),
+        Response("rerun", "cancelled", MONDAY),
+        Response("issue", "succeeded", MONDAY),
     ]
 
     assert one_week(responses=responses)["response_success"] == {
@@ -62,37 +62,64 @@ def test_response_success_is_per_responder_and_ignores_cancelled_jobs():
     }
 
 
-def test_time_to_resolution_runs_from_the_failure_to_the_success_of_its_fix():
-    responses = [
-        Response("rerun", "succeeded", MONDAY, MONDAY + timedelta(minutes=10)),
-        Response("rerun", "succeeded", MONDAY, MONDAY + timedelta(minutes=30)),
-        Response("rerun", "succeeded", MONDAY, MONDAY + timedelta(minutes=20)),
-        Response("rerun", "failed", MONDAY, MONDAY + timedelta(hours=5)),
+def test_time_to_resolution_runs_from_the_first_failure_to_the_fix_or_heal():
+    resolutions = [
+        Resolution("test", MONDAY - timedelta(days=3), MONDAY),
+        Resolution("test", MONDAY, MONDAY + timedelta(minutes=30)),
+        Resolution("cluster", MONDAY, MONDAY + timedelta(minutes=20)),
     ]
 
-    assert one_week(responses=responses)["time_to_resolution"] == {
+    assert one_week(resolutions=resolutions)["time_to_resolution"] == {
         "resolved": 3,
-        "median_seconds": 1200.0,
-        "max_seconds": 1800.0,
+        "tests": 2,
+        "clusters": 1,
+        "median_seconds": 1800.0,
+        "max_seconds": 3 * 86400.0,
     }
+
+
+def test_a_resolution_counts_in_the_week_of_the_fix_not_of_the_first_failure():
+    late = Resolution("test", MONDAY - timedelta(days=10), MONDAY)
+    assert one_week(resolutions=[late])["time_to_resolution"]["resolved"] == 1
+    early = Resolution("test", MONDAY - timedelta(days=10), MONDAY - timedelta(days=7))
+    assert one_week(resolutions=[early])["time_to_resolution"]["resolved"] == 0
+
+
+def test_a_succeeded_fix_job_is_not_a_resolution_by_itself():
+    assert one_week(responses=[Response("rerun", "succeeded", MONDAY)])["time_to_resolution"]["resolved"] == 0
 
 
 def test_a_false_positive_is_a_re_run_whose_tests_failed_again():
     responses = [
-        Response("rerun", "failed", MONDAY, MONDAY, failed_again=True),
-        Response("rerun", "failed", MONDAY, MONDAY, failed_again=False),
-        Response("rerun", "succeeded", MONDAY, MONDAY),
-        Response("rerun", "succeeded", MONDAY, MONDAY),
+        Response("rerun", "failed", MONDAY, failed_again=True),
+        Response("rerun", "failed", MONDAY, failed_again=False),
+        Response("rerun", "succeeded", MONDAY),
+        Response("rerun", "succeeded", MONDAY),
     ]
 
     assert one_week(responses=responses)["false_positives"] == {
         "reruns_finished": 4,
         "failed_again": 1,
+        "issues_closed": 0,
+        "closed_as_not_a_problem": 0,
         "rate": 0.25,
     }
 
 
-def test_a_job_counts_in_the_week_it_finished_not_the_week_it_started():
-    late = Response("rerun", "succeeded", MONDAY - timedelta(days=7), MONDAY)
+def test_an_issue_closed_as_not_a_problem_is_a_false_positive_among_closed_issues():
+    responses = [Response("rerun", "succeeded", MONDAY)]
+    closed = [IssueClosed(MONDAY, False), IssueClosed(MONDAY, True), IssueClosed(MONDAY, False)]
 
-    assert one_week(responses=[late])["response_success"]["rerun"]["finished"] == 1
+    assert one_week(responses=responses, issues_closed=closed)["false_positives"] == {
+        "reruns_finished": 1,
+        "failed_again": 0,
+        "issues_closed": 3,
+        "closed_as_not_a_problem": 1,
+        "rate": 0.25,
+    }
+
+
+def test_a_job_counts_in_the_week_it_finished():
+    last_week = Response("rerun", "succeeded", MONDAY - timedelta(days=7))
+
+    assert one_week(responses=[last_week])["response_success"] == {}

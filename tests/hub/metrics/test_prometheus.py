@@ -12,7 +12,7 @@ from django_q.models import OrmQ
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.outbox.models import OwedWork, WorkState
-from hub.response.models import FixJob
+from hub.response.models import Effect, FixJob, FixJobEvent
 from hub.runs.models import Run
 from tests.hub.conftest import case, report
 
@@ -119,3 +119,34 @@ def test_a_bad_allowed_address_is_named(client, settings):
 
     with pytest.raises(ImproperlyConfigured, match=r"'10\.0\.0\.300' is not an address or network"):
         client.get("/metrics")
+
+
+def test_failed_runs_the_ci_reported_are_counted_by_whether_the_hub_recorded_why(
+    client, with_token, project, agent, run_tasks
+):
+    with run_tasks():
+        agent.post_report(report(case("test_a", "failed", message="AssertionError"), run_id="1"))
+    Run.objects.create(project=project, provider="github", provider_run_id="2")
+    Run.objects.create(project=project, provider="github", provider_run_id="3", from_provider=False)
+    Run.objects.update(status="completed", conclusion="failure")
+    Run.objects.exclude(provider_run_id="3").update(from_provider=True)
+
+    assert scrape(client)["orchestrate_failed_runs_reported"] == {
+        (("detected", "yes"),): 1.0,
+        (("detected", "no"),): 1.0,
+    }
+
+
+def test_issues_closed_are_counted_as_resolved_or_not_a_problem(client, with_token, project):
+    closing = FixJob.objects.create(project=project, responder="issues", key="issue:1:change:2")
+    FixJobEvent.objects.create(fix_job=closing, to_state="succeeded", reason="closed issue #1",
+                               detail={"move": "close", "was": "open"})  # fmt: skip
+    dismissed = FixJob.objects.create(project=project, responder="issues", key="issue:2:change:1")
+    once = [{"at": "2026-12-07T10:00:00+00:00", "by": "maintainer"}]
+    Effect.objects.create(fix_job=dismissed, key="issue:2", kind="issue", state="done",
+                          detail={"state": "dismissed", "dismissals": once})  # fmt: skip
+
+    assert scrape(client)["orchestrate_issues_closed"] == {
+        (("as", "resolved"),): 1.0,
+        (("as", "not_a_problem"),): 1.0,
+    }

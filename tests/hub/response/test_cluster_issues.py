@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from hub.failures.models import FailureCluster
+from hub.failures.models import Failure, FailureCluster
+from hub.metrics import services as metrics
 from hub.projects.models import AgentToken, Project
 from hub.response.models import Effect, FixJob, FixState
 from hub.response.policy import store
@@ -142,6 +143,17 @@ def test_the_issue_closes_when_all_the_clusters_tests_pass_again(filed, agent, r
     assert "It is over: all 2 of its tests pass again." in filed.one()["body"]
     sweep(run_tasks)
     assert filed.writes == [("POST", 1), ("PATCH", 1)]  # closed once
+
+
+def test_a_cluster_closed_by_the_hub_counts_as_resolved_from_its_first_failure(
+    octo, filed, agent, run_tasks
+) -> None:
+    Failure.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    green(agent, run_tasks, 503)
+    sweep(run_tasks)
+    resolution = metrics.weekly(octo, 1)[0]["time_to_resolution"]
+    assert resolution["clusters"] == 1
+    assert resolution["max_seconds"] >= 3600
 
 
 def test_the_issue_closes_when_the_cluster_goes_quiet_for_the_policys_days(octo, filed, run_tasks) -> None:
