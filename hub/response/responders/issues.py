@@ -5,11 +5,13 @@ It answers what the flaky analysis recorded, never a raw failure: a test's state
 fixed, healed, a relapse) and, for a test already followed, a completed run in which it failed again.
 Each is a fix job keyed once (``issue:<test>:change:<change>``, ``issue:<test>:run:<run>``) whose act
 re-reads the test's state and its issue's and does what ``decisions.issue`` says: open an issue, update it
-in place, close it, or reopen it. The issue itself is one ``Effect`` keyed ``issue:<test>`` holding its
-number, address and last known state; before filing, the provider is searched for an issue carrying the
-test's hidden marker (``services/issue_body.marker``), so a redelivered task or a lost record never files
-a second one. Opening and updating count against ``issues.max_per_hour`` per project (flakybot, the
-model, limits its writes likewise); an update held back by the limit happens on the test's next failure.
+in place, close it, or reopen it (``services/issue_filing`` does it, shared with cluster issues). The
+issue itself is one ``Effect`` keyed ``issue:<test>`` holding its number, address and last known state;
+before filing, the provider is searched for an issue carrying the test's hidden marker
+(``services/issue_body.marker``), so a redelivered task or a lost record never files a second one. Opening
+and updating count against ``issues.max_per_hour`` per project (flakybot, the model, limits its writes
+likewise); an update held back by the limit happens on the test's next failure. An issue a person closed
+while the test is still flaky or broken is left closed (``services/dismissals``).
 
 A state change recorded outside a run (a person marking the test fixed) is answered by ``sweep``, every
 minute, as well as by the project's next run.
@@ -30,7 +32,6 @@ from hub.response.models import FixJob, FixState, Policy, Responder
 from hub.response.policy import store
 from hub.response.responders import cluster_issues
 from hub.response.services import facts, fix_jobs, issue_body, issue_filing
-from hub.response.services.issue_filing import writes_last_hour  # noqa: F401 (the limit, by its old name)
 from hub.runs.models import Run, RunStatus
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from hub.projects.models import AgentToken, Project
 from hub.response.models import Effect, FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders import cluster_issues, issues
+from hub.response.services import issue_filing
 from tests.hub.conftest import Agent, case, report
 from tests.hub.operations.conftest import give_token
 from tests.hub.response.conftest import completed
@@ -190,7 +191,7 @@ def test_cluster_issues_count_against_the_hourly_limit_of_issue_writes(
     red(agent, run_tasks, 502)
     complete(sender, 502)
     assert filed.writes == [("POST", 1)]
-    assert issues.writes_last_hour(octo.pk) == 1
+    assert issue_filing.writes_last_hour(octo.pk) == 1
 
 
 def test_an_issue_closed_by_a_person_while_the_cluster_goes_on_stays_closed(

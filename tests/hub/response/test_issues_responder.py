@@ -13,7 +13,7 @@ from hub.projects.models import Project
 from hub.response.models import Effect, EffectState, FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders import issues
-from hub.response.services import fix_jobs
+from hub.response.services import fix_jobs, issue_filing
 from hub.runs.models import Test
 from tests.hub.operations.conftest import give_token
 from tests.hub.response.fake_issues import fake_github_issues, fake_gitlab_issues
@@ -108,7 +108,7 @@ def test_the_hourly_limit_holds_back_a_new_issue_until_the_hour_has_room(
     assert len(gitlab.issues) == 1  # still within the hour
 
     later = timezone.now() + timezone.timedelta(minutes=61)
-    assert issues.writes_last_hour(gitlab_project.pk, later) == 0
+    assert issue_filing.writes_last_hour(gitlab_project.pk, later) == 0
 
 
 def test_a_project_without_an_api_token_fails_the_job_saying_what_to_do(
