@@ -21,8 +21,6 @@ from hub.projects.models import Project
 from hub.response import decisions
 from hub.response.models import Effect, EffectState
 
-CLUSTER_PREFIX = "issue:cluster:"
-
 
 def record(
     effect: Effect, issue: IssueInfo | None = None, *, seen: str, by: str = "", reason: str = ""
@@ -48,10 +46,10 @@ def record(
 
 def still_a_problem(effect: Effect) -> bool:
     """Whether the hub still sees what the issue is about: its test flaky or broken, its cluster going on."""
-    if effect.key.startswith(CLUSTER_PREFIX):
-        from hub.response.responders import cluster_issues
+    from hub.response.responders import cluster_issues  # it files through issue_filing, which uses this
 
-        return cluster_issues.still_going_on(int(effect.key.removeprefix(CLUSTER_PREFIX)))
+    if effect.key.startswith(cluster_issues.PREFIX):
+        return cluster_issues.still_going_on(int(effect.key.removeprefix(cluster_issues.PREFIX)))
     test_id = int(effect.key.removeprefix("issue:"))
     state = TestHealth.objects.filter(test_id=test_id).values_list("state", flat=True).first()
     return state in decisions.ISSUE_KINDS

@@ -21,7 +21,7 @@ from agent.providers.issues import CLOSED, OPEN, IssueInfo
 from hub.integrations.clients import ClientUnavailable, client_for
 from hub.response import decisions
 from hub.response.models import Effect, EffectState, FixJob, FixJobEvent, FixState, Responder
-from hub.response.services import effects, fix_jobs
+from hub.response.services import dismissals, effects, fix_jobs
 
 # The provider's answer was a sure "no": trying again changes nothing until someone fixes the setup.
 REFUSALS = (ClientUnavailable, AuthenticationError, NotFoundError, UnsupportedOperation, effects.Refused)
@@ -99,9 +99,7 @@ def apply(job: FixJob, client: Provider, move: str, filing: Filing, labels: list
         effect.detail = {**effect.detail, "error": f"issue #{effect.external_id} no longer exists"}
         effect.save(update_fields=["state", "detail", "updated_at"])
         raise
-    if move == decisions.UPDATE and issue.state == CLOSED and effect.detail.get("state") == OPEN:
-        from hub.response.services import dismissals
-
+    if move == decisions.UPDATE and issue.state == CLOSED and effect.detail.get("state", OPEN) == OPEN:
         dismissals.record(effect, issue, seen="when the hub next updated the issue")
     else:
         _remember(effect, issue)

@@ -22,6 +22,7 @@ from tests.hub.conftest import Agent, case, report
 from tests.hub.operations.conftest import give_token
 from tests.hub.response.conftest import completed
 from tests.hub.response.fake_issues import fake_github_issues, fake_gitlab_issues
+from tests.hub.response.test_issue_dismissals import issue_event
 from tests.hub.webhooks.conftest import corpus_json, project_with_secret
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +226,21 @@ def test_gitlab_files_a_cluster_issue_from_a_pipeline_on_its_default_branch(api,
     issue = gitlab.one()
     assert issue["title"].startswith("Failure cluster: ConnectionError")
     assert issue["state"] == "open"
+
+
+def test_a_cluster_issue_a_person_closed_is_taken_up_again_only_after_the_cluster_clears(
+    filed, agent, sender, run_tasks
+) -> None:
+    filed.one()["state"] = "closed"
+    sender.github("issues", issue_event("closed"))
+    effect = Effect.objects.get(key=cluster_issues.issue_key(FailureCluster.objects.get().pk))
+    assert effect.detail["state"] == "dismissed"
+
+    green(agent, run_tasks, 503)
+    sweep(run_tasks)
+    effect.refresh_from_db()
+    assert effect.detail["state"] == "closed"
+
+    red(agent, run_tasks, 504)
+    complete(sender, 504)
+    assert filed.one()["state"] == "open"
