@@ -1,13 +1,14 @@
 """Issues for failure clusters new on the default branch: part of the issues responder (same fix jobs,
 same hourly limit, same filing machinery in ``services/issue_filing``), following a cluster, not a test.
 
-When a completed run on the project's default branch fails with a cluster that no earlier run on that
-branch had ("new on the default branch"), a fix job (``issue:cluster:<cluster>:run:<run>``) opens one issue
-for it. Each later completed run on the default branch in which the cluster fails again brings its issue
-up to date, or reopens it if it was closed. ``sweep_project`` (every minute) closes the issue once the
-cluster is over: not seen for ``issues.cluster_quiet_days``, or every test it touched passes again (its
-latest result is a pass); that job is keyed by the cluster's occurrence count, so a cluster that comes
-back and clears again is closed again. The issue is the effect ``issue:cluster:<cluster>``; its body
+When a completed run on the project's default branch fails with a cluster whose first failure on that
+branch was at most a day earlier ("new on the default branch"), a fix job
+(``issue:cluster:<cluster>:run:<run>``) opens one issue for it. Each later completed run on the default
+branch in which the cluster fails again brings its issue up to date, or reopens it if it was closed.
+``sweep_project`` (every minute) closes the issue once the cluster is over: not seen for
+``issues.cluster_quiet_days``, or every test it touched passes again (its latest result is a pass); that
+job is keyed by the cluster's occurrence count, so a cluster that comes back and clears again is closed
+again. The issue is the effect ``issue:cluster:<cluster>``; its body
 carries ``<!-- orchestrate:cluster:<cluster> -->``, so a lost record never files a second one.
 """
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 KIND = Responder.ISSUES
 PREFIX = "issue:cluster:"
 UNFINISHED = (FixState.PENDING, FixState.DISPATCHED, FixState.RUNNING)
+NEW_FOR = timedelta(days=1)  # a cluster is new on the default branch for a day after its first failure there
 
 
 def issue_key(cluster_id: int) -> str:
@@ -61,9 +63,10 @@ def follow(run: Run, rules: dict[str, Any]) -> list[FixJob]:
 
 
 def _new_on(cluster: FailureCluster, run: Run) -> bool:
-    """Whether ``run`` is the first run on its branch in which ``cluster`` failed."""
+    """Whether ``cluster`` first failed on ``run``'s branch at most ``NEW_FOR`` before ``run`` (so one
+    held back by the hourly limit is filed on its next failure there that day)."""
     first = cluster_issue_body.first_run_on(cluster, run.branch)
-    return first is not None and first.pk == run.pk
+    return first is not None and first.created_at >= run.created_at - NEW_FOR
 
 
 def sweep_project(project_id: int, rules: dict[str, Any], now: datetime | None = None) -> list[FixJob]:

@@ -18,6 +18,7 @@ from hub.response.models import Effect, FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders import cluster_issues, issues
 from hub.response.services import issue_filing
+from hub.runs.models import Run
 from tests.hub.conftest import Agent, case, report
 from tests.hub.operations.conftest import give_token
 from tests.hub.response.conftest import completed
@@ -125,6 +126,7 @@ def test_no_issue_for_a_cluster_already_known_on_the_default_branch(
     store.save(octo, {"rerun": {"enabled": False}})
     red(agent, run_tasks, 501)
     complete(sender, 501)
+    Run.objects.update(created_at=timezone.now() - timedelta(days=2))  # failing there for two days
     store.save(octo, CLUSTERS_ON)
     red(agent, run_tasks, 502)
     complete(sender, 502)
@@ -183,6 +185,19 @@ def test_a_lost_record_adopts_the_issue_carrying_the_clusters_marker(filed, agen
     complete(sender, 502)
     assert len(filed.issues) == 1
     assert filed.writes == [("POST", 1), ("PATCH", 1)]
+
+
+def test_a_new_cluster_held_back_by_the_hourly_limit_is_filed_on_its_next_failure_that_day(
+    octo, github, agent, sender, run_tasks
+) -> None:
+    store.save(octo, {**CLUSTERS_ON, "issues": {**CLUSTERS_ON["issues"], "max_per_hour": 0}})
+    red(agent, run_tasks, 501)
+    complete(sender, 501)
+    assert github.issues == {}
+    store.save(octo, CLUSTERS_ON)
+    red(agent, run_tasks, 502)
+    complete(sender, 502)
+    assert github.one()["state"] == "open"
 
 
 def test_cluster_issues_count_against_the_hourly_limit_of_issue_writes(
