@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from hub.response.agents import adapter_for, decide, prompt
 from hub.response.agents.models import AgentConnection, AgentRun, AgentRunState
-from hub.response.models import FixJob, FixState, Responder
+from hub.response.models import Effect, EffectState, FixJob, FixState, Responder
 from hub.response.policy import store
 from hub.response.services import effects, facts, fix_jobs
 from hub.runs.models import Run, RunStatus
@@ -114,6 +114,11 @@ def act(job: FixJob) -> fix_jobs.Outcome:
 
     try:
         effect, _ = effects.once(job, effect_key, "agent_run", call, check)
+    except effects.RetryLater:
+        # A rate limit (the agent's 429, or the hub's own limiter) is a sure "not started": the next
+        # attempt starts the run instead of asking whether it exists.
+        Effect.objects.filter(key=effect_key, state=EffectState.UNKNOWN).update(state=EffectState.FAILED)
+        raise
     except effects.Refused as refusal:
         AgentRun.objects.filter(pk=agent_run.pk).update(
             state=AgentRunState.FAILED, summary=str(refusal)[:4000], finished_at=timezone.now()
