@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.fields import ProhibitNullCharactersValidator
 
 from hub.api.fields import Text, WholeNumber
 from hub.response.agents.models import AgentRun, Priority, Task

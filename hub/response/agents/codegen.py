@@ -51,8 +51,8 @@ class Codegen:
         token = connection.secret() if connection is not None else ""
         if not token:
             raise effects.Refused(
-                "no Codegen API token: set it on the project's agent connection (admin, or "
-                "`manage.py agentconnection`)"
+                "no Codegen API token: set it on the project's agent connection (admin, Responding "
+                "to red CI > Agent connections)"
             )
         base = (connection.api_url or DEFAULT_URL).rstrip("/")
         self.api = ApiClient(
