@@ -27,19 +27,25 @@ class ValidationSerializer(serializers.Serializer):
     url = serializers.URLField(allow_null=True)
 
 
+class StoredText(Text):
+    """Free text kept as the hub keeps all its input: NUL and lone surrogates become U+FFFD (PostgreSQL
+    holds neither), so any JSON string the schema allows is taken, on every database."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def to_internal_value(self, data) -> str:
+        return storable_text(super().to_internal_value(data))
+
+
 class TaskRequestSerializer(serializers.Serializer):
     project = WholeNumber(min_value=1, help_text="The project's id (you must own it).")
-    title = Text(min_length=1, max_length=200)
-    description = Text(min_length=1, max_length=20000, help_text="What the agent should do, and why.")
-    requirements = Text(max_length=20000, required=False, allow_blank=True, default="")
-    acceptance_criteria = Text(max_length=20000, required=False, allow_blank=True, default="")
+    title = StoredText(min_length=1, max_length=200)
+    description = StoredText(min_length=1, max_length=20000, help_text="What the agent should do, and why.")
+    requirements = StoredText(max_length=20000, required=False, allow_blank=True, default="")
+    acceptance_criteria = StoredText(max_length=20000, required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, default=Priority.NORMAL)
-
-    def validate(self, attrs: dict) -> dict:
-        # NUL and lone surrogates become U+FFFD, as everywhere text enters the hub (PostgreSQL holds neither).
-        return {
-            name: storable_text(value) if isinstance(value, str) else value for name, value in attrs.items()
-        }
 
 
 class TaskSerializer(serializers.ModelSerializer):
