@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,21 +80,20 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         )
     if not rules["adapter"]:
         return fix_jobs.Outcome(FixState.FAILED, "no coding agent: set agent.adapter in the project's policy")
-    if last is None:
-        number = 1
-    elif last.state == AgentRunState.RUNNING and not last.external_id:
-        number = last.attempt  # its start did not finish (an error, a rate limit, a lost worker)
-    else:
-        number = last.attempt + 1
-    if number > rules["max_attempts"]:
+    unfinished = last if last is not None and last.state == AgentRunState.RUNNING else None
+    # A run row without an agent id is a start that did not finish (an error, a rate limit, a lost
+    # worker): this attempt is that one again.
+    tried = this_round(job).exclude(pk=unfinished.pk if unfinished else None).count()
+    if tried >= rules["max_attempts"]:
         return fix_jobs.Outcome(
             FixState.FAILED, f"agent.max_attempts ({rules['max_attempts']}) runs were made"
         )
+    number = unfinished.attempt if unfinished else (last.attempt + 1 if last else 1)
     connection = AgentConnection.objects.filter(project=job.project_id).first()
-    strategy = decide.strategy(number)
+    strategy = decide.strategy(tried + 1)
     try:
         adapter = adapter_for(rules["adapter"], connection, rules)
-        built = _prompt(job, strategy, connection)
+        built = prompt_for(job, strategy, connection)
     except effects.Refused as refusal:
         return fix_jobs.Outcome(FixState.FAILED, str(refusal))
     agent_run, _ = AgentRun.objects.get_or_create(
@@ -142,7 +142,20 @@ def _started(agent_run: AgentRun, how: str) -> fix_jobs.Outcome:
     )
 
 
-def _prompt(job: FixJob, strategy: str, connection: AgentConnection | None) -> prompt.Prompt:
+def this_round(job: FixJob) -> QuerySet[AgentRun]:
+    """The job's agent runs since an operator last sent it back from failed or dead (each "try again"
+    gets ``agent.max_attempts`` runs, starting again from the first strategy)."""
+    retried = (
+        job.events.filter(to_state=FixState.PENDING, from_state__in=(FixState.FAILED, FixState.DEAD))
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    runs = AgentRun.objects.filter(fix_job=job)
+    return runs.filter(created_at__gt=retried) if retried else runs
+
+
+def prompt_for(job: FixJob, strategy: str, connection: AgentConnection | None) -> prompt.Prompt:
     template = connection.prompt_template if connection is not None else ""
     marker = f"orchestrate-fix-job: {job.pk}"
     task = getattr(job, "task", None)

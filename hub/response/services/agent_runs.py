@@ -68,7 +68,7 @@ def _poll_one(run: AgentRun, now: datetime) -> None:
         adapter = adapter_for(run.adapter, connection, rules)
         seen = adapter.status(run)
         if seen.state == AgentRunState.PAUSED and run.state != AgentRunState.PAUSED:
-            more = coding_agent._prompt(run.fix_job, Strategy.MORE_CONTEXT, connection)
+            more = coding_agent.prompt_for(run.fix_job, Strategy.MORE_CONTEXT, connection)
             seen = adapter.resume(run, more.text)
     except effects.RetryLater as wait:
         _later(run, now + timedelta(seconds=wait.seconds))
@@ -125,14 +125,15 @@ def _next_attempt(run: AgentRun, said: str) -> None:
     job = run.fix_job
     rules = store.effective(job.project)["agent"]
     detail = {"agent_run": run.pk, "status": run.status_word}
-    if run.attempt >= rules["max_attempts"]:
+    tried = coding_agent.this_round(job).count()
+    if tried >= rules["max_attempts"]:
         fix_jobs.verify(job, fix_jobs.Outcome(
             FixState.FAILED, f"agent run {run.external_id} (attempt {run.attempt}, the last of "
             f"agent.max_attempts) {said}", detail,
         ))  # fmt: skip
         return
-    due = timezone.now() + machine.backoff(run.attempt, settings.FIX_JOB_BACKOFF_SECONDS, random.Random())
-    following = decide.strategy(run.attempt + 1)
+    due = timezone.now() + machine.backoff(tried, settings.FIX_JOB_BACKOFF_SECONDS, random.Random())
+    following = decide.strategy(tried + 1)
     moved = fix_jobs.transition(
         job, FixState.PENDING,
         f"agent run {run.external_id} (attempt {run.attempt}) {said}; attempt {run.attempt + 1} "

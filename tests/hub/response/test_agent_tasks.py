@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub.response.agents.models import AgentRun, Strategy
 from hub.response.models import FixState
 from hub.runs.models import Run
 from tests.hub.response.agent_fixtures import member, poll_later, route
@@ -83,7 +84,7 @@ def test_a_task_beyond_the_daily_cap_is_refused_saying_so(connected, codegen, ow
     assert "agent.max_per_day (1)" in refused.json()["error"]["message"]
 
 
-def test_a_failed_task_is_retried_and_a_waiting_one_cancelled(
+def test_a_failed_task_is_retried_with_a_fresh_budget_of_attempts_and_then_cancelled(
     connected, codegen, owner, client_for, run_tasks
 ):
     codegen.plans = [Plan("FAILED"), Plan("COMPLETE", [PULL])]
@@ -94,13 +95,13 @@ def test_a_failed_task_is_retried_and_a_waiting_one_cancelled(
     poll_later(61)
     poll_later(200)
     assert client.get(f"/api/v1/tasks/{task['id']}/").json()["state"] == FixState.FAILED
-    route(connected, max_attempts=2)
 
     with run_tasks():
         retried = client.post(f"/api/v1/tasks/{task['id']}/retry/")
 
     assert retried.status_code == 200, retried.content
     assert client.get(f"/api/v1/tasks/{task['id']}/").json()["agent_runs"] == 2
+    assert AgentRun.objects.get(attempt=2).strategy == Strategy.CONTEXT  # a new round starts over
     assert len(codegen.created) == 2
     cancelled = client.post(f"/api/v1/tasks/{task['id']}/cancel/")
     assert (cancelled.status_code, cancelled.json()["state"]) == (200, FixState.CANCELLED)
