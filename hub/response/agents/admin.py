@@ -12,6 +12,12 @@ from hub.response.services import agent_tasks, fix_jobs
 
 
 class AgentConnectionForm(forms.ModelForm):
+    api_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text=AgentConnection._meta.get_field("api_url").help_text,
+    )
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
