@@ -70,9 +70,11 @@ def rate_limited_error(
 ) -> RateLimitedError:
     """The error for a limit that resets later than the caller waits (``max_wait`` seconds)."""
     resets = datetime.fromtimestamp(server_now(response, now) + wait, UTC).strftime("%H:%M:%S UTC")
-    return RateLimitedError(
+    error = RateLimitedError(
         f"{provider}'s rate limit is exhausted until about {resets} ({wait:.0f} s), longer than the "
         f"{max_wait:.0f} s this command waits",
         "try again after that time, or use a token with a higher limit (a GitHub App's, for one)",
         status=response.status_code,
     )
+    error.wait = wait  # a worker that must not sleep schedules its next try this far ahead
+    return error

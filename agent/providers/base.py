@@ -83,6 +83,8 @@ class NotFoundError(ProviderError):
 class RateLimitedError(ProviderError):
     """The provider's rate limit did not reset within the time we are willing to wait."""
 
+    wait: float = 0.0  # seconds until the limit resets, as the provider said (or as guessed)
+
 
 class UnsupportedOperation(ProviderError):
     """The provider has no API for this operation; said plainly rather than pretended."""

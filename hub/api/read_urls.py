@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from hub.api.viewsets import context, flaky, metrics, operations, respond, response
+from hub.api.viewsets import agents, context, flaky, metrics, operations, respond, response
 from hub.api.viewsets.failures import ClusterViewSet, RunFailuresView
 from hub.api.viewsets.projects import ProjectViewSet
 from hub.api.viewsets.runs import RunResultsView, RunViewSet
@@ -15,6 +15,7 @@ router.register("runs", RunViewSet, basename="run")
 router.register("tests", TestViewSet, basename="test")
 router.register("clusters", ClusterViewSet, basename="cluster")
 router.register("fix-jobs", response.FixJobViewSet, basename="fix-job")
+router.register("tasks", agents.TaskViewSet, basename="task")
 
 urlpatterns = [
     path("runs/<int:run_id>/results/", RunResultsView.as_view(), name="run-results"),
@@ -37,5 +38,8 @@ urlpatterns = [
     path("runs/<int:run_id>/rerun", operations.RerunView.as_view(), name="run-rerun"),
     path("runs/<int:run_id>/cancel", operations.CancelView.as_view(), name="run-cancel"),
     path("runs/<int:run_id>/respond", respond.RespondView.as_view(), name="run-respond"),
+    path(
+        "agent-runs/<int:run_id>/callback", agents.AgentRunCallbackView.as_view(), name="agent-run-callback"
+    ),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from hub.api.serializers_agents import AgentRunSerializer
 from hub.response.models import Effect, FixJob, FixJobEvent, Policy
 from hub.response.policy import store
 
@@ -34,9 +35,10 @@ class FixJobSerializer(serializers.ModelSerializer):
 class FixJobDetailSerializer(FixJobSerializer):
     events = FixJobEventSerializer(many=True, read_only=True)
     effects = EffectSerializer(many=True, read_only=True)
+    agent_runs = AgentRunSerializer(many=True, read_only=True)
 
     class Meta(FixJobSerializer.Meta):
-        fields = (*FixJobSerializer.Meta.fields, "events", "effects")
+        fields = (*FixJobSerializer.Meta.fields, "events", "effects", "agent_runs")
 
 
 class PolicySerializer(serializers.Serializer):

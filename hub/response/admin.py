@@ -1,14 +1,16 @@
-"""Operator pages: fix jobs with their timeline and effects (dead ones with their last error), the actions
-to try again or cancel, and each project's policy edited as YAML with the validation errors shown."""
+"""Operator pages: fix jobs with their timeline, effects and agent runs (dead ones with their last error),
+the actions to try again, cancel or approve a hand-off, and each project's policy edited as YAML with the
+validation errors shown. The coding agent's pages are in ``agents/admin.py``."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 
+from hub.response.agents.admin import AgentRunInline
 from hub.response.models import Effect, FixJob, FixJobEvent, Policy
 from hub.response.policy import schema, store
-from hub.response.services import fix_jobs
+from hub.response.services import agent_runs, fix_jobs
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -40,8 +42,8 @@ class FixJobAdmin(admin.ModelAdmin):
     list_filter = ("state", "responder")
     search_fields = ("key", "project__full_name")
     show_full_result_count = False
-    inlines = (EventInline, EffectInline)
-    actions = ("try_again", "cancel")
+    inlines = (EventInline, EffectInline, AgentRunInline)
+    actions = ("try_again", "cancel", "approve")
     readonly_fields = [field.name for field in FixJob._meta.fields]
 
     def has_add_permission(self, request) -> bool:
@@ -57,6 +59,10 @@ class FixJobAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel", permissions=["operate"])
     def cancel(self, request, queryset) -> None:
         self._operate(request, queryset, fix_jobs.cancel, "cancelled")
+
+    @admin.action(description="Approve the hand-off to the coding agent", permissions=["operate"])
+    def approve(self, request, queryset) -> None:
+        self._operate(request, queryset, agent_runs.approve, "approved")
 
     def _operate(self, request, queryset, operation, done: str) -> None:
         actor = request.user.get_username()

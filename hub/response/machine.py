@@ -13,15 +13,19 @@ from datetime import timedelta
 from hub.response.models import FixState as S
 
 ALLOWED: dict[str, frozenset[str]] = {
-    # back to pending: an error with attempts left, a lost worker's lease, an operator's "try again"
-    S.PENDING: frozenset({S.RUNNING, S.FAILED, S.DEAD}),
+    # back to pending: an error with attempts left, a lost worker's lease, an operator's "try again",
+    # an approval given, an agent run that failed with attempts left (retried with another strategy)
+    S.PENDING: frozenset({S.RUNNING, S.FAILED, S.DEAD, S.AWAITING_APPROVAL, S.AWAITING_VERIFICATION}),
+    S.AWAITING_APPROVAL: frozenset({S.RUNNING}),  # a hand-off waits for a person before any call
     S.DISPATCHED: frozenset({S.PENDING}),
     S.RUNNING: frozenset({S.PENDING, S.DISPATCHED}),  # claimed by a worker
     S.AWAITING_VERIFICATION: frozenset({S.RUNNING}),  # the outside effect exists; its outcome is awaited
     S.SUCCEEDED: frozenset({S.RUNNING, S.AWAITING_VERIFICATION}),
     S.FAILED: frozenset({S.RUNNING, S.AWAITING_VERIFICATION}),
-    S.DEAD: frozenset({S.RUNNING}),  # the last attempt failed or was lost
-    S.CANCELLED: frozenset({S.PENDING, S.DISPATCHED, S.AWAITING_VERIFICATION, S.FAILED, S.DEAD}),
+    S.DEAD: frozenset({S.RUNNING, S.AWAITING_VERIFICATION}),  # the last attempt failed or was lost
+    S.CANCELLED: frozenset(
+        {S.PENDING, S.DISPATCHED, S.AWAITING_APPROVAL, S.AWAITING_VERIFICATION, S.FAILED, S.DEAD}
+    ),
 }
 FINISHED = frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED, S.DEAD})
 

@@ -27,10 +27,12 @@ class Responder(models.TextChoices):
     RERUN = "rerun", "Re-run the failed jobs"
     NOTIFY = "notify", "Notify (Slack, email, pull-request comment)"
     ISSUES = "issues", "File an issue per flaky or broken test"
+    CODING_AGENT = "coding_agent", "Hand the failure (or an operator's task) to a coding agent"
 
 
 class FixState(models.TextChoices):
     PENDING = "pending", "Pending"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting a maintainer's approval"
     DISPATCHED = "dispatched", "Dispatched to a worker"
     RUNNING = "running", "Running"
     AWAITING_VERIFICATION = "awaiting_verification", "Awaiting verification"
@@ -138,3 +140,8 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return f"policy of {self.project} (v{self.version})"
+
+
+# The coding-agent hand-off's rows (agent connections, agent runs, operators' tasks) live beside the
+# adapters; imported here so Django registers them with this app.
+from hub.response.agents.models import AgentConnection, AgentRun, Task  # noqa: E402, F401

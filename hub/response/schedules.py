@@ -1,5 +1,6 @@
 """The resume pass over fix jobs every minute: what is due is handed to the queue again, and state changes
-made outside runs are answered by the issues responder (FIX_JOB_RESUME_MINUTES; 0 turns both off)."""
+made outside runs are answered by the issues responder, and running coding-agent runs are read
+(FIX_JOB_RESUME_MINUTES; 0 turns all three off)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hub.schedules import keep_schedule
 
 NAME = "response.resume"
 ISSUES = "response.issues"  # state changes made outside runs (a test marked fixed), for the issues responder
+AGENTS = "response.agent_poll"  # coding-agent runs followed to their end
 
 
 def ensure_schedules(**kwargs) -> None:
@@ -24,6 +26,13 @@ def ensure_schedules(**kwargs) -> None:
     keep_schedule(
         ISSUES,
         "hub.response.tasks.issues_sweep",
+        Schedule.MINUTES,
+        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
+        minutes=settings.FIX_JOB_RESUME_MINUTES,
+    )
+    keep_schedule(
+        AGENTS,
+        "hub.response.tasks.poll_agent_runs",
         Schedule.MINUTES,
         enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
         minutes=settings.FIX_JOB_RESUME_MINUTES,

@@ -25,3 +25,9 @@ def issues_sweep() -> int:
     from hub.response.responders import issues
 
     return issues.sweep()
+
+
+def poll_agent_runs() -> int:
+    from hub.response.services import agent_runs
+
+    return agent_runs.poll()

@@ -1,6 +1,7 @@
 """The response engine through the API: ``GET|PUT /api/v1/projects/{id}/policy`` and the fix jobs,
 ``GET /api/v1/fix-jobs/`` (``?project=OWNER/NAME&state=dead``), ``GET /api/v1/fix-jobs/{id}/`` with its
-timeline and effects, ``POST /api/v1/fix-jobs/{id}/retry/`` and ``/cancel/``.
+timeline, effects and agent runs, ``POST /api/v1/fix-jobs/{id}/retry/``, ``/cancel/`` and ``/approve/`` (a
+coding-agent hand-off; owners only).
 
 Members read a project's policy and fix jobs, and may retry or cancel (as they may re-run a run); only
 its owners change the policy. A PUT takes JSON or YAML (``Content-Type: application/yaml`` or
@@ -10,13 +11,13 @@ its owners change the policy. A PUT takes JSON or YAML (``Content-Type: applicat
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.errors import error_body
+from hub.api.errors import ErrorSerializer, error_body
 from hub.api.permissions import require_owner
 from hub.api.serializers_response import FixJobDetailSerializer, FixJobSerializer, PolicySerializer
 from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
@@ -24,7 +25,7 @@ from hub.projects.models import Project
 from hub.response.models import FixJob, FixState, Policy
 from hub.response.policy import schema as policy_schema
 from hub.response.policy import store
-from hub.response.services import fix_jobs
+from hub.response.services import agent_runs, fix_jobs
 
 
 class PolicyView(ReadApiMixin, APIView):
@@ -86,7 +87,7 @@ class FixJobViewSet(ReadApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
             if state not in FixState.values:
                 raise exceptions.ValidationError({"state": [f"Use one of {', '.join(FixState.values)}."]})
             jobs = jobs.filter(state=state)
-        return jobs.prefetch_related("events", "effects") if self.action != "list" else jobs
+        return jobs.prefetch_related("events", "effects", "agent_runs") if self.action != "list" else jobs
 
     def get_serializer_class(self):
         return FixJobSerializer if self.action == "list" else FixJobDetailSerializer
@@ -100,6 +101,19 @@ class FixJobViewSet(ReadApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._operate(fix_jobs.cancel, "a running or finished fix job cannot be cancelled")
+
+    @extend_schema(
+        summary="Approve a coding-agent hand-off that waits for approval (owners)",
+        request=None,
+        responses={
+            200: FixJobDetailSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Not waiting."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        require_owner(self.get_object().project, request.user, "approve a hand-off to its coding agent")
+        return self._operate(agent_runs.approve, "only a hand-off awaiting approval can be approved")
 
     def _operate(self, operation, refusal: str) -> Response:
         job = self.get_object()

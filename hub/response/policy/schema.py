@@ -21,6 +21,7 @@ from hub.failures.models import Category
 from hub.response.summary import EVENTS
 
 RERUN_REASONS = ("flaky", "infrastructure")
+AGENT_ADAPTERS = ("codegen", "http")  # hub/response/agents/<adapter>.py
 CATEGORIES = tuple(Category.values)
 # Spaces spelled out: Python's \s and JSON Schema's (ECMAScript's) differ (U+0085, U+001C-1F), and the
 # patterns here are also the API's description (``openapi``), which must take exactly what ``validate`` does.
@@ -62,6 +63,23 @@ def days(value: Any) -> str | None:
 def https_url(value: Any) -> str | None:
     ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
     return None if ok else "must be an https:// URL (or empty)"
+
+
+def one_of(*choices: str) -> Check:
+    @described({"type": "string", "enum": list(choices)})
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of: {', '.join(repr(c) for c in choices)}"
+
+    return check
+
+
+@described({"type": "string", "pattern": "^([0-9]{1,18})?$"})
+def organization(value: Any) -> str | None:
+    """A Codegen organisation id: digits (its API takes an integer), or empty when not used."""
+    ok = isinstance(value, str) and (
+        value == "" or (value.isascii() and value.isdigit() and len(value) <= 18)
+    )
+    return None if ok else "must be the organisation's id, digits only (or empty)"
 
 
 def list_of(choices: tuple[str, ...] | None = None, pattern: re.Pattern | None = None) -> Check:
@@ -134,7 +152,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "route": {
         "fixer": Key([], list_of(CATEGORIES), built=False, builds="the fixer"),
-        "coding_agent": Key([], list_of(CATEGORIES), built=False, builds="coding agents"),
+        "coding_agent": Key([], list_of(CATEGORIES)),
+    },
+    "agent": {
+        "adapter": Key("", one_of("", *AGENT_ADAPTERS)),
+        "organization": Key("", organization),
+        "max_attempts": Key(3, count),
+        "max_per_day": Key(10, count),
+        "require_approval": Key(False, boolean),
+        "timeout_minutes": Key(120, count),
     },
     "merge": {
         "enabled": Key(False, boolean, built=False, builds="merging fixes"),
@@ -155,7 +181,7 @@ def defaults() -> dict[str, dict[str, Any]]:
 def validate(document: Any) -> list[str]:
     """Every problem with ``document``, one line each, naming the key path; [] when it is valid."""
     if not isinstance(document, Mapping):
-        return ["the policy must be a mapping of sections (rerun, issues, notify, route, merge)"]
+        return ["the policy must be a mapping of sections (rerun, issues, notify, route, agent, merge)"]
     errors = []
     for section, body in document.items():
         if section == "version":

@@ -164,7 +164,8 @@ def resume(now: datetime | None = None) -> int:
 def retry(job: FixJob, actor: str) -> bool:
     """An operator's "try again": a failed or dead job goes back to pending with its attempts reset."""
     moved = transition(job, FixState.PENDING, f"{actor} asked to try again", actor=actor, attempts=0,
-                       next_attempt_at=timezone.now(), last_error="")  # fmt: skip
+                       next_attempt_at=timezone.now(), last_error="",
+                       guard=Q(state__in=(FixState.FAILED, FixState.DEAD)))  # fmt: skip
     if moved:
         job_id = job.pk
         transaction.on_commit(lambda: dispatch([job_id]))

@@ -99,3 +99,13 @@ def opened(octo, octo_agent, sender, run_tasks, django_capture_on_commit_callbac
         job = rerun.consider(run, store.effective(octo))
     assert job is not None
     return job
+
+
+# The coding-agent hand-off's fixtures (fake Codegen and generic agent on loopback, a connected project).
+from tests.hub.response import agent_fixtures  # noqa: E402
+
+codegen, generic_agent, connected = (
+    agent_fixtures.codegen,
+    agent_fixtures.generic_agent,
+    agent_fixtures.connected,
+)

@@ -129,3 +129,15 @@ def test_a_job_whose_worker_was_lost_counts_the_attempt_and_waits_its_backoff(op
     assert (opened.state, opened.attempts) == (FixState.PENDING, 1)
     assert "worker was lost" in opened.last_error
     assert opened.next_attempt_at > now
+
+
+def test_an_operators_retry_leaves_a_job_awaiting_its_effect_alone(opened, api):
+    fake_rerun(api)
+    fix_jobs.perform(opened.pk)
+    opened.refresh_from_db()
+    assert opened.state == FixState.AWAITING_VERIFICATION
+
+    assert not fix_jobs.retry(opened, "olivia")
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.AWAITING_VERIFICATION

@@ -27,6 +27,10 @@ from hub.response.models import FixState as S
         (S.FAILED, S.PENDING),
         (S.DEAD, S.CANCELLED),
         (S.AWAITING_VERIFICATION, S.CANCELLED),
+        (S.RUNNING, S.AWAITING_APPROVAL),  # a hand-off stops before any call
+        (S.AWAITING_APPROVAL, S.PENDING),  # approved
+        (S.AWAITING_APPROVAL, S.CANCELLED),
+        (S.AWAITING_VERIFICATION, S.PENDING),  # an agent run failed: the next attempt
     ],
 )
 def test_a_fix_job_may_move(current, to):
@@ -43,6 +47,7 @@ def test_a_fix_job_may_move(current, to):
         (S.PENDING, S.SUCCEEDED),  # only a worker or a verification decides the outcome
         (S.AWAITING_VERIFICATION, S.RUNNING),  # the effect exists: never made again
         (S.DEAD, S.RUNNING),  # only an operator brings a dead job back, through pending
+        (S.AWAITING_APPROVAL, S.RUNNING),  # approval first, then a worker
     ],
 )
 def test_a_fix_job_may_not_move(current, to):

@@ -75,7 +75,6 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
     ("document", "path"),
     [
         ({"route": {"fixer": ["lint"]}}, "route.fixer"),
-        ({"route": {"coding_agent": ["type_check"]}}, "route.coding_agent"),
         ({"merge": {"enabled": True}}, "merge.enabled"),
     ],
 )
@@ -96,6 +95,27 @@ def test_issues_for_new_failure_clusters_on_the_default_branch_are_built():
     assert schema.validate(document) == []
 
 
+def test_a_coding_agent_route_and_its_agent_section_are_built():
+    document = {
+        "route": {"coding_agent": ["type_check", "assertion"]},
+        "agent": {"adapter": "codegen", "organization": "323", "max_attempts": 3, "max_per_day": 5,
+                  "require_approval": True, "timeout_minutes": 60},
+    }  # fmt: skip
+    assert schema.validate(document) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "error"),
+    [
+        ({"agent": {"adapter": "devin"}}, "agent.adapter: must be one of: '', 'codegen', 'http'"),
+        ({"agent": {"organization": "acme"}}, "agent.organization: must be the organisation's id"),
+        ({"agent": {"max_per_day": -2}}, "agent.max_per_day: must be an integer >= 0"),
+    ],
+)
+def test_a_bad_agent_key_is_refused_naming_it(document, error):
+    assert [e[: len(error)] for e in schema.validate(document)] == [error]
+
+
 def test_keys_not_built_yet_may_be_written_at_their_off_defaults():
     assert schema.validate(schema.defaults()) == []
 
@@ -107,7 +127,7 @@ def test_every_bad_key_is_reported_at_once():
 
 def test_a_policy_that_is_not_a_mapping_is_refused():
     assert schema.validate(["rerun"]) == [
-        "the policy must be a mapping of sections (rerun, issues, notify, route, merge)"
+        "the policy must be a mapping of sections (rerun, issues, notify, route, agent, merge)"
     ]
 
 
