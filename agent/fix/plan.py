@@ -100,7 +100,8 @@ def _command_problem(command: Sequence[str], config: FixConfig) -> str:
 
 def _path_problem(path: str, config: FixConfig) -> str:
     if is_workflow_file(path) and not config.allow_workflow_files:
-        return f"{path} is a CI workflow file; allow it with fix.allow_workflow_files: true (.orchestrate.yml)"
+        where = "fix.allow_workflow_files: true in .orchestrate.yml"
+        return f"{path} is a CI workflow file; allow it with {where}"
     if not config.path_allowed(path):
         return f"{path} is outside fix.paths ({', '.join(config.paths)}); add it there to allow the change"
     return ""
