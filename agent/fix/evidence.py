@@ -51,14 +51,16 @@ def from_context(context: Mapping[str, Any]) -> list[Finding]:
 
 
 def from_log(log: str, name: str) -> Finding:
-    """One finding for a job's log: the lines ``agent.diagnosis`` says explain the failure (the log's last
-    lines when it finds none), categorised by the built-in rules."""
+    """One finding for a job's log. Its text is the lines ``agent.diagnosis`` says explain the failure and
+    the log's last lines (a tool's report often sits just above the line that failed the step); its
+    category is the rules' verdict on those lines, else on the log's tail, as the hub decides it."""
     from agent.diagnosis import diagnose
 
-    result = diagnose(log, categorise=lambda excerpt: _rule_of_log(excerpt))
-    lines = [text for _, text in result.excerpt()] or list(result.lines[-LOG_TAIL_LINES:])
-    text = "\n".join(lines)
-    category = result.category if result.category != "unknown" else _categorise_log(text)
+    result = diagnose(log, categorise=_rule_of_log)
+    spans = [text for _, text in result.excerpt()]
+    tail = list(result.lines[-LOG_TAIL_LINES:])
+    text = "\n".join([line for line in spans if line not in tail] + tail)
+    category = result.category if result.category != "unknown" else _categorise_log(log)
     return Finding("log", category, redact(text), name)
 
 

@@ -51,6 +51,7 @@ class Candidate:
     commands: tuple[tuple[str, ...], ...] = ()
     edits: tuple[Edit, ...] = ()
     verify: tuple[tuple[str, ...], ...] = ()
+    stage: int = 0  # the order fixes run in: edits (0), then tools in ``fixers.tools.TOOLS`` order
 
     def as_json(self) -> dict[str, Any]:
         return {

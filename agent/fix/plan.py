@@ -1,7 +1,8 @@
 """Which proposed fixes to make: a pure decision over plain data, with a reason for every refusal.
 
 ``decide`` takes the findings, the fixers' candidates and refusals, the confidence threshold and the
-``fix:`` allowlist and returns what to do. ``refuse_changes`` judges the paths a command actually changed
+``fix:`` allowlist and returns what to do, in the order to do it (edits, then lint autofixes, then the
+formatters that tidy after them). ``refuse_changes`` judges the paths a command actually changed
 (known only after it ran in the scratch copy), and ``refuse_commands`` the commands validation would run.
 Nothing here reads files or runs anything.
 """
@@ -60,7 +61,7 @@ def decide(
             reason = CATEGORY_REASONS.get(finding.category, f"no fixer mends this {finding.category} failure")
             refused.append(Refusal(finding.subject, reason, finding=index))
     order = {id(candidate): position for position, candidate in enumerate(candidates)}
-    return Decision(tuple(sorted(planned, key=lambda c: order[id(c)])), tuple(refused))
+    return Decision(tuple(sorted(planned, key=lambda c: (c.stage, order[id(c)]))), tuple(refused))
 
 
 def refuse_changes(paths: Iterable[str], config: FixConfig) -> list[Refusal]:

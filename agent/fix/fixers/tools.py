@@ -71,6 +71,7 @@ def propose(index: int, finding: Finding, workspace: Workspace) -> Proposals:
     if not named and finding.category != "lint":
         return
     for tool in named or configured:
+        stage = TOOLS.index(tool) + 1
         confidence = tool.confidence if named else WEAK
         evidence = "its output is in the evidence" if named else "a lint failure that names no tool"
         path = workspace.which(tool.program)
@@ -90,4 +91,5 @@ def propose(index: int, finding: Finding, workspace: Workspace) -> Proposals:
             reason=f"{tool.what}: {evidence}",
             commands=((tool.program, *tool.fix),),
             verify=((tool.program, *tool.check),) if tool.check else (),
+            stage=stage,
         )
