@@ -106,9 +106,10 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     report = fix(root, findings, options, runtime.env)
     published = None
     if args.push and report.status == "fixed":
-        published = _publish(root, report, run_url, args, runtime)
-        if published is None:
-            report.status, report.message = "error", "the fix is written and validated, but was not published"
+        published, problem = _publish(root, report, run_url, args, runtime)
+        if problem:
+            report.status = "error"
+            report.message = f"the fix is written and validated, but not published: {problem}"
     if args.json:
         document = report.as_json()
         if published is not None:
@@ -177,12 +178,21 @@ def _context(args: argparse.Namespace, runtime: Runtime) -> dict[str, Any] | Exi
         return ExitStatus.FIX_ERROR
 
 
-def _publish(root: Path, report: Any, run_url: str | None, args: argparse.Namespace, runtime: Runtime) -> Any:
-    from agent.fix.publish import publish  # lands with the fixer responder; imported only when asked
-
+def _publish(
+    root: Path, report: Any, run_url: str | None, args: argparse.Namespace, runtime: Runtime
+) -> tuple[Any, str]:
+    """(what the publisher returned, "") or (None, why it did not publish). The written fix stays: a
+    failed push is retried by running ``--push`` again, not by fixing again."""
+    try:
+        from agent.fix.publish import publish  # imported only when asked
+    except ImportError:
+        return None, "this agent has no publisher (agent.fix.publish); upgrade the agent"
     title, body = report.pull_request(run_url)
     fix_job = args.fix_job or runtime.env.get("ORCHESTRATE_FIX_JOB") or None
-    return publish(root, title=title, body=body, fix_job=fix_job, run_url=run_url, env=runtime.env)
+    try:
+        return publish(root, title=title, body=body, fix_job=fix_job, run_url=run_url, env=runtime.env), ""
+    except Exception as exc:  # the publisher talks to a provider: its failure is reported, not a traceback
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _in_ci(runtime: Runtime) -> bool:

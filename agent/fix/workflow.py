@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,10 @@ def fix(root: Path, findings: Sequence[Finding], options: Options, env: Mapping[
         report.refused += command_refusals
         return _end(report, root, "refused", "validation would run a command that is not allowed")
     snapshot = tree.take(root)
-    scratch = tree.scratch_copy(snapshot)
+    try:
+        scratch = tree.scratch_copy(snapshot)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return _end(report, root, "error", f"cannot make a scratch copy of the tree: {exc}")
     try:
         broken = _compute(decision.planned, scratch, root, env, options, report)
         changed = tree.changes(snapshot, scratch)
@@ -78,7 +82,10 @@ def fix(root: Path, findings: Sequence[Finding], options: Options, env: Mapping[
             report.validation.append(result)
             if not result.passed:
                 return _roll_back(report, snapshot, f"validation failed: {result.command}")
-    except BaseException:
+    except OSError as exc:
+        report.status = "error"
+        return _roll_back(report, snapshot, f"cannot write the fix: {exc}")
+    except BaseException:  # Ctrl-C included: the tree goes back before the interruption goes on
         tree.restore(snapshot)
         raise
     return _end(report, root, "fixed", f"{len(changed)} file(s) changed and validated")
@@ -121,7 +128,8 @@ def _roll_back(report: Report, snapshot: tree.Snapshot, message: str) -> Report:
     report.rolled_back = True
     if tree.digest(snapshot.root) != snapshot.digest():
         return _end(report, snapshot.root, "error", "rollback did not restore the tree; check `git status`")
-    return _end(report, snapshot.root, "validation_failed", f"{message}; rolled back")
+    status = "error" if report.status == "error" else "validation_failed"
+    return _end(report, snapshot.root, status, f"{message}; rolled back")
 
 
 def _end(report: Report, root: Path, status: str, message: str) -> Report:

@@ -258,3 +258,38 @@ def test_a_moved_import_from_the_hubs_context_is_fixed_and_its_test_run_again(tm
     assert report["validation"][0]["command"].startswith("pytest -q")
     assert report["validation"][0]["passed"]
     assert (root / "tests/test_total.py").read_text().startswith("from shop.billing import total\n")
+
+
+def test_validation_runs_the_failing_command_then_the_checks_then_the_fixers_own(lint_repo, capsys) -> None:
+    root, log = lint_repo
+    (root / ".orchestrate.yml").write_text("fix:\n  commands: [ruff, python]\n  checks: ['python -c pass']\n")
+
+    _, out = run_fix(
+        capsys, root, "--log", str(log), "--apply", "--json", "--command", "python -c 'print(1)'"
+    )
+
+    assert [v["command"] for v in json.loads(out)["validation"]] == [
+        "python -c 'print(1)'",
+        "python -c pass",
+        "ruff format --check .",
+    ]
+
+
+def test_the_pull_request_explains_each_change_and_links_the_failed_run(lint_repo, capsys) -> None:
+    from agent.fix import evidence
+    from agent.fix.config import FixConfig
+    from agent.fix.workflow import Options
+    from agent.fix.workflow import fix as run_workflow
+
+    root, log = lint_repo
+    findings = [evidence.from_log(log.read_text(), "job lint")]
+    report = run_workflow(root, findings, Options(apply=True, threshold=0.8, config=FixConfig()), ENV)
+
+    title, body = report.pull_request("https://github.com/acme/shop/actions/runs/9")
+
+    assert title == "orchestrate fix: ruff-format"
+    assert "Failed run: https://github.com/acme/shop/actions/runs/9" in body
+    assert "- **ruff-format**, confidence 0.95: reformat with ruff format" in body
+    assert "(for job lint, a lint failure)" in body
+    assert "- `app.py`" in body
+    assert "- `ruff format --check .`: passed" in body
