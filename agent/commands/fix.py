@@ -83,9 +83,7 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     from agent.fix import config as fix_config
     from agent.fix.workflow import Options, fix
 
-    root = Path(args.repo).resolve()
-    if not root.is_dir():
-        raise UsageError(f"--repo {args.repo}: not a directory; run it in the repository's work tree")
+    root = _work_tree(Path(args.repo))
     if not (args.run or args.log or args.junit):
         raise UsageError("no evidence: give --run ID (the hub's run), --log FILE or --junit FILE...")
     apply = args.apply or (not args.dry_run and _in_ci(runtime))
@@ -193,6 +191,14 @@ def _publish(
         return publish(root, title=title, body=body, fix_job=fix_job, run_url=run_url, env=runtime.env), ""
     except Exception as exc:  # the publisher talks to a provider: its failure is reported, not a traceback
         return None, f"{type(exc).__name__}: {exc}"
+
+
+def _work_tree(given: Path) -> Path:
+    """The root of the git work tree holding ``given`` (``given`` itself outside a checkout)."""
+    start = given.resolve()
+    if not start.is_dir():
+        raise UsageError(f"--repo {given}: not a directory; run it in the repository's work tree")
+    return next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
 
 
 def _in_ci(runtime: Runtime) -> bool:

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from agent.fix.repo import list_files
 
@@ -35,7 +35,7 @@ class Snapshot:
 
 def take(root: Path) -> Snapshot:
     files = {path: (root / path).read_bytes() for path in list_files(root)}
-    directories = frozenset(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+    directories = frozenset(str(parent) for path in files for parent in PurePosixPath(path).parents)
     return Snapshot(root, files, directories)
 
 
@@ -46,21 +46,22 @@ def digest(root: Path) -> str:
 
 def restore(snapshot: Snapshot) -> None:
     root = snapshot.root
-    for path in set(list_files(root)) - set(snapshot.files):
+    appeared = set(list_files(root)) - set(snapshot.files)
+    for path in appeared:
         (root / path).unlink()
     for path, data in snapshot.files.items():
         target = root / path
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-    created = [
-        p
-        for p in root.rglob("*")
-        if p.is_dir() and p.relative_to(root).as_posix() not in snapshot.directories
-    ]
-    for directory in sorted(created, key=lambda p: len(p.parts), reverse=True):
-        if directory.exists() and not any(directory.iterdir()):
-            directory.rmdir()
+    # the directories the removed files needed, deepest first, when nothing else is in them now
+    needed = {
+        str(parent) for path in appeared for parent in PurePosixPath(path).parents
+    } - snapshot.directories
+    for directory in sorted(needed, key=lambda d: d.count("/"), reverse=True):
+        target = root / directory
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
 
 
 def scratch_copy(snapshot: Snapshot) -> Path:

@@ -293,3 +293,39 @@ def test_the_pull_request_explains_each_change_and_links_the_failed_run(lint_rep
     assert "(for job lint, a lint failure)" in body
     assert "- `app.py`" in body
     assert "- `ruff format --check .`: passed" in body
+
+
+def test_run_from_a_sub_directory_it_fixes_the_whole_checkout(lint_repo, capsys) -> None:
+    root, log = lint_repo
+    (root / "docs").mkdir()
+
+    status, _ = run_fix(capsys, root / "docs", "--log", str(log), "--apply")
+
+    assert status is ExitStatus.OK
+    assert (root / "app.py").read_text().startswith("import os\n\nx = 1\n")
+
+
+def test_rollback_removes_the_directories_new_files_needed_and_only_those(lint_repo, capsys) -> None:
+    root, log = lint_repo
+    (root / ".orchestrate.yml").write_text("fix:\n  commands: [ruff, python]\n")
+    (root / "empty").mkdir()
+    failing = "python -c \"import os; os.makedirs('out/deep'); open('out/deep/x', 'w'); raise SystemExit(3)\""
+
+    status, _ = run_fix(capsys, root, "--log", str(log), "--apply", "--command", failing)
+
+    assert status is ExitStatus.FIX_VALIDATION_FAILED
+    assert not (root / "out").exists()
+    assert (root / "empty").is_dir()
+
+
+@responses.activate
+def test_an_unreachable_hub_is_an_error_saying_what_to_check(lint_repo, capsys) -> None:
+    import requests
+
+    root, _ = lint_repo
+    responses.get(f"{HUB}/api/v1/runs/7/context", body=requests.ConnectionError("refused"))
+
+    status = main(["fix", "--repo", str(root), "--run", "7", "--retries", "0"], HUB_ENV, sleep=lambda _: None)
+
+    assert status is ExitStatus.FIX_ERROR
+    assert "hint: check ORCHESTRATE_HUB_URL" in capsys.readouterr().err
