@@ -1,7 +1,8 @@
 """What the repository already uses: its formatters and linters, and its dependency manifests.
 
-Read from configuration files only (nothing is run): a fixer may use a tool the repository configured,
-never one it did not, so a fix reformats code the way its authors already do.
+Read from configuration files only (pyproject.toml, ruff.toml, .isort.cfg, prettier's and eslint's files,
+package.json, go.mod, the hooks of .pre-commit-config.yaml; nothing is run): a fixer may use a tool the
+repository configured, never one it did not, so a fix reformats code the way its authors already do.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ ESLINT_FILES = (
     ".eslintrc.yml",
     ".eslintrc.yaml",
 )
+PRE_COMMIT_HOOKS = {
+    "ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff", "black": "black", "isort": "isort",
+    "prettier": "prettier", "eslint": "eslint", "go-fmt": "gofmt", "gofmt": "gofmt",
+}  # fmt: skip
 IGNORED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "dist", "build"})
 
 
@@ -105,7 +110,28 @@ def _tools(
         found.add("prettier")
     if "go.mod" in files:
         found.add("gofmt")
+    if ".pre-commit-config.yaml" in files:
+        found |= _pre_commit_tools(root / ".pre-commit-config.yaml")
     return frozenset(found)
+
+
+def _pre_commit_tools(path: Path) -> set[str]:
+    """The tools pre-commit runs, from its hooks' ids (``ruff``, ``ruff-format``, ``black``, ...)."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    repos = document.get("repos") if isinstance(document, dict) else None
+    ids = {
+        str(hook.get("id"))
+        for repo in repos or []
+        if isinstance(repo, dict)
+        for hook in repo.get("hooks") or []
+        if isinstance(hook, dict)
+    }
+    return {tool for hook, tool in PRE_COMMIT_HOOKS.items() if hook in ids}
 
 
 def _toml(path: Path) -> dict[str, Any]:

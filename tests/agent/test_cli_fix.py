@@ -25,7 +25,7 @@ def lint_repo(tmp_path: Path) -> tuple[Path, Path]:
     root = make_repo(tmp_path / "repo", {"pyproject.toml": RUFF_PYPROJECT, "app.py": UNFORMATTED})
     log = tmp_path / "lint.log"
     output = tool_output(root, "ruff", "format", "--no-cache", "--check", ".")
-    log.write_text("Run ruff format --check .\n" + output)
+    log.write_text("Run ruff format --check app.py\n" + output)
     return root, log
 
 
@@ -55,7 +55,9 @@ def test_apply_writes_the_fix_and_validates_it_with_the_formatters_check(lint_re
     assert status is ExitStatus.OK
     assert report["status"] == "fixed"
     assert report["changed_files"] == ["app.py"]
-    assert [(v["command"], v["passed"]) for v in report["validation"]] == [("ruff format --check .", True)]
+    assert [(v["command"], v["passed"]) for v in report["validation"]] == [
+        ("ruff format --check app.py", True)
+    ]
     assert (root / "app.py").read_text() == "import os\n\nx = 1\nprint(os.sep, x)\n"
 
 
@@ -271,7 +273,7 @@ def test_validation_runs_the_failing_command_then_the_checks_then_the_fixers_own
     assert [v["command"] for v in json.loads(out)["validation"]] == [
         "python -c 'print(1)'",
         "python -c pass",
-        "ruff format --check .",
+        "ruff format --check app.py",
     ]
 
 
@@ -292,7 +294,7 @@ def test_the_pull_request_explains_each_change_and_links_the_failed_run(lint_rep
     assert "- **ruff-format**, confidence 0.95: reformat with ruff format" in body
     assert "(for job lint, a lint failure)" in body
     assert "- `app.py`" in body
-    assert "- `ruff format --check .`: passed" in body
+    assert "- `ruff format --check app.py`: passed" in body
 
 
 def test_run_from_a_sub_directory_it_fixes_the_whole_checkout(lint_repo, capsys) -> None:
@@ -329,3 +331,27 @@ def test_an_unreachable_hub_is_an_error_saying_what_to_check(lint_repo, capsys) 
 
     assert status is ExitStatus.FIX_ERROR
     assert "hint: check ORCHESTRATE_HUB_URL" in capsys.readouterr().err
+
+
+def test_a_formatter_runs_only_on_the_files_the_ci_named(tmp_path: Path, capsys) -> None:
+    root = make_repo(tmp_path / "repo", {"pyproject.toml": RUFF_PYPROJECT, "app.py": UNFORMATTED})
+    log = tmp_path / "lint.log"
+    log.write_text(tool_output(root, "ruff", "format", "--no-cache", "--check", "app.py"))
+    (root / "scratch_notes.py").write_text("y=2\n")  # unformatted too, but not what the CI checked
+
+    status, out = run_fix(capsys, root, "--log", str(log), "--apply", "--json")
+
+    assert status is ExitStatus.OK
+    assert json.loads(out)["changed_files"] == ["app.py"]
+    assert (root / "scratch_notes.py").read_text() == "y=2\n"
+
+
+def test_a_tool_the_repository_does_not_configure_is_not_run(tmp_path: Path, capsys) -> None:
+    root = make_repo(tmp_path / "repo", {"app.py": UNFORMATTED})
+    log = tmp_path / "lint.log"
+    log.write_text(tool_output(root, "ruff", "format", "--no-cache", "--check", "."))
+
+    status, out = run_fix(capsys, root, "--log", str(log), "--apply")
+
+    assert status is ExitStatus.FIX_REFUSED
+    assert "the evidence is ruff's output, but the repository does not configure ruff" in out

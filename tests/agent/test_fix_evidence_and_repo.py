@@ -119,3 +119,14 @@ def test_a_repository_configuring_nothing_uses_no_tool(tmp_path: Path) -> None:
     root = make_repo(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "main.py": ""})
 
     assert detect(root).tools == frozenset()
+
+
+def test_the_tools_pre_commit_runs_count_as_configured(tmp_path: Path) -> None:
+    hooks = (
+        "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.6.0\n"
+        "  hooks: [{id: ruff}, {id: ruff-format}]\n- repo: https://github.com/pycqa/isort\n"
+        "  rev: 5.13.2\n  hooks:\n  - id: isort\n"
+    )
+    root = make_repo(tmp_path, {".pre-commit-config.yaml": hooks})
+
+    assert detect(root).tools == {"ruff", "isort"}
