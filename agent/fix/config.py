@@ -24,16 +24,7 @@ from typing import Any
 from agent.commands.base import UsageError
 
 FIX_KEYS = frozenset({"paths", "commands", "allow_workflow_files", "checks"})
-DEFAULT_COMMANDS: tuple[str, ...] = (
-    "ruff",
-    "black",
-    "isort",
-    "prettier",
-    "npx prettier",
-    "gofmt",
-    "eslint",
-    "npx eslint",
-)
+DEFAULT_COMMANDS: tuple[str, ...] = ("ruff", "black", "isort", "prettier", "gofmt", "eslint")
 WORKFLOW_PREFIXES: tuple[str, ...] = (".github/workflows/", ".circleci/")
 WORKFLOW_FILES: tuple[str, ...] = (".gitlab-ci.yml",)
 

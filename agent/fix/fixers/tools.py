@@ -123,4 +123,7 @@ def _files(tool: Tool, text: str, workspace: Workspace) -> tuple[str, ...]:
     located = [workspace.locate(path) for path in reported]
     if not located or None in located:
         return ()
-    return tuple(sorted({path for path in located if path is not None}))
+    # a file named "-x.py" must not read as an option: a pull request's author chooses file names
+    return tuple(
+        sorted({f"./{path}" if path.startswith("-") else path for path in located if path is not None})
+    )
