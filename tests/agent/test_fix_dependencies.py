@@ -160,3 +160,10 @@ def test_a_package_json_not_laid_out_as_json_stringify_would_is_left_alone(tmp_p
     (refusal,) = proposals(root, finding, npm_dependency)
 
     assert "add lodash by hand" in refusal.reason
+
+
+def test_an_import_message_in_a_log_that_failed_for_another_reason_is_not_acted_on(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"requirements.txt": ""})
+    lint = Finding("log", "lint", "warning: No module named 'yaml'\napp.py:1:1: F401 unused", "job lint")
+
+    assert proposals(root, lint) == []

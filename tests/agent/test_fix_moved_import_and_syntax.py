@@ -117,3 +117,13 @@ def test_a_file_that_parses_here_is_not_touched(tmp_path: Path) -> None:
     (refusal,) = proposals(root, Finding("log", "syntax", log, "job"), syntax)
 
     assert "parses here" in refusal.reason
+
+
+def test_a_syntax_error_elsewhere_than_the_evidence_says_is_refused(tmp_path: Path) -> None:
+    source = "x = 1\n\n\n\n\n\ndef big(n)\n    return n > 10\n"
+    root = make_repo(tmp_path, {"calc.py": source})
+    log = '  File "calc.py", line 1\nSyntaxError: invalid syntax\n'
+
+    (refusal,) = proposals(root, Finding("log", "syntax", log, "job"), syntax)
+
+    assert "fails to parse at line 7 here, not near line 1" in refusal.reason

@@ -21,7 +21,7 @@ _MISSING = re.compile(r"No module named '([A-Za-z_][\w.]*)'")
 
 
 def propose(index: int, finding: Finding, workspace: Workspace) -> Proposals:
-    if finding.category not in ("import", "unknown"):
+    if finding.category != "import":
         return
     for module in dict.fromkeys(_MISSING.findall(finding.text)):
         if "." in module and workspace.local_module(module):

@@ -58,7 +58,7 @@ _MISSING = re.compile(
 
 
 def propose(index: int, finding: Finding, workspace: Workspace) -> Proposals:
-    if finding.category not in ("import", "dependency", "unknown") or workspace.repo.package_json is None:
+    if finding.category not in ("import", "dependency") or workspace.repo.package_json is None:
         return
     for match in _MISSING.finditer(finding.text):
         name = package_name(next(group for group in match.groups() if group))

@@ -37,7 +37,7 @@ _MISSING = re.compile(r"No module named '([A-Za-z_][\w.]*)'")
 
 
 def propose(index: int, finding: Finding, workspace: Workspace) -> Proposals:
-    if finding.category not in ("import", "dependency", "unknown"):
+    if finding.category not in ("import", "dependency"):
         return
     for module in dict.fromkeys(_MISSING.findall(finding.text)):
         top = module.split(".")[0]

@@ -16,6 +16,7 @@ from agent.fix.fixers.base import Proposals, Workspace
 from agent.fix.model import Candidate, Edit, Finding, Refusal
 
 CONFIDENCE = 0.8
+NEAR = 2  # lines between the evidence's error and the parser's here (Python versions differ)
 _LOCATION = re.compile(r'File "([^"]+\.py)", line (\d+)')
 _HEADER = re.compile(
     r"^\s*(?:async\s+)?(?:def|class|if|elif|else|for|while|try|except|finally|with|match|case)\b"
@@ -24,21 +25,21 @@ _PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
 def propose(index: int, finding: Finding, workspace: Workspace) -> Proposals:
-    if finding.category not in ("syntax", "unknown") or "Error" not in finding.text:
+    if finding.category != "syntax":
         return
     if not re.search(r"\b(?:SyntaxError|IndentationError)\b", finding.text):
         return
     locations = _LOCATION.findall(finding.text)
     if not locations:
         return
-    reported, _line = locations[-1]  # the parser's own location comes last in a traceback
+    reported, line = locations[-1]  # the parser's own location comes last in a traceback
     path = workspace.locate(reported)
     if path is None:
         return
-    yield _propose(index, path, workspace)
+    yield _propose(index, path, int(line), workspace)
 
 
-def _propose(index: int, path: str, workspace: Workspace) -> Candidate | Refusal:
+def _propose(index: int, path: str, reported_line: int, workspace: Workspace) -> Candidate | Refusal:
     text = workspace.repo.read(path)
     try:
         ast.parse(text)
@@ -48,6 +49,14 @@ def _propose(index: int, path: str, workspace: Workspace) -> Candidate | Refusal
         return Refusal(
             f"syntax {path}",
             f"{path} parses here; the failure came from another version of it",
+            fixer="syntax",
+            finding=index,
+        )
+    if abs(error_line - reported_line) > NEAR:
+        return Refusal(
+            f"syntax {path}",
+            f"{path} fails to parse at line {error_line} here, not near line {reported_line} as in the "
+            "evidence; fix it by hand",
             fixer="syntax",
             finding=index,
         )
