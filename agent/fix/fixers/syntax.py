@@ -1,10 +1,11 @@
 """A Python syntax error, fixed only where the parser proves the fix.
 
 The evidence must name the file (``File "x.py", line N`` with a ``SyntaxError``) and the file must still
-fail to parse here at (or just after) that line. The fixer tries a few one-line repairs on that line and
-the one before it: the missing ``:`` of a block header, the closing brackets a line leaves open. It keeps a
-repair only when exactly one of them makes ``ast.parse`` succeed on the whole file; the repair appends
-characters to one line and touches nothing else. Anything less certain is refused. Confidence 0.8.
+fail to parse here within two lines of it. The fixer tries a few one-line repairs on the line the parser
+stops at and the one before it: the missing ``:`` of a block header, the closing brackets a line leaves
+open. It keeps a repair only when exactly one of them makes ``ast.parse`` succeed on the whole file; the
+repair appends characters to one line and touches nothing else. Anything less certain is refused.
+Confidence 0.8.
 """
 
 from __future__ import annotations
