@@ -8,6 +8,7 @@ of failure it is. Text is redacted before a fixer or a report sees it.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ def from_context(context: Mapping[str, Any]) -> list[Finding]:
                 subject=str(test.get("name") or "a failing test"),
                 flaky=failure.get("classification") == "flaky"
                 or (flaky is not None and flaky.get("state") in FLAKY_STATES),
-                command=failure.get("reproduce") or None,
+                command=_command(failure.get("reproduce")),
             )
         )
     for job in _dicts(context.get("jobs")):
@@ -87,6 +88,17 @@ def from_junit(paths: Sequence[str]) -> tuple[list[Finding], list[str]]:
             name = f"{case.classname}.{case.name}" if case.classname else case.name
             findings.append(Finding("junit", category, redact(text), name))
     return findings, problems
+
+
+def _command(value: Any) -> str | None:
+    """The reproduce command when it is one a POSIX shell would split (the hub quotes it so); else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        shlex.split(value)
+    except ValueError:
+        return None
+    return value
 
 
 def _categorise_test(attempt: Mapping[str, Any]) -> str:

@@ -130,3 +130,9 @@ def test_the_tools_pre_commit_runs_count_as_configured(tmp_path: Path) -> None:
     root = make_repo(tmp_path, {".pre-commit-config.yaml": hooks})
 
     assert detect(root).tools == {"ruff", "isort"}
+
+
+def test_a_reproduce_command_no_shell_could_split_is_not_kept() -> None:
+    (finding,) = from_context({"failures": [failure(reproduce="pytest 'tests/unclosed")]})
+
+    assert finding.command is None
