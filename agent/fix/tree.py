@@ -14,7 +14,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -84,6 +84,17 @@ def changes(snapshot: Snapshot, scratch: Path) -> dict[str, bytes | None]:
     changed: dict[str, bytes | None] = {p: data for p, data in now.items() if snapshot.files.get(p) != data}
     changed.update({path: None for path in snapshot.files if path not in now})
     return dict(sorted(changed.items()))
+
+
+def outside(root: Path, paths: Iterable[str]) -> list[str]:
+    """The paths that are symbolic links, or lead out of ``root`` through one: writing them would write
+    somewhere else than the tree (a link in a pull request can point anywhere)."""
+    real_root = root.resolve()
+    return [
+        path
+        for path in paths
+        if (root / path).is_symlink() or not (root / path).resolve().is_relative_to(real_root)
+    ]
 
 
 def write(root: Path, changed: Changes) -> None:

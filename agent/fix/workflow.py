@@ -17,7 +17,7 @@ from pathlib import Path
 from agent.fix import plan, tree
 from agent.fix.config import FixConfig
 from agent.fix.fixers import Workspace, propose_all
-from agent.fix.model import Candidate, Finding
+from agent.fix.model import Candidate, Finding, Refusal
 from agent.fix.repo import detect
 from agent.fix.report import Report
 from agent.fix.runner import run
@@ -62,7 +62,11 @@ def fix(root: Path, findings: Sequence[Finding], options: Options, env: Mapping[
         shutil.rmtree(scratch, ignore_errors=True)
     if broken:
         return _end(report, root, "error", f"a fixer could not run: {broken}")
-    path_refusals = plan.refuse_changes(changed, options.config)
+    path_refusals = plan.refuse_changes(changed, options.config) + [
+        Refusal(path, f"{path} is a symbolic link or leads out of the tree through one; the fixer does not "
+                "write through links")
+        for path in tree.outside(root, changed)
+    ]  # fmt: skip
     if path_refusals:
         report.refused += path_refusals
         return _end(

@@ -355,3 +355,18 @@ def test_a_tool_the_repository_does_not_configure_is_not_run(tmp_path: Path, cap
 
     assert status is ExitStatus.FIX_REFUSED
     assert "the evidence is ruff's output, but the repository does not configure ruff" in out
+
+
+def test_a_symbolic_link_is_never_written_through(tmp_path: Path, capsys) -> None:
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_text(UNFORMATTED)
+    root = make_repo(tmp_path / "repo", {"pyproject.toml": RUFF_PYPROJECT})
+    (root / "linked.py").symlink_to(elsewhere)
+    log = tmp_path / "lint.log"
+    log.write_text("Would reformat: linked.py\n1 file would be reformatted\n")
+
+    status, out = run_fix(capsys, root, "--log", str(log), "--apply")
+
+    assert status is ExitStatus.FIX_REFUSED
+    assert "linked.py is a symbolic link" in out
+    assert elsewhere.read_text() == UNFORMATTED
