@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--command", metavar="CMD", help="the failing command, re-run to validate the fix")
     parser.add_argument(
         "--command-timeout",
-        type=float,
+        type=connection._positive_float,  # the hub flags' parser: a number above 0
         default=600.0,
         metavar="SECONDS",
         help="bound on each fixer and validation command (default 600)",

@@ -370,3 +370,30 @@ def test_a_symbolic_link_is_never_written_through(tmp_path: Path, capsys) -> Non
     assert status is ExitStatus.FIX_REFUSED
     assert "linked.py is a symbolic link" in out
     assert elsewhere.read_text() == UNFORMATTED
+
+
+def test_a_lint_failure_naming_no_tool_is_fixed_only_below_a_lowered_threshold(
+    tmp_path: Path, capsys
+) -> None:
+    root = make_repo(tmp_path / "repo", {"pyproject.toml": RUFF_PYPROJECT, "app.py": UNFORMATTED})
+    log = tmp_path / "lint.log"
+    log.write_text("Run make lint\napp.py:1:1: E999 style problem\nFound 1 error.\n")
+
+    default, out = run_fix(capsys, root, "--log", str(log), "--apply")
+    lowered, _ = run_fix(capsys, root, "--log", str(log), "--apply", "--confidence-threshold", "0.6")
+
+    assert default is ExitStatus.FIX_REFUSED
+    assert "confidence 0.60 is under the threshold 0.80" in out
+    assert lowered is ExitStatus.OK
+    assert (root / "app.py").read_text() == "import os\n\nx = 1\nprint(os.sep, x)\n"
+
+
+def test_a_fixer_that_times_out_is_an_error_and_nothing_is_written(lint_repo, capsys) -> None:
+    root, log = lint_repo
+    before = tree.digest(root)
+
+    status, out = run_fix(capsys, root, "--log", str(log), "--apply", "--command-timeout", "0.001")
+
+    assert status is ExitStatus.FIX_ERROR
+    assert "a fixer could not run: ruff format app.py: timed out" in out
+    assert tree.digest(root) == before
