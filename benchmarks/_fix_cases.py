@@ -1,30 +1,29 @@
-"""The broken repositories ``fix_quality.py`` builds, what each failure's evidence says, and how to tell a
-right fix from a wrong one without asking the fixer.
+"""The broken repositories ``fix_quality.py`` builds, and what each failure's evidence says.
 
 Each case is a small repository (files), the evidence a CI would hold (a log, produced by running the real
 tool on the repository where the tool is installed, or a JUnit file, or a hub context served over HTTP),
 the flags to run ``orchestrate fix`` with, and either ``judge`` (a check of the fixed tree that does not use
-the fixer's code: the tool's own check passes and the program means the same; the manifest, parsed,
-declares the right distribution; the test runs) or ``refuse`` (the fixer must refuse and write nothing).
+the fixer's code, from ``_fix_judges``) or ``refuse`` (the fixer must refuse and write nothing).
 """
 
 from __future__ import annotations
 
-import ast
 import json
-import os
-import subprocess
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-VENV_BIN = str(Path(sys.executable).parent)
-ENV = {
-    "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
-    "HOME": os.environ.get("HOME", "/"),
-}
+from _fix_judges import (
+    command_passes,
+    declares,
+    npm_declares,
+    parses_with_one_line_changed,
+    run,
+    same_meaning_and,
+    same_output_and,
+)
+
 RUFF = '[tool.ruff]\nline-length = 100\n[tool.ruff.lint]\nselect = ["E", "F", "I"]\n'
 APP = "import sys\nimport os\ndef main( ):\n    print( 'hello',sys.argv[0][:0] )\nmain()\n"
 
@@ -40,10 +39,6 @@ class Case:
     judge: Callable[[Path, dict[str, str]], bool] | None = None  # (fixed repo, original files) -> right?
     refuse: bool = False
     context: dict | None = None  # a hub context served at /api/v1/runs/1/context
-
-
-def run(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(argv), cwd=root, capture_output=True, text=True, env={**os.environ, **ENV})
 
 
 def log_of(*argv: str) -> Callable[[Path, Path], list[str]]:
@@ -82,79 +77,6 @@ def junit(message: str, failure_type: str) -> Callable[[Path, Path], list[str]]:
 
 def from_hub(_root: Path, _scratch: Path) -> list[str]:
     return ["--run", "1"]
-
-
-# -- judges: what a right fix looks like, checked without the fixer's code ---------------------------------
-
-
-def same_meaning_and(*check: str, reorders: bool = False) -> Callable[[Path, dict[str, str]], bool]:
-    """The tool's check passes now and every Python file means what it meant: the same AST, or, for a tool
-    that sorts imports (``reorders``), the same top-level statements in any order."""
-
-    def statements(text: str) -> list[str]:
-        body = [ast.dump(node) for node in ast.parse(text).body]
-        return sorted(body) if reorders else body
-
-    def judge(root: Path, original: dict[str, str]) -> bool:
-        if run(root, *check).returncode != 0:
-            return False
-        return all(
-            statements(text) == statements((root / path).read_text())
-            for path, text in original.items()
-            if path.endswith(".py")
-        )
-
-    return judge
-
-
-def same_output_and(*check: str) -> Callable[[Path, dict[str, str]], bool]:
-    def judge(root: Path, original: dict[str, str]) -> bool:
-        before = subprocess.run([sys.executable, "-c", original["app.py"]], capture_output=True, text=True)
-        after = run(root, sys.executable, "app.py")
-        return run(root, *check).returncode == 0 and before.stdout == after.stdout and after.returncode == 0
-
-    return judge
-
-
-def declares(path: str, kind: str, distribution: str) -> Callable[[Path, dict[str, str]], bool]:
-    """The manifest, parsed, declares what it did plus ``distribution``, and nothing else changed."""
-
-    def names(text: str) -> list[str]:
-        if kind == "requirements":
-            return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-        document = tomllib.loads(text)
-        if kind == "poetry":
-            return list(document["tool"]["poetry"]["dependencies"])
-        return list(document["project"]["dependencies"])
-
-    def judge(root: Path, original: dict[str, str]) -> bool:
-        return names((root / path).read_text()) == [*names(original[path]), distribution]
-
-    return judge
-
-
-def npm_declares(name: str, version: str) -> Callable[[Path, dict[str, str]], bool]:
-    def judge(root: Path, original: dict[str, str]) -> bool:
-        before, after = json.loads(original["package.json"]), json.loads((root / "package.json").read_text())
-        return after["dependencies"] == {**before.get("dependencies", {}), name: version} and {
-            k: v for k, v in after.items() if k != "dependencies"
-        } == {k: v for k, v in before.items() if k != "dependencies"}
-
-    return judge
-
-
-def command_passes(*argv: str) -> Callable[[Path, dict[str, str]], bool]:
-    return lambda root, _original: run(root, *argv).returncode == 0
-
-
-def parses_with_one_line_changed(path: str) -> Callable[[Path, dict[str, str]], bool]:
-    def judge(root: Path, original: dict[str, str]) -> bool:
-        new = (root / path).read_text()
-        ast.parse(new)
-        changed = [a for a, b in zip(original[path].splitlines(), new.splitlines(), strict=False) if a != b]
-        return len(changed) == 1 and len(original[path].splitlines()) == len(new.splitlines())
-
-    return judge
 
 
 MOVED = {

@@ -38,7 +38,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _fix_cases import ENV, Case, cases
+from _fix_cases import Case, cases
+from _fix_judges import ENV
 from _table import render
 
 from agent.cli import main
