@@ -44,3 +44,24 @@ def tool_output(root: Path, *argv: str) -> str:
 RUFF_PYPROJECT = (
     '[project]\nname = "demo"\nversion = "0"\ndependencies = [\n    "requests",\n]\n\n[tool.ruff]\n'
 )
+
+
+UNFORMATTED = "import os\nx=1\nprint( os.sep,x )\n"
+
+
+def lint_repo_in(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository that configures ruff, with a file ruff format would change, and the CI log of
+    ``ruff format --check`` failing on it."""
+    root = make_repo(tmp_path / "repo", {"pyproject.toml": RUFF_PYPROJECT, "app.py": UNFORMATTED})
+    log = tmp_path / "lint.log"
+    output = tool_output(root, "ruff", "format", "--no-cache", "--check", ".")
+    log.write_text("Run ruff format --check .\n" + output)
+    return root, log
+
+
+def run_fix(capsys, root: Path, *argv: str, env: dict[str, str] = ENV):
+    """``orchestrate fix --repo ROOT ARGV`` in-process: (exit status, stdout)."""
+    from agent.cli import main
+
+    status = main(["fix", "--repo", str(root), *argv], env)
+    return status, capsys.readouterr().out
