@@ -40,7 +40,13 @@ def register(subparsers: Any) -> None:
     )
     evidence = parser.add_argument_group("evidence (at least one)")
     evidence.add_argument("--run", metavar="ID", help="the hub's run id: fix from its failure context")
-    evidence.add_argument("--log", metavar="FILE", action="append", default=[], help="a failed job's log")
+    evidence.add_argument(
+        "--log",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="a failed job's log ('-' for standard input)",
+    )
     evidence.add_argument(
         "--junit", metavar="FILE", nargs="+", action="extend", default=[], help="test reports"
     )
@@ -121,6 +127,8 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
 
 
 def _evidence(args: argparse.Namespace, runtime: Runtime) -> tuple[list[Any], str | None] | ExitStatus:
+    import sys
+
     from agent.commands.diagnose import read_log
     from agent.fix import evidence
 
@@ -133,7 +141,8 @@ def _evidence(args: argparse.Namespace, runtime: Runtime) -> tuple[list[Any], st
         run = context.get("run") if isinstance(context.get("run"), dict) else {}
         run_url = run.get("url") or None
     for path in args.log:
-        findings.append(evidence.from_log(read_log(path), f"log {path}"))
+        log = sys.stdin.read() if path == "-" else read_log(path)
+        findings.append(evidence.from_log(log, "log (standard input)" if path == "-" else f"log {path}"))
     if args.junit:
         found, problems = evidence.from_junit(args.junit)
         for problem in problems:
@@ -186,7 +195,7 @@ def _publish(
     except ImportError:
         return None, "this agent has no publisher (agent.fix.publish); upgrade the agent"
     title, body = report.pull_request(run_url)
-    fix_job = args.fix_job or runtime.env.get("ORCHESTRATE_FIX_JOB") or None
+    fix_job = args.fix_job or connection.load_settings(runtime).fix_job
     try:
         return publish(root, title=title, body=body, fix_job=fix_job, run_url=run_url, env=runtime.env), ""
     except Exception as exc:  # the publisher talks to a provider: its failure is reported, not a traceback

@@ -191,3 +191,15 @@ def test_a_fixer_that_times_out_is_an_error_and_nothing_is_written(lint_repo, ca
     assert status is ExitStatus.FIX_ERROR
     assert "a fixer could not run: ruff format app.py: timed out" in out
     assert tree.digest(root) == before
+
+
+def test_the_log_can_come_from_standard_input(lint_repo, capsys, monkeypatch) -> None:
+    import io
+
+    root, log = lint_repo
+    monkeypatch.setattr("sys.stdin", io.StringIO(log.read_text()))
+
+    status, out = run_fix(capsys, root, "--log", "-")
+
+    assert status is ExitStatus.OK
+    assert "log (standard input): lint" in out
