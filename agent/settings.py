@@ -41,6 +41,7 @@ class Settings:
     auth: str = "auto"
     oidc_audience: str | None = None
     id_token_var: str = DEFAULT_ID_TOKEN_VAR
+    fix_job: str | None = None  # the hub's fix job an ``orchestrate fix --push`` answers
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -58,6 +59,7 @@ class Settings:
             auth=_choice(env, "ORCHESTRATE_AUTH", AUTH_MODES),
             oidc_audience=_text(env, "ORCHESTRATE_OIDC_AUDIENCE"),
             id_token_var=_text(env, "ORCHESTRATE_ID_TOKEN_VAR") or DEFAULT_ID_TOKEN_VAR,
+            fix_job=_text(env, "ORCHESTRATE_FIX_JOB"),
         )
 
 

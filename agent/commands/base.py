@@ -22,6 +22,11 @@ class ExitStatus(enum.IntEnum):
     NO_REPORTS = 3  # no report file matched, or none could be read
     HUB_REJECTED = 4  # the hub refused the upload (4xx): token, project, validation
     UPLOAD_FAILED = 5  # the hub could not be reached or kept failing, or the report could not be saved
+    FIX_REFUSED = (
+        6  # ``fix``: every failure was refused (not fixable, flaky, below the threshold, not allowed)
+    )
+    FIX_VALIDATION_FAILED = 7  # ``fix --apply``: validation failed; the tree was rolled back
+    FIX_ERROR = 8  # ``fix``: a fixer, the hub or the tree failed
     INTERRUPTED = 130  # Ctrl-C
     # ``orchestrate ci`` speaks gh's exit codes: the same numbers under the names that command uses.
     RUN_FAILED = 1  # the run failed or timed out, or the provider refused the operation

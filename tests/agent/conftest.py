@@ -34,3 +34,11 @@ def report_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def lint_repo(tmp_path: Path) -> tuple[Path, Path]:
+    """``orchestrate fix``'s usual case: a ruff repository with an unformatted file, and the failing log."""
+    from tests.agent.fix_repos import lint_repo_in
+
+    return lint_repo_in(tmp_path)

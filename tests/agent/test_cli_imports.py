@@ -55,5 +55,8 @@ def test_the_exit_statuses_are_stable() -> None:
         "NO_REPORTS": 3,
         "HUB_REJECTED": 4,
         "UPLOAD_FAILED": 5,
+        "FIX_REFUSED": 6,
+        "FIX_VALIDATION_FAILED": 7,
+        "FIX_ERROR": 8,
         "INTERRUPTED": 130,
     }

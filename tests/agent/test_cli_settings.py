@@ -68,3 +68,8 @@ def test_the_api_token_of_ci_fix_is_apart_from_the_agent_token(tmp_path: Path) -
     )
 
     assert (settings.token, settings.api_token) == ("orch_a_x", "orch_u_abc.secret")
+
+
+def test_the_fix_job_a_push_answers_comes_from_the_environment() -> None:
+    assert Settings.from_env({"ORCHESTRATE_FIX_JOB": " 17 "}).fix_job == "17"
+    assert Settings.from_env({}).fix_job is None

@@ -84,3 +84,9 @@ def test_the_diagnosis_benchmark_measures_ours_beside_both_naive_extractors():
     output = run("benchmarks/diagnose.py", "--quick")
     assert "tail: last 50 lines" in output
     assert "grep: error|fail|exception" in output
+
+
+def test_the_fix_quality_benchmark_fixes_its_repositories_and_refuses_what_it_must():
+    output = run("benchmarks/fix_quality.py", "--quick")
+    assert "wrong-fix rate: 0/" in output
+    assert "refusals correct:" in output

@@ -46,10 +46,9 @@ def find_file(start: Path) -> Path | None:
     return None
 
 
-def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
-    """The ``ci:`` block of ``path`` (safe YAML), checked; only ``provider`` is expanded yet."""
-    if path is None:
-        return FileConfig()
+def read_document(path: Path) -> dict[str, Any]:
+    """The whole of ``.orchestrate.yml`` (safe YAML, size-bounded) as a mapping; each section's reader
+    (``ci:`` here, ``fix:`` in ``agent.fix.config``) checks its own keys."""
     import yaml
 
     try:
@@ -67,7 +66,15 @@ def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise UsageError(f"{path}{where}: {problem}; fix the YAML") from None
     if not isinstance(document, dict):
-        raise UsageError(f"{path}: expected a mapping at the top (ci: ...)")
+        raise UsageError(f"{path}: expected a mapping at the top (ci: ..., fix: ...)")
+    return document
+
+
+def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
+    """The ``ci:`` block of ``path`` (safe YAML), checked; only ``provider`` is expanded yet."""
+    if path is None:
+        return FileConfig()
+    document = read_document(path)
     block = document.get("ci") or {}
     if not isinstance(block, dict):
         raise UsageError(f"{path}: ci: must be a mapping with provider, repo, api_url or config")
