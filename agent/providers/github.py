@@ -15,6 +15,9 @@ Endpoints per operation (``R`` = ``/repos/OWNER/NAME``):
 - cancel: ``POST R/actions/runs/{id}/cancel``
 - artifacts: ``GET R/actions/runs/{id}/artifacts``, then ``GET R/actions/artifacts/{id}/zip`` (302, a zip)
 
+Issues (``_github_issues``) and repository changes (``_github_changes``: the default branch, a commit
+through the git data API, pull requests) live beside it.
+
 A workflow is named by its file (``ci.yml``), its numeric id, or its name as shown in the UI (``CI``),
 which is looked up with ``GET R/actions/workflows``.
 """

@@ -18,6 +18,9 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
   storage, followed without the token), extracted safely
 
+Issues (``_gitlab_issues``) and repository changes (``_gitlab_changes``: the default branch, a commit
+through the commits API, merge requests) live beside it.
+
 GitLab has no workflows. A pipeline's ``name`` (``workflow: name:`` in ``.gitlab-ci.yml``) stands for one:
 ``list_runs(workflow=...)`` filters on it. ``trigger`` starts the project's pipeline whatever the workflow
 given, unless ``config["workflow_variable"]`` names a CI/CD variable to carry it (for ``rules:`` to select

@@ -25,3 +25,9 @@ def issues_sweep() -> int:
     from hub.response.responders import issues
 
     return issues.sweep()
+
+
+def fixer_poll() -> int:
+    from hub.response.services import fixer_links
+
+    return fixer_links.poll()

@@ -17,9 +17,9 @@ from types import ModuleType
 
 
 def modules() -> dict[str, ModuleType]:
-    from hub.response.responders import issues, notify, rerun
+    from hub.response.responders import fixer, issues, notify, rerun
 
-    return {rerun.KIND: rerun, issues.KIND: issues, notify.KIND: notify}
+    return {rerun.KIND: rerun, issues.KIND: issues, notify.KIND: notify, fixer.KIND: fixer}
 
 
 def responder_for(kind: str) -> ModuleType:

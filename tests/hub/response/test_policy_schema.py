@@ -70,7 +70,6 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
     ("document", "path"),
     [
         ({"issues": {"new_cluster_on_default_branch": True}}, "issues.new_cluster_on_default_branch"),
-        ({"route": {"fixer": ["lint"]}}, "route.fixer"),
         ({"route": {"coding_agent": ["type_check"]}}, "route.coding_agent"),
         ({"merge": {"enabled": True}}, "merge.enabled"),
     ],
@@ -81,6 +80,32 @@ def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(do
     assert schema.validate(document) == [
         f"{path}: not yet: the hub does not build {builds} yet; remove the key"
     ]
+
+
+def test_routing_to_the_fixer_and_its_workflow_are_built():
+    document = {
+        "route": {"fixer": ["lint", "import"]},
+        "fixer": {"workflow": "orchestrate-fix.yml", "ref": "release/2.x", "inputs": {"python": "3.12"}},
+    }
+    assert schema.validate(document) == []
+
+
+@pytest.mark.parametrize(
+    ("fixer", "error"),
+    [
+        ({"inputs": {"fix_job": "9"}}, "fixer.inputs: 'fix_job' is sent by the hub itself"),
+        ({"inputs": {"9lives": "x"}}, "fixer.inputs: '9lives' is not an input name"),
+        ({"inputs": {"python": 3}}, "fixer.inputs: must be a mapping of input names to strings"),
+        ({"inputs": {f"i{n}": "x" for n in range(8)}}, "fixer.inputs: at most 7 inputs"),
+        ({"workflow": ""}, "fixer.workflow: must be a workflow file or name"),
+        ({"ref": "../main"}, "fixer.ref: must be a branch or tag name"),
+        ({"max_per_day": -1}, "fixer.max_per_day: must be an integer >= 0"),
+    ],
+)
+def test_a_bad_fixer_key_is_refused_naming_it(fixer, error):
+    errors = schema.validate({"fixer": fixer})
+    assert len(errors) == 1
+    assert errors[0].startswith(error)
 
 
 def test_issues_for_flaky_and_broken_tests_are_built():
@@ -98,7 +123,7 @@ def test_every_bad_key_is_reported_at_once():
 
 def test_a_policy_that_is_not_a_mapping_is_refused():
     assert schema.validate(["rerun"]) == [
-        "the policy must be a mapping of sections (rerun, issues, notify, route, merge)"
+        "the policy must be a mapping of sections (rerun, issues, notify, route, fixer, merge)"
     ]
 
 
