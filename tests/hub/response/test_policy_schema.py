@@ -94,7 +94,7 @@ def test_routing_to_the_fixer_and_its_workflow_are_built():
     ("fixer", "error"),
     [
         ({"inputs": {"fix_job": "9"}}, "fixer.inputs: 'fix_job' is sent by the hub itself"),
-        ({"inputs": {"9lives": "x"}}, "fixer.inputs: '9lives' is not an input name"),
+        ({"inputs": {7: "x"}}, "fixer.inputs: 7 is not an input name"),
         ({"inputs": {"python": 3}}, "fixer.inputs: must be a mapping of input names to strings"),
         ({"inputs": {f"i{n}": "x" for n in range(8)}}, "fixer.inputs: at most 7 inputs"),
         ({"workflow": ""}, "fixer.workflow: must be a workflow file or name"),
