@@ -91,12 +91,12 @@ def act(job: FixJob) -> fix_jobs.Outcome:
     try:
         client = client_for(job.project)
         refusal = decisions.fork_refusal(_origin(run, client))
+        if refusal is not None:
+            return fix_jobs.Outcome(FixState.FAILED, f"refused: {refusal}",
+                                    {"event": run.event, "pull_request": run.pull_request})  # fmt: skip
+        ref = rules["ref"] or run.branch or client.repository().default_branch
     except REFUSALS as exc:
         return fix_jobs.Outcome(FixState.FAILED, f"the provider refused: {exc}")
-    if refusal is not None:
-        return fix_jobs.Outcome(FixState.FAILED, f"refused: {refusal}",
-                                {"event": run.event, "pull_request": run.pull_request})  # fmt: skip
-    ref = rules["ref"] or run.branch or client.repository().default_branch
     inputs = {**rules["inputs"], "run": str(run.pk), "fix_job": str(job.pk), "hub_url": settings.SITE_URL}
     workflow = rules["workflow"]
 
