@@ -18,7 +18,7 @@ from agent.providers.changes import EXECUTABLE, FileChange
 from agent.redact import redact
 
 GIT_TIMEOUT = 120
-IDENTITY = ("Orchestrate fixer", "orchestrate-fix@users.noreply.github.com")
+IDENTITY = ("Orchestrate fixer", "orchestrate-fix@noreply.invalid")  # when git has none configured
 
 
 class GitError(Exception):
