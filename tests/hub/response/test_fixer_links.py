@@ -167,3 +167,25 @@ def test_a_gitlab_merge_request_from_a_fork_is_not_linked(gitlab_job, sender, ru
     sender.gitlab("Merge Request Hook", merge_request_hook(message, source_project=99))
 
     assert not pull_requests(gitlab_job).exists()
+
+
+def test_the_pull_request_orchestrate_fix_publishes_is_the_one_linked_to_its_job(
+    waiting, sender, api, tmp_path
+) -> None:
+    """publish() (a real git repository and remote; GitHub faked) and the hub agree on the branch."""
+    from agent.fix.publish import publish
+    from tests.agent.fix.publish_fakes import FakeGitHub, bare_remote, fix_work_tree, work_tree
+
+    remote = bare_remote(tmp_path)
+    tree = work_tree(tmp_path, remote=remote)
+    github = FakeGitHub(remote=remote).install(api)
+    fix_work_tree(tree)
+    env = {"ORCHESTRATE_CI_PROVIDER": "github", "ORCHESTRATE_REPO": "octo-org/octo-repo", "GITHUB_TOKEN": "t"}
+    published = publish(tree, title="Add PyYAML", body="The import of yaml failed.", fix_job=str(waiting.pk),
+                        run_url=waiting.run.url or None, env=env)  # fmt: skip
+    event = pull_request_event(1, published["branch"])
+    event["pull_request"] = github.pulls[0]
+
+    sender.github("pull_request", event)
+
+    assert pull_requests(waiting).get().external_url == published["pull_request_url"]
