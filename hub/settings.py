@@ -260,6 +260,8 @@ OWED_KEEP_DONE_DAYS = envint("OWED_KEEP_DONE_DAYS", 7, minimum=1)  # done work k
 FIX_JOB_MAX_ATTEMPTS = envint("FIX_JOB_MAX_ATTEMPTS", 5, minimum=1)
 FIX_JOB_BACKOFF_SECONDS = envint("FIX_JOB_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt, +-25%
 FIX_JOB_RESUME_MINUTES = envint("FIX_JOB_RESUME_MINUTES", 1)  # 0 turns the resume pass off
+FIXER_POLL_MINUTES = envint("FIXER_POLL_MINUTES", 10)  # looking for fix pull requests whose webhook was lost
+FIXER_PULL_REQUEST_HOURS = envint("FIXER_PULL_REQUEST_HOURS", 6, minimum=1)  # then the fix job fails
 FIX_JOB_LEASE_SECONDS = envint("FIX_JOB_LEASE_SECONDS", Q_RETRY, minimum=2)  # a worker's hold on an attempt
 if FIX_JOB_LEASE_SECONDS <= Q_TIMEOUT:
     raise ImproperlyConfigured(

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from agent.providers.changes import ChangeRequests
 from agent.providers.issues import IssueTracker
 
 MAX_DOWNLOAD_BYTES = 2 << 30  # one download (a zip of logs or artifacts, one file); config max_download_bytes
@@ -198,7 +199,7 @@ def parse_time(value: object) -> datetime | None:
         return None
 
 
-class Provider(IssueTracker, ABC):
+class Provider(IssueTracker, ChangeRequests, ABC):
     """One CI's API, behind the same methods as every other CI's.
 
     ``repo`` is the provider's name for the project (``OWNER/NAME`` on GitHub). ``sleep`` and ``clock``

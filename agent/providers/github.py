@@ -15,6 +15,9 @@ Endpoints per operation (``R`` = ``/repos/OWNER/NAME``):
 - cancel: ``POST R/actions/runs/{id}/cancel``
 - artifacts: ``GET R/actions/runs/{id}/artifacts``, then ``GET R/actions/artifacts/{id}/zip`` (302, a zip)
 
+Issues (``_github_issues``) and repository changes (``_github_changes``: the default branch, a commit
+through the git data API, pull requests) live beside it.
+
 A workflow is named by its file (``ci.yml``), its numeric id, or its name as shown in the UI (``CI``),
 which is looked up with ``GET R/actions/workflows``.
 """
@@ -29,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _github_issues
+from agent.providers import _github_changes, _github_issues
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -46,6 +49,7 @@ from agent.providers.base import (
     numeric_id,
     parse_time,
 )
+from agent.providers.changes import FileChange, PullRequestInfo, RepositoryInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
@@ -224,6 +228,30 @@ class GitHubProvider(Provider):
         self, number: str, *, title: str | None = None, body: str | None = None, state: str | None = None
     ) -> IssueInfo:
         return _github_issues.update_issue(self.http, self.base, number, title=title, body=body, state=state)
+
+    # -- repository changes (_github_changes) -------------------------------------------------------------
+
+    def repository(self) -> RepositoryInfo:
+        return _github_changes.repository(self.http, self.base)
+
+    def branch_sha(self, branch: str) -> str | None:
+        return _github_changes.branch_sha(self.http, self.base, branch)
+
+    def create_commit(self, *, branch: str, parent: str, message: str, files: Sequence[FileChange]) -> str:
+        return _github_changes.create_commit(
+            self.http, self.base, branch=branch, parent=parent, message=message, files=files
+        )
+
+    def open_pull_request(self, *, head: str, base: str, title: str, body: str) -> PullRequestInfo:
+        return _github_changes.open_pull_request(
+            self.http, self.base, head=head, base_branch=base, title=title, body=body
+        )
+
+    def find_pull_requests(self, head: str) -> list[PullRequestInfo]:
+        return _github_changes.find_pull_requests(self.http, self.base, self.repo.split("/")[0], head)
+
+    def get_pull_request(self, number: str) -> PullRequestInfo:
+        return _github_changes.get_pull_request(self.http, self.base, number)
 
     # -- runs ------------------------------------------------------------------------------------------
 

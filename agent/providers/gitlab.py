@@ -18,6 +18,9 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
   storage, followed without the token), extracted safely
 
+Issues (``_gitlab_issues``) and repository changes (``_gitlab_changes``: the default branch, a commit
+through the commits API, merge requests) live beside it.
+
 GitLab has no workflows. A pipeline's ``name`` (``workflow: name:`` in ``.gitlab-ci.yml``) stands for one:
 ``list_runs(workflow=...)`` filters on it. ``trigger`` starts the project's pipeline whatever the workflow
 given, unless ``config["workflow_variable"]`` names a CI/CD variable to carry it (for ``rules:`` to select
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _gitlab_issues
+from agent.providers import _gitlab_changes, _gitlab_issues
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -50,6 +53,7 @@ from agent.providers.base import (
     numeric_id,
     parse_time,
 )
+from agent.providers.changes import FileChange, PullRequestInfo, RepositoryInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
@@ -250,6 +254,30 @@ class GitLabProvider(Provider):
         self, number: str, *, title: str | None = None, body: str | None = None, state: str | None = None
     ) -> IssueInfo:
         return _gitlab_issues.update_issue(self.http, self.base, number, title=title, body=body, state=state)
+
+    # -- repository changes (_gitlab_changes) -------------------------------------------------------------
+
+    def repository(self) -> RepositoryInfo:
+        return _gitlab_changes.repository(self.http, self.base)
+
+    def branch_sha(self, branch: str) -> str | None:
+        return _gitlab_changes.branch_sha(self.http, self.base, branch)
+
+    def create_commit(self, *, branch: str, parent: str, message: str, files: Sequence[FileChange]) -> str:
+        return _gitlab_changes.create_commit(
+            self.http, self.base, branch=branch, parent=parent, message=message, files=files
+        )
+
+    def open_pull_request(self, *, head: str, base: str, title: str, body: str) -> PullRequestInfo:
+        return _gitlab_changes.open_pull_request(
+            self.http, self.base, head=head, base_branch=base, title=title, body=body
+        )
+
+    def find_pull_requests(self, head: str) -> list[PullRequestInfo]:
+        return _gitlab_changes.find_pull_requests(self.http, self.base, head)
+
+    def get_pull_request(self, number: str) -> PullRequestInfo:
+        return _gitlab_changes.get_pull_request(self.http, self.base, number)
 
     # -- runs ------------------------------------------------------------------------------------------
 

@@ -163,3 +163,75 @@ def _keep_open(
             NOTHING, f"{writes_last_hour} issue writes in the last hour (issues.max_per_hour)"
         )
     return IssueDecision(move, why)
+
+
+# -- fixer: failures the repository's fix workflow can mend ---------------------------------------------
+
+FIX_BRANCH_PREFIX = "orchestrate/fix-"  # agent.fix.publish.BRANCH_PREFIX: a fix's own branch
+PULL_REQUEST_EVENTS = frozenset(
+    {"pull_request", "pull_request_target", "merge_request_event", "external_pull_request_event"}
+)
+FORKS = "docs/fixer.md, 'Pull requests from forks'"
+
+
+def _categories(job: FailedJob) -> list[str]:
+    """A job's failure categories: its failed tests', or its own when no test failed (a lint job)."""
+    return [failure.category for failure in job.failures] or [job.category or "unknown"]
+
+
+def fixer(
+    facts: RunFacts, route: Sequence[str], rules: Mapping[str, Any], *, branch: str, fixes_today: int
+) -> Decision:
+    """Dispatch the fix workflow for a completed run when every failure's category is one ``route.fixer``
+    lists (a fix that mends only part of the failures leaves the run red), within ``fixer.max_per_day``,
+    and never for a fix's own branch (a fix is not fixed again)."""
+    if not route:
+        return Decision(False, "no failure category is routed to the fixer (route.fixer)")
+    if facts.conclusion not in FAILED_CONCLUSIONS:
+        return Decision(False, f"the run's conclusion is {facts.conclusion or 'unknown'}, not a failure")
+    if branch.startswith(FIX_BRANCH_PREFIX):
+        return Decision(False, f"{branch} is a fix's own branch: a fix is never fixed again")
+    if facts.analysis_pending:
+        return Decision(False, "an upload of the run is still being analysed; decided when it is")
+    if not facts.failed_jobs:
+        return Decision(False, "no failed job is known, so nothing says what to fix")
+    for job in facts.failed_jobs:
+        outside = [category for category in _categories(job) if category not in route]
+        if outside:
+            return Decision(
+                False, f"job {job.name!r} failed with {outside[0]}, which route.fixer does not list"
+            )
+    if fixes_today >= rules["max_per_day"]:
+        return Decision(False, f"{fixes_today} fix workflows in the last 24 hours (fixer.max_per_day)")
+    categories = sorted({category for job in facts.failed_jobs for category in _categories(job)})
+    jobs = [job.name for job in facts.failed_jobs]
+    return Decision(
+        True,
+        f"every failure of the run's {len(jobs)} failed job(s) is {', '.join(categories)} (route.fixer)",
+        {"jobs": jobs, "categories": categories},
+    )
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a run's code came from, as far as the provider can tell."""
+
+    event: str
+    pull_request: int | None
+    from_fork: bool | None  # None: a pull request whose source the provider cannot show
+
+
+def fork_refusal(origin: Origin) -> str | None:
+    """Why no fix workflow (which holds the repository's secrets) may run for this run; None when one may.
+    A pull request from a fork is refused, and so is one that cannot be shown not to be from a fork."""
+    if origin.from_fork:
+        return (
+            "the run is from a pull request of a fork, whose code never meets the repository's secrets "
+            f"({FORKS})"
+        )
+    if origin.from_fork is None and (origin.pull_request or origin.event in PULL_REQUEST_EVENTS):
+        return (
+            "the run is from a pull request the provider cannot show is not from a fork, so no workflow "
+            f"holding the repository's secrets is started for it ({FORKS})"
+        )
+    return None

@@ -27,6 +27,7 @@ class Responder(models.TextChoices):
     RERUN = "rerun", "Re-run the failed jobs"
     NOTIFY = "notify", "Notify (Slack, email, pull-request comment)"
     ISSUES = "issues", "File an issue per flaky or broken test"
+    FIXER = "fixer", "Dispatch the repository's fix workflow"
     CODING_AGENT = "coding_agent", "Hand the failure (or an operator's task) to a coding agent"
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from hub.schedules import keep_schedule
 
 NAME = "response.resume"
+FIXER = "response.fixer"  # pull requests of fix workflows whose webhook was lost (FIXER_POLL_MINUTES)
 ISSUES = "response.issues"  # state changes made outside runs (a test marked fixed), for the issues responder
 AGENTS = "response.agent_poll"  # coding-agent runs followed to their end
 
@@ -36,4 +37,11 @@ def ensure_schedules(**kwargs) -> None:
         Schedule.MINUTES,
         enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
         minutes=settings.FIX_JOB_RESUME_MINUTES,
+    )
+    keep_schedule(
+        FIXER,
+        "hub.response.tasks.fixer_poll",
+        Schedule.MINUTES,
+        enabled=bool(settings.FIXER_POLL_MINUTES),
+        minutes=settings.FIXER_POLL_MINUTES,
     )

@@ -31,3 +31,9 @@ def poll_agent_runs() -> int:
     from hub.response.services import agent_runs
 
     return agent_runs.poll()
+
+
+def fixer_poll() -> int:
+    from hub.response.services import fixer_links
+
+    return fixer_links.poll()

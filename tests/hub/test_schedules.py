@@ -22,6 +22,7 @@ EXPECTED = {
     "outbox.sweep",
     "response.resume",
     "response.issues",
+    "response.fixer",
 }
 
 

@@ -83,6 +83,12 @@ class CiConfig:
     def token_hint(self) -> str:
         return TOKEN_HINTS[self.provider]
 
+    def client_config(self) -> dict[str, Any]:
+        """The provider client's ``config``: the file's ``ci.config``, and for GitLab which kind of token
+        it got (a ``CI_JOB_TOKEN`` goes in a different header and can do less)."""
+        extra: dict[str, Any] = {"token_type": "job"} if self.job_token else {}
+        return {**self.config, **extra}
+
 
 @dataclass(frozen=True)
 class CurrentCi:

@@ -69,7 +69,7 @@ def run(name: str, args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
             config.repo,
             token=config.token,
             api_url=config.api_url,
-            config=_provider_config(config),
+            config=config.client_config(),
             sleep=runtime.sleep,
             clock=runtime.clock,
         )
@@ -112,13 +112,6 @@ def _run_id(args: argparse.Namespace, config: CiConfig) -> str:
         "no run id: give it as an argument (orchestrate ci status 1234567890) or with --run; "
         "`orchestrate ci list` shows recent runs"
     )
-
-
-def _provider_config(config: CiConfig) -> dict[str, object]:
-    """The provider's ``config``: the file's ``ci.config``, and for GitLab which kind of token it got
-    (a ``CI_JOB_TOKEN`` goes in a different header and can do less)."""
-    extra: dict[str, object] = {"token_type": "job"} if config.job_token else {}
-    return {**config.config, **extra}
 
 
 def _print_error(exc: Exception, config: CiConfig, runtime: Runtime) -> None:

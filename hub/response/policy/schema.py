@@ -121,6 +121,48 @@ def labels(value: Any) -> str | None:
     return None
 
 
+def pattern_text(pattern: re.Pattern, what: str, *, max_length: int) -> Check:
+    """A string that ``pattern`` matches whole (its JSON Schema pattern is the same, anchored)."""
+
+    @described({"type": "string", "maxLength": max_length, "pattern": f"^(?:{pattern.pattern})$"})
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, str) and len(value) <= max_length and pattern.fullmatch(value)
+        return None if ok else f"must be {what}"
+
+    return check
+
+
+# The inputs the fixer responder sends itself (docs/fixer.md); ``fixer.inputs`` adds to them. GitHub takes
+# at most 10 inputs in a workflow_dispatch, and refuses any the workflow file does not declare, so an input's
+# name is checked there (the API's description, OpenAPI 3.0, cannot describe a mapping's keys either).
+FIXER_INPUTS = ("run", "fix_job", "hub_url")
+MAX_EXTRA_INPUTS = 10 - len(FIXER_INPUTS)
+
+
+@described(
+    {
+        "type": "object",
+        "maxProperties": MAX_EXTRA_INPUTS,
+        "additionalProperties": {"type": "string", "maxLength": 1000},
+        "not": {"anyOf": [{"required": [name]} for name in FIXER_INPUTS]},
+    }
+)
+def fixer_inputs(value: Any) -> str | None:
+    """Extra inputs of the fix workflow: string values, none of the hub's own."""
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        return "must be a mapping of input names to strings"
+    if len(value) > MAX_EXTRA_INPUTS:
+        return f"at most {MAX_EXTRA_INPUTS} inputs (GitHub takes 10, and the hub sends {len(FIXER_INPUTS)})"
+    for name, text in value.items():
+        if name in FIXER_INPUTS:
+            return f"{name!r} is sent by the hub itself; remove it"
+        if not isinstance(name, str):
+            return f"{name!r} is not an input name; quote it"
+        if len(text) > 1000:
+            return f"the value of {name!r} is longer than 1000 characters"
+    return None
+
+
 @dataclass(frozen=True)
 class Key:
     default: Any
@@ -151,7 +193,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "when": Key(["failure"], list_of(tuple(EVENTS))),
     },
     "route": {
-        "fixer": Key([], list_of(CATEGORIES), built=False, builds="the fixer"),
+        "fixer": Key([], list_of(CATEGORIES)),
         "coding_agent": Key([], list_of(CATEGORIES)),
     },
     "agent": {
@@ -161,6 +203,26 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_per_day": Key(10, count),
         "require_approval": Key(False, boolean),
         "timeout_minutes": Key(120, count),
+    },
+    "fixer": {
+        "workflow": Key(
+            "orchestrate-fix.yml",
+            pattern_text(
+                re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. /-]{0,199}"),
+                "a workflow file or name (letters, digits, _ . / - and spaces)",
+                max_length=200,
+            ),
+        ),
+        "ref": Key(
+            "",
+            pattern_text(
+                re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_./-]{0,249})?"),
+                "a branch or tag name, or empty (the failed run's branch)",
+                max_length=250,
+            ),
+        ),
+        "inputs": Key({}, fixer_inputs),
+        "max_per_day": Key(10, count),
     },
     "merge": {
         "enabled": Key(False, boolean, built=False, builds="merging fixes"),
@@ -181,7 +243,7 @@ def defaults() -> dict[str, dict[str, Any]]:
 def validate(document: Any) -> list[str]:
     """Every problem with ``document``, one line each, naming the key path; [] when it is valid."""
     if not isinstance(document, Mapping):
-        return ["the policy must be a mapping of sections (rerun, issues, notify, route, agent, merge)"]
+        return [f"the policy must be a mapping of sections ({', '.join(SCHEMA)})"]
     errors = []
     for section, body in document.items():
         if section == "version":

@@ -17,9 +17,15 @@ from types import ModuleType
 
 
 def modules() -> dict[str, ModuleType]:
-    from hub.response.responders import coding_agent, issues, notify, rerun
+    from hub.response.responders import coding_agent, fixer, issues, notify, rerun
 
-    return {rerun.KIND: rerun, issues.KIND: issues, notify.KIND: notify, coding_agent.KIND: coding_agent}
+    return {
+        rerun.KIND: rerun,
+        issues.KIND: issues,
+        notify.KIND: notify,
+        fixer.KIND: fixer,
+        coding_agent.KIND: coding_agent,
+    }
 
 
 def responder_for(kind: str) -> ModuleType:

@@ -75,6 +75,20 @@ def once(
     return effect, True
 
 
+def adopt(job: FixJob, key: str, kind: str, made: Made) -> tuple[Effect, bool]:
+    """Record, once, an outside object another actor made for ``job`` (the pull request a fix workflow
+    opened): nothing is called, so it is ``done`` from the start. Returns it and whether this call
+    recorded it (a redelivered webhook and the poll find it recorded)."""
+    with transaction.atomic():
+        return Effect.objects.get_or_create(
+            key=key[:300],
+            defaults={
+                "fix_job": job, "kind": kind, "state": EffectState.DONE, "detail": made.detail,
+                "external_id": made.external_id[:200], "external_url": made.external_url[:2000],
+            },
+        )  # fmt: skip
+
+
 def revise(effect: Effect, made: Made) -> None:
     """Record a later change to an effect that exists (a comment edited in place): new id, address or
     detail, merged over the old."""

@@ -149,6 +149,16 @@ def verify(job: FixJob, outcome: Outcome) -> bool:
     return transition(job, outcome.state, outcome.reason, detail=outcome.detail)
 
 
+def note(job: FixJob, reason: str, detail: dict | None = None) -> None:
+    """A timeline line without a move: something the job's outside effect did meanwhile (the pull
+    request its fix workflow opened), written at the state the job is in."""
+    current = FixJob.objects.filter(pk=job.pk).values_list("state", flat=True).first()
+    if current is not None:
+        FixJobEvent.objects.create(
+            fix_job_id=job.pk, from_state=current, to_state=current, reason=reason, detail=detail or {}
+        )
+
+
 def resume(now: datetime | None = None) -> int:
     """Take back jobs whose worker was lost, hand due pending and stale dispatched ones to the queue."""
     now = now or timezone.now()

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from agent.providers._github_changes import pull_request_info
 from agent.providers.github import state as github_state
 from hub.projects.models import Project, Provider
-from hub.response.services import dismissals
+from hub.response.services import dismissals, fixer_links
 from hub.runs.models import RunStatus
 from hub.webhooks.models import Delivery
 from hub.webhooks.services.outcome import Outcome
@@ -145,7 +146,16 @@ def _pull_request(project: Project, payload: dict[str, Any]) -> Outcome:
         base_branch=text(base.get("ref"), 500),
         branch=text(head.get("ref"), 500),
     )
-    return Outcome.processed(f"pull request noted on {changed} run field(s)")
+    fix = fixer_links.link(project, **_pull_request_link(pr)) if pr.get("number") else None
+    linked = f"; linked to fix job {fix.pk}" if fix is not None else ""
+    return Outcome.processed(f"pull request noted on {changed} run field(s){linked}")
+
+
+def _pull_request_link(pr: dict[str, Any]) -> dict[str, Any]:
+    """What linking a fix's pull request needs, read by the GitHub client's one translation."""
+    info = pull_request_info(pr)
+    return {"head": info.head, "number": info.number, "url": info.url, "head_sha": info.head_sha,
+            "from_fork": info.from_fork}  # fmt: skip
 
 
 def _note_pulls(project: Project, head_sha: Any, pulls: Any) -> Outcome:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from agent.providers.gitlab import job_state
 from hub.projects.models import Project, Provider
-from hub.response.services import dismissals
+from hub.response.services import dismissals, fixer_links
 from hub.runs.models import RunStatus
 from hub.webhooks.models import Delivery
 from hub.webhooks.services.outcome import Outcome
@@ -178,7 +178,17 @@ def _merge_request(project: Project, payload: dict[str, Any]) -> Outcome:
         base_branch=text(attributes.get("target_branch"), 500),
         branch=text(attributes.get("source_branch"), 500),
     )
-    return Outcome.processed(f"merge request noted on {changed} run field(s)")
+    fix = fixer_links.link(
+        project,
+        head=text(attributes.get("source_branch"), 500),
+        number=positive_int(attributes.get("iid")),
+        url=text(attributes.get("url"), 2000),
+        message=text(last_commit.get("message"), 10000),
+        head_sha=text(last_commit.get("id"), 64),
+        from_fork=attributes.get("source_project_id") != attributes.get("target_project_id"),
+    )
+    linked = f"; linked to fix job {fix.pk}" if fix is not None else ""
+    return Outcome.processed(f"merge request noted on {changed} run field(s){linked}")
 
 
 def _push(project: Project, payload: dict[str, Any]) -> Outcome:

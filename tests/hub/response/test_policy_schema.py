@@ -74,7 +74,6 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
 @pytest.mark.parametrize(
     ("document", "path"),
     [
-        ({"route": {"fixer": ["lint"]}}, "route.fixer"),
         ({"merge": {"enabled": True}}, "merge.enabled"),
     ],
 )
@@ -84,6 +83,32 @@ def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(do
     assert schema.validate(document) == [
         f"{path}: not yet: the hub does not build {builds} yet; remove the key"
     ]
+
+
+def test_routing_to_the_fixer_and_its_workflow_are_built():
+    document = {
+        "route": {"fixer": ["lint", "import"]},
+        "fixer": {"workflow": "orchestrate-fix.yml", "ref": "release/2.x", "inputs": {"python": "3.12"}},
+    }
+    assert schema.validate(document) == []
+
+
+@pytest.mark.parametrize(
+    ("fixer", "error"),
+    [
+        ({"inputs": {"fix_job": "9"}}, "fixer.inputs: 'fix_job' is sent by the hub itself"),
+        ({"inputs": {7: "x"}}, "fixer.inputs: 7 is not an input name"),
+        ({"inputs": {"python": 3}}, "fixer.inputs: must be a mapping of input names to strings"),
+        ({"inputs": {f"i{n}": "x" for n in range(8)}}, "fixer.inputs: at most 7 inputs"),
+        ({"workflow": ""}, "fixer.workflow: must be a workflow file or name"),
+        ({"ref": "../main"}, "fixer.ref: must be a branch or tag name"),
+        ({"max_per_day": -1}, "fixer.max_per_day: must be an integer >= 0"),
+    ],
+)
+def test_a_bad_fixer_key_is_refused_naming_it(fixer, error):
+    errors = schema.validate({"fixer": fixer})
+    assert len(errors) == 1
+    assert errors[0].startswith(error)
 
 
 def test_issues_for_flaky_and_broken_tests_are_built():
@@ -127,7 +152,7 @@ def test_every_bad_key_is_reported_at_once():
 
 def test_a_policy_that_is_not_a_mapping_is_refused():
     assert schema.validate(["rerun"]) == [
-        "the policy must be a mapping of sections (rerun, issues, notify, route, agent, merge)"
+        "the policy must be a mapping of sections (rerun, issues, notify, route, agent, fixer, merge)"
     ]
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('projects', '0003_results_segments'),
-        ('response', '0003_issues_responder'),
+        ('response', '0004_fixer_responder'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='fixjob',
             name='responder',
-            field=models.CharField(choices=[('rerun', 'Re-run the failed jobs'), ('notify', 'Notify (Slack, email, pull-request comment)'), ('issues', 'File an issue per flaky or broken test'), ('coding_agent', "Hand the failure (or an operator's task) to a coding agent")], max_length=32),
+            field=models.CharField(choices=[('rerun', 'Re-run the failed jobs'), ('notify', 'Notify (Slack, email, pull-request comment)'), ('issues', 'File an issue per flaky or broken test'), ('fixer', "Dispatch the repository's fix workflow"), ('coding_agent', "Hand the failure (or an operator's task) to a coding agent")], max_length=32),
         ),
         migrations.AlterField(
             model_name='fixjob',

@@ -1,0 +1,116 @@
+"""GitHub's repository APIs for ``GitHubProvider`` (``R`` = ``/repos/OWNER/NAME``).
+
+- repository: ``GET R`` (``default_branch``)
+- a branch's head: ``GET R/git/ref/heads/{branch}`` (404: no such branch)
+- a commit through the git data API: ``POST R/git/blobs`` per file (base64), ``GET R/git/commits/{parent}``
+  for its tree, ``POST R/git/trees`` on that tree (a deleted file is an entry with ``sha: null``),
+  ``POST R/git/commits``, then ``POST R/git/refs`` to create the branch at it (422 when it exists)
+- pull requests: ``POST R/pulls``, ``GET R/pulls?head=OWNER:BRANCH&state=all``, ``GET R/pulls/{number}``
+
+The token needs Contents: read and write and Pull requests: read and write (fine-grained) or the ``repo``
+scope (classic); a commit that changes ``.github/workflows/`` also needs Workflows: write.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from agent.providers.base import NotFoundError, numeric_id
+from agent.providers.changes import CLOSED, MERGED, OPEN, FileChange, PullRequestInfo, RepositoryInfo
+from agent.providers.http import ApiClient
+
+PULLS_HINT = "check the repository and the branches; the token needs pull-requests: write"
+
+
+def pull_request_info(data: Mapping[str, Any]) -> PullRequestInfo:
+    head, base = data.get("head") or {}, data.get("base") or {}
+    head_repo = (head.get("repo") or {}).get("full_name")
+    base_repo = (base.get("repo") or {}).get("full_name")
+    state = CLOSED if data.get("state") == CLOSED else OPEN
+    if state == CLOSED and data.get("merged_at"):
+        state = MERGED
+    return PullRequestInfo(
+        number=str(data["number"]),
+        url=str(data.get("html_url") or ""),
+        state=state,
+        head=str(head.get("ref") or ""),
+        base=str(base.get("ref") or ""),
+        head_sha=str(head.get("sha") or ""),
+        title=str(data.get("title") or ""),
+        # a fork that was deleted leaves ``head.repo`` null: its code came from elsewhere all the same
+        from_fork=head_repo is None or head_repo != base_repo,
+        raw=dict(data),
+    )
+
+
+def repository(http: ApiClient, base: str) -> RepositoryInfo:
+    data = http.get_json(base)
+    return RepositoryInfo(str(data["default_branch"]), str(data.get("html_url") or ""), dict(data))
+
+
+def branch_sha(http: ApiClient, base: str, branch: str) -> str | None:
+    try:
+        data = http.get_json(f"{base}/git/ref/heads/{quote(branch)}")
+    except NotFoundError:
+        return None
+    return str(data["object"]["sha"])
+
+
+def create_commit(
+    http: ApiClient, base: str, *, branch: str, parent: str, message: str, files: Sequence[FileChange]
+) -> str:
+    entries: list[dict[str, Any]] = []
+    for change in files:
+        entry: dict[str, Any] = {"path": change.path, "mode": change.mode, "type": "blob"}
+        if change.content is None:
+            entry["sha"] = None  # removes the path from the base tree
+        else:
+            encoded = base64.b64encode(change.content).decode("ascii")
+            blob = http.json_body(
+                http.request("POST", f"{base}/git/blobs", json={"content": encoded, "encoding": "base64"})
+            )
+            entry["sha"] = blob["sha"]
+        entries.append(entry)
+    parent_commit = http.get_json(
+        f"{base}/git/commits/{quote(parent)}",
+        not_found_hint="the commit the fix starts from is not on GitHub: push it, or check out a pushed one",
+    )
+    tree = http.json_body(
+        http.request(
+            "POST", f"{base}/git/trees", json={"base_tree": parent_commit["tree"]["sha"], "tree": entries}
+        )
+    )
+    commit = http.json_body(
+        http.request(
+            "POST",
+            f"{base}/git/commits",
+            json={"message": message, "tree": tree["sha"], "parents": [parent]},
+        )
+    )
+    http.request("POST", f"{base}/git/refs", json={"ref": f"refs/heads/{branch}", "sha": commit["sha"]})
+    return str(commit["sha"])
+
+
+def open_pull_request(
+    http: ApiClient, base: str, *, head: str, base_branch: str, title: str, body: str
+) -> PullRequestInfo:
+    response = http.request(
+        "POST",
+        f"{base}/pulls",
+        json={"title": title, "body": body, "head": head, "base": base_branch},
+        not_found_hint=PULLS_HINT,
+    )
+    return pull_request_info(http.json_body(response))
+
+
+def find_pull_requests(http: ApiClient, base: str, owner: str, head: str) -> list[PullRequestInfo]:
+    params = {"head": f"{owner}:{head}", "state": "all", "sort": "created", "direction": "desc"}
+    return [pull_request_info(data) for data in http.get_json(f"{base}/pulls", params=params)]
+
+
+def get_pull_request(http: ApiClient, base: str, number: str) -> PullRequestInfo:
+    number = numeric_id(number, "GitHub pull request", "a pull request is named by its number")
+    return pull_request_info(http.get_json(f"{base}/pulls/{number}", not_found_hint=PULLS_HINT))

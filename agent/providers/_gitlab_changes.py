@@ -1,0 +1,113 @@
+"""GitLab's repository APIs for ``GitLabProvider`` (``P`` = ``/projects/{id}``).
+
+- repository: ``GET P`` (``default_branch``)
+- a branch's head: ``GET P/repository/branches/{branch}`` (404: no such branch)
+- a commit: ``POST P/repository/commits`` with ``{branch, start_sha, commit_message, actions}``, one action
+  per file (``create``, ``update`` or ``delete``; content base64; ``execute_filemode``), which creates the
+  branch at ``start_sha`` and commits on it in one request
+- merge requests: ``POST P/merge_requests``, ``GET P/merge_requests?source_branch=B&state=all``,
+  ``GET P/merge_requests/{iid}``
+
+The token needs the ``api`` scope and at least the Developer role. A ``CI_JOB_TOKEN`` cannot call these
+(GitLab lets a job token push with git, when the project allows it, but not write commits or merge
+requests through the API).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from agent.providers.base import NotFoundError, numeric_id
+from agent.providers.changes import (
+    CLOSED,
+    EXECUTABLE,
+    MERGED,
+    OPEN,
+    FileChange,
+    PullRequestInfo,
+    RepositoryInfo,
+)
+from agent.providers.http import ApiClient
+
+STATES = {"opened": OPEN, "closed": CLOSED, "locked": CLOSED, "merged": MERGED}
+MR_HINT = "check the project and the branches; the token needs the api scope and the Developer role"
+
+
+def pull_request_info(data: Mapping[str, Any]) -> PullRequestInfo:
+    return PullRequestInfo(
+        number=str(data["iid"]),
+        url=str(data.get("web_url") or ""),
+        state=STATES.get(str(data.get("state")), OPEN),
+        head=str(data.get("source_branch") or ""),
+        base=str(data.get("target_branch") or ""),
+        head_sha=str(data.get("sha") or ""),
+        title=str(data.get("title") or ""),
+        from_fork=data.get("source_project_id") != data.get("target_project_id"),
+        raw=dict(data),
+    )
+
+
+def repository(http: ApiClient, base: str) -> RepositoryInfo:
+    data = http.get_json(base)
+    return RepositoryInfo(str(data["default_branch"]), str(data.get("web_url") or ""), dict(data))
+
+
+def branch_sha(http: ApiClient, base: str, branch: str) -> str | None:
+    try:
+        data = http.get_json(f"{base}/repository/branches/{quote(branch, safe='')}")
+    except NotFoundError:
+        return None
+    return str(data["commit"]["id"])
+
+
+def _action(change: FileChange) -> dict[str, Any]:
+    if change.content is None:
+        return {"action": "delete", "file_path": change.path}
+    return {
+        "action": "create" if change.new else "update",
+        "file_path": change.path,
+        "content": base64.b64encode(change.content).decode("ascii"),
+        "encoding": "base64",
+        "execute_filemode": change.mode == EXECUTABLE,
+    }
+
+
+def create_commit(
+    http: ApiClient, base: str, *, branch: str, parent: str, message: str, files: Sequence[FileChange]
+) -> str:
+    body = {
+        "branch": branch,
+        "start_sha": parent,
+        "commit_message": message,
+        "actions": [_action(change) for change in files],
+    }
+    response = http.request("POST", f"{base}/repository/commits", json=body, not_found_hint=MR_HINT)
+    return str(http.json_body(response)["id"])
+
+
+def open_pull_request(
+    http: ApiClient, base: str, *, head: str, base_branch: str, title: str, body: str
+) -> PullRequestInfo:
+    form = {
+        "source_branch": head,
+        "target_branch": base_branch,
+        "title": title,
+        "description": body,
+        "remove_source_branch": True,
+    }
+    response = http.request("POST", f"{base}/merge_requests", json=form, not_found_hint=MR_HINT)
+    return pull_request_info(http.json_body(response))
+
+
+def find_pull_requests(http: ApiClient, base: str, head: str) -> list[PullRequestInfo]:
+    params = {"source_branch": head, "state": "all", "order_by": "created_at", "sort": "desc"}
+    found = [pull_request_info(data) for data in http.get_json(f"{base}/merge_requests", params=params)]
+    return [request for request in found if not request.from_fork]  # a fork's branch of that name is not ours
+
+
+def get_pull_request(http: ApiClient, base: str, number: str) -> PullRequestInfo:
+    number = numeric_id(number, "GitLab merge request", "a merge request is named by its iid")
+    return pull_request_info(http.get_json(f"{base}/merge_requests/{number}", not_found_hint=MR_HINT))
