@@ -24,4 +24,4 @@ class Command(QClusterCommand):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
         status = run()
         if status != 0:
-            raise SystemExit(f"qcluster: the cluster's sentinel ended with status {status}; see the log above")
+            raise SystemExit(f"qcluster: the cluster ended with status {status}; see the log above")
