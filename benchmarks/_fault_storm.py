@@ -7,10 +7,11 @@ A threaded HTTP server on loopback plays GitHub's REST API for one repository. E
 * re-run, ``5xx on the read after``: the re-run is accepted, the read of the run that follows answers 502,
   503, then 200 (reads may be retried);
 * re-run, ``answer lost``: the CI begins the re-run, then the gateway answers 502 (a mutation must not be
-  sent again: the CI may already be running it);
+  sent again: the CI may already be running it, and the action's message must say so);
 * re-run, ``429 beyond the wait``: ``Retry-After: 60``, longer than an operator's action waits (it must
   give up and say when, not hammer);
-* re-run, ``503 with Retry-After``: two of them, then 201;
+* re-run, ``503 with Retry-After``: two of them, then 201 (a mutation is not sent again on a 5xx, so the
+  action fails saying the CI may have begun it and when to ask again);
 * log, ``502, 503, then 200``; ``429 then 200`` (``Retry-After: 1`` twice); ``500 storm``.
 
 The server records every request; from that it counts attempts, whether each ``Retry-After`` was waited
@@ -56,6 +57,9 @@ KINDS = tuple(SCRIPTS)
 HUB_SIDE = Path(__file__).with_name("_storm_hub.py")
 RERUN_KINDS = tuple(kind for kind in KINDS if kind.startswith("re-run"))
 LOG_KINDS = tuple(kind for kind in KINDS if kind.startswith("log"))
+# A re-run answered 5xx may have begun at the CI: never sent again, its action must say so.
+UNCERTAIN = ("re-run: answer lost", "re-run: 503 with Retry-After")
+MAY_HAVE = "may have acted on the request"
 LOG_TEXT = (
     "##[group]Run pytest\nE   AssertionError: expected 1 but was 2\n"
     "##[error]Process completed with exit code 1.\n"
@@ -204,6 +208,15 @@ def storm_rows(fake: FakeGitHub, reruns: list[dict], logs: list[dict]) -> list[R
             "provider-storm",
             "repeated: runs re-run more than once",
             sum(max(0, n - 1) for n in fake.started.values()),
+        ),
+        zero_row(
+            "provider-storm",
+            "re-runs failed on a 5xx not saying the CI may have begun them",
+            sum(
+                1
+                for a in reruns
+                if fake.kinds[a["id"]] in UNCERTAIN and a["outcome"] == "failed" and MAY_HAVE not in a["message"]
+            ),
         ),
         zero_row(
             "provider-storm",
