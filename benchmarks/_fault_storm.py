@@ -148,6 +148,11 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
     return server
 
 
+def says_may_have_begun(action: dict) -> bool:
+    """A re-run answered 5xx either succeeded after all or failed saying the CI may have begun it."""
+    return action["outcome"] != "failed" or MAY_HAVE in action["message"]
+
+
 def waits(fake: FakeGitHub) -> tuple[int, int]:
     """(Retry-After answers, those whose same request came again sooner than asked)."""
     asked = short = 0
@@ -212,11 +217,7 @@ def storm_rows(fake: FakeGitHub, reruns: list[dict], logs: list[dict]) -> list[R
         zero_row(
             "provider-storm",
             "re-runs failed on a 5xx not saying the CI may have begun them",
-            sum(
-                1
-                for a in reruns
-                if fake.kinds[a["id"]] in UNCERTAIN and a["outcome"] == "failed" and MAY_HAVE not in a["message"]
-            ),
+            sum(1 for a in reruns if fake.kinds[a["id"]] in UNCERTAIN and not says_may_have_begun(a)),
         ),
         zero_row(
             "provider-storm",
