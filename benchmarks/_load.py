@@ -215,7 +215,9 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         notes = [*fault.notes(), cluster.state()]
     load_verdicts = sorted(lag for upload, lag in services.judged.items() if upload not in services.baseline)
     wall = time.monotonic() - wall
-    return LoadResult(plan, broker, sent, samples, drained_in, result_audit, wall, idle, notes, load_verdicts)
+    return LoadResult(
+        plan, broker, sent, samples, drained_in, result_audit, wall, idle, notes, verdict_lag=load_verdicts
+    )
 
 
 def idle_baseline(
