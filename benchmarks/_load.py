@@ -76,8 +76,8 @@ class LoadResult:
     wall: float
     idle: tuple[float, float | None, float | None]  # one upload alone first: request to committed, upload
     # to its analysis, upload to its verdict
-    verdict_lag: list[float] = field(default_factory=list)  # seconds, upload received -> its verdict
     notes: list[str] = field(default_factory=list)  # the fault's, and the cluster's state at the end
+    verdict_lag: list[float] = field(default_factory=list)  # seconds, upload received -> its verdict
 
     @property
     def confirmed(self) -> list[Sent]:
