@@ -84,3 +84,16 @@ def test_a_cluster_on_redis_carries_tasks_after_its_processes_are_killed():
     require_redis()
     carried, output = carries_a_task_after_its_processes_are_killed(hub_env(REDIS_URL=REDIS_URL))
     assert carried, f"the cluster ran no task after the kills; its output:\n{output[-3000:]}"
+
+
+def test_a_killed_sentinel_ends_qcluster_with_an_error_for_its_supervisor_to_restart():
+    cluster = Cluster(hub_env())
+    try:
+        assert wait_for(lambda: len(cluster_processes(cluster)) >= 3, 30), "the cluster did not start"
+        (sentinel,) = children(cluster.process.pid)
+        os.kill(sentinel, signal.SIGKILL)
+        status = cluster.process.wait(timeout=30)
+    finally:
+        output = cluster.kill()  # and the sentinel's orphans, which a supervisor's stop would end
+    assert status == 1
+    assert "qcluster: the cluster ended with status -9; see the log above" in output
