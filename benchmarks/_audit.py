@@ -8,6 +8,9 @@ internals: no mechanism is assumed beyond the tables themselves.
   least one failure, so every upload owes one. Owed after the drain = **lost**.
 * A failed final result whose test's ``TestHealth.judged_through`` is below the result's id was never seen
   by flaky detection: a **verdict lost**.
+* An upload has its *verdict* once flaky detection has judged every failed final result it carried (each
+  test's ``TestHealth.judged_through`` reached the result); *upload to its verdict* runs from the upload's
+  ``received_at`` to the newest ``judged_at`` of those tests, read by ``verdicts`` while the run goes on.
 * An upload the hub confirmed (201, or 200 as a replay) that is not in the database is a **report lost**.
 * **Repeats**: a job with more than one upload (the load sends one report per job), stored results beyond
   what the uploads recorded, cluster and cluster-member occurrences beyond the ``Failure`` rows they count
@@ -31,6 +34,14 @@ _OWED = f"""
         WHERE r.job_id = u.job_id AND r.upload_id = u.id AND r.final AND r.status IN {FAILED}
           AND NOT EXISTS (SELECT 1 FROM failures_failure f WHERE f.result_id = r.id)
     )
+"""
+
+
+_JUDGED = f"""
+    SELECT u.id, u.received_at, max(h.judged_at) FROM runs_upload u
+    JOIN runs_testresult r ON r.job_id = u.job_id AND r.upload_id = u.id AND r.final AND r.status IN {FAILED}
+    LEFT JOIN flaky_testhealth h ON h.test_id = r.test_id AND h.judged_through >= r.id
+    GROUP BY u.id, u.received_at HAVING count(h.test_id) = count(*)
 """
 
 
@@ -65,6 +76,18 @@ def owed(backend: Backend) -> tuple[int, float]:
         return 0, 0.0
     oldest = min(_when(received) for _, received in rows)
     return len(rows), (datetime.now(UTC) - oldest).total_seconds()
+
+
+def verdicts(backend: Backend) -> dict[int, float]:
+    """Uploads whose failed results flaky detection has all judged, each with the seconds from its receipt
+    to that verdict. A test's ``judged_at`` is its latest judgement, which may be a later upload's: the
+    time is then read now instead, whichever is earlier. Read every few seconds and kept from the first
+    reading, it is at most one reading late."""
+    now = datetime.now(UTC)
+    return {
+        upload: (min(now, _when(judged) if judged is not None else now) - _when(received)).total_seconds()
+        for upload, received, judged in query(backend, _JUDGED)
+    }
 
 
 @dataclass

@@ -7,10 +7,11 @@ A threaded HTTP server on loopback plays GitHub's REST API for one repository. E
 * re-run, ``5xx on the read after``: the re-run is accepted, the read of the run that follows answers 502,
   503, then 200 (reads may be retried);
 * re-run, ``answer lost``: the CI begins the re-run, then the gateway answers 502 (a mutation must not be
-  sent again: the CI may already be running it);
+  sent again: the CI may already be running it, and the action's message must say so);
 * re-run, ``429 beyond the wait``: ``Retry-After: 60``, longer than an operator's action waits (it must
   give up and say when, not hammer);
-* re-run, ``503 with Retry-After``: two of them, then 201;
+* re-run, ``503 with Retry-After``: two of them, then 201 (a mutation is not sent again on a 5xx, so the
+  action fails saying the CI may have begun it and when to ask again);
 * log, ``502, 503, then 200``; ``429 then 200`` (``Retry-After: 1`` twice); ``500 storm``.
 
 The server records every request; from that it counts attempts, whether each ``Retry-After`` was waited
@@ -56,6 +57,9 @@ KINDS = tuple(SCRIPTS)
 HUB_SIDE = Path(__file__).with_name("_storm_hub.py")
 RERUN_KINDS = tuple(kind for kind in KINDS if kind.startswith("re-run"))
 LOG_KINDS = tuple(kind for kind in KINDS if kind.startswith("log"))
+# A re-run answered 5xx may have begun at the CI: never sent again, its action must say so.
+UNCERTAIN = ("re-run: answer lost", "re-run: 503 with Retry-After")
+MAY_HAVE = "may have acted on the request"
 LOG_TEXT = (
     "##[group]Run pytest\nE   AssertionError: expected 1 but was 2\n"
     "##[error]Process completed with exit code 1.\n"
@@ -144,6 +148,11 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
     return server
 
 
+def says_may_have_begun(action: dict) -> bool:
+    """A re-run answered 5xx either succeeded after all or failed saying the CI may have begun it."""
+    return action["outcome"] != "failed" or MAY_HAVE in action["message"]
+
+
 def waits(fake: FakeGitHub) -> tuple[int, int]:
     """(Retry-After answers, those whose same request came again sooner than asked)."""
     asked = short = 0
@@ -204,6 +213,11 @@ def storm_rows(fake: FakeGitHub, reruns: list[dict], logs: list[dict]) -> list[R
             "provider-storm",
             "repeated: runs re-run more than once",
             sum(max(0, n - 1) for n in fake.started.values()),
+        ),
+        zero_row(
+            "provider-storm",
+            "re-runs failed on a 5xx not saying the CI may have begun them",
+            sum(1 for a in reruns if fake.kinds[a["id"]] in UNCERTAIN and not says_may_have_begun(a)),
         ),
         zero_row(
             "provider-storm",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from _audit import Audit, audit, owed
+from _audit import Audit, audit, owed, verdicts
 from _hub import Hub, log, running_hub
 from _load_clients import CLIENT_TIMEOUT, Sent, client_loop, context_for, post, report_body
 from _procs import INTERRUPTED, Cluster, RedisServer
@@ -46,7 +46,7 @@ class LoadPlan:
     seconds: float = 90.0
     hub_workers: int = 4
     q_workers: int = 1
-    drain: float = 120.0
+    drain: float = 300.0  # the sweep takes lost work back a lease (q_retry) and up to 1.5 minutes late
     sample_every: float = 5.0
     q_timeout: int = 60
     q_retry: int = 90
@@ -74,8 +74,10 @@ class LoadResult:
     drained_in: float | None  # seconds after the last upload until nothing was owed; None: not within drain
     audit: Audit
     wall: float
-    idle: tuple[float, float | None]  # one upload alone first: request to committed, upload to analysis
+    idle: tuple[float, float | None, float | None]  # one upload alone first: request to committed, upload
+    # to its analysis, upload to its verdict
     notes: list[str] = field(default_factory=list)  # the fault's, and the cluster's state at the end
+    verdict_lag: list[float] = field(default_factory=list)  # seconds, upload received -> its verdict
 
     @property
     def confirmed(self) -> list[Sent]:
@@ -101,6 +103,8 @@ class Services:
     cluster: Cluster
     redis: RedisServer | None
     started: float = field(default_factory=time.monotonic)
+    judged: dict[int, float] = field(default_factory=dict)  # upload id -> seconds to its verdict (first read)
+    baseline: set[int] = field(default_factory=set)  # the idle baseline's upload: not the load's
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -116,11 +120,17 @@ def broker_environment(broker: str, redis: RedisServer | None, plan: LoadPlan) -
         "Q_WORKERS": str(plan.q_workers),
         "Q_TIMEOUT": str(plan.q_timeout),
         "Q_RETRY": str(plan.q_retry),
+        # Owed work a killed worker held, or a broker lost, is enqueued again by the sweep (every minute, its
+        # least) once its lease is over: the lease is Q_RETRY, as the hub's default is.
+        "OWED_LEASE_SECONDS": str(plan.q_retry),
+        "OWED_SWEEP_MINUTES": "1",
     }
 
 
 def sample(services: Services) -> Sample:
     waiting, oldest = owed(services.hub.backend)
+    for upload, lag in verdicts(services.hub.backend).items():
+        services.judged.setdefault(upload, lag)
     if services.redis is not None:
         depth = services.redis.queue_depth(CLUSTER_NAME)
     else:
@@ -203,14 +213,18 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         drained_in = drain(services, plan, samples, fault.name, len(sent))
         result_audit = audit(hub.backend, [s.key for s in (*alone, *sent) if s.confirmed])
         notes = [*fault.notes(), cluster.state()]
+    load_verdicts = sorted(lag for upload, lag in services.judged.items() if upload not in services.baseline)
+    wall = time.monotonic() - wall
     return LoadResult(
-        plan, broker, sent, samples, drained_in, result_audit, time.monotonic() - wall, idle, notes
+        plan, broker, sent, samples, drained_in, result_audit, wall, idle, notes, verdict_lag=load_verdicts
     )
 
 
-def idle_baseline(services: Services, plan: LoadPlan, sent: list[Sent]) -> tuple[float, float | None]:
+def idle_baseline(
+    services: Services, plan: LoadPlan, sent: list[Sent]
+) -> tuple[float, float | None, float | None]:
     """One upload on the idle hub and cluster: its request-to-committed time and, once its analysis is in
-    the database (waited for up to ``plan.drain``), the time from the upload to it."""
+    the database (waited for up to ``plan.drain``), the time from the upload to it and to its verdict."""
     hub = services.hub
     body, results = report_body(plan.cases, plan.failure_rate, random.Random(-1), context_for(hub, -1, 0))
     record = Sent(key=f"load-idle-{secrets.token_hex(6)}", results=results)
@@ -221,9 +235,11 @@ def idle_baseline(services: Services, plan: LoadPlan, sent: list[Sent]) -> tuple
     while time.monotonic() < deadline:
         if owed(hub.backend)[0] == 0:
             lag = audit(hub.backend, [record.key]).analysis_lag
-            return record.latency, (lag[0] if lag else None)
+            judged = verdicts(hub.backend)  # the only upload so far
+            services.baseline.update(judged)
+            return record.latency, (lag[0] if lag else None), next(iter(judged.values()), None)
         time.sleep(0.2)
-    return record.latency, None
+    return record.latency, None, None
 
 
 def drain(services: Services, plan: LoadPlan, samples: list[Sample], what: str, sent: int) -> float | None:

@@ -77,7 +77,8 @@ def load_rows(scenario: str, result: LoadResult) -> list[Row]:
     deepest = max((s.owed for s in result.samples), default=0)
     lag = found.analysis_lag
     lag_p95 = p(lag, 95) if lag else 0.0
-    idle_latency, idle_lag = result.idle
+    idle_latency, idle_lag, idle_verdict = result.idle
+    judged = result.verdict_lag
     drained = "not within the drain bound" if result.drained_in is None else f"{result.drained_in:.0f} s"
     never = found.analyses_lost
     drained_ok = never == 0  # an analysis never done has no lag: the percentiles would flatter the run
@@ -122,6 +123,13 @@ def load_rows(scenario: str, result: LoadResult) -> list[Row]:
             f"{p(lag, 50):.1f} / {lag_p95:.1f} / {max(lag):.1f} s" if lag else "-",
             f"{idle_lag:.2f} s" if idle_lag is not None else "-",
             verdict(bool(lag) and lag_p95 <= QUEUE_TARGET and drained_ok),
+        ),
+        Row(
+            scenario,
+            "upload to its verdict (flaky detection) p50 / p95 / max" + ("" if drained_ok else ", of done"),
+            "-",
+            f"{p(judged, 50):.1f} / {p(judged, 95):.1f} / {max(judged):.1f} s" if judged else "-",
+            f"{idle_verdict:.2f} s" if idle_verdict is not None else "-",
         ),
         Row(scenario, "drained after the last upload", "-", drained),
     ]

@@ -54,7 +54,7 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", type=int, help="cases per report (default 2000)")
     parser.add_argument("--hub-workers", type=int, help="gunicorn workers (default 4)")
     parser.add_argument("--q-workers", type=int, help="django-q2 workers (default 1)")
-    parser.add_argument("--drain", type=float, help="the most seconds to wait for the queue to empty (120)")
+    parser.add_argument("--drain", type=float, help="the most seconds to wait for the queue to empty (300)")
     parser.add_argument(
         "--database",
         default=DATABASE,

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by the hub: /api/docs/ works offline
+    "hub.workers",  # before django_q: its qcluster command (the cluster restarted whole) is the one run
     "django_q",
     "hub.outbox",
     "hub.projects",

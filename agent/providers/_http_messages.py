@@ -2,7 +2,9 @@
 API's own words (bounded) and the provider's hint about what to do.
 
 Apart from the client so the wording rules sit together: query strings never appear in a message (a
-redirect's storage URL carries a signature there), and a 403 is about the token only when it says so.
+redirect's storage URL carries a signature there), a 403 is about the token only when it says so, and a
+5xx to a request that changes something says the provider may have done it anyway (a gateway's 502 often
+comes after the CI began a re-run), so that nobody asks twice without looking.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from agent.providers._http_urls import without_query
 from agent.providers.base import AuthenticationError, NotFoundError, ProviderError
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+SAFE_METHODS = frozenset({"GET", "HEAD"})  # the rest change something at the provider
 MAX_MESSAGE_CHARS = 300
 # A 403 is about the token when its message says so (or says nothing); GitHub also answers 403 for
 # refusals a new token would not fix ("created over a month ago"), which are plain errors.
@@ -69,10 +72,18 @@ def error_for(
         )
     if status == 404:
         return NotFoundError(f"{provider} has nothing at {where} (404)", not_found_hint, status=status)
+    if status >= 500 and method not in SAFE_METHODS:
+        return ProviderError(
+            f"{provider} failed on {method} {where} ({status}{suffix}); it may have acted on the request "
+            "before failing",
+            f"check in {provider} whether it started (a new run or attempt) before asking again"
+            + _retry_after(response),
+            status=status,
+        )
     if status >= 500:
         return ProviderError(
             f"{provider} failed on {method} {where} ({status}{suffix})",
-            "the provider is having trouble; try again later",
+            "the provider is having trouble; try again later" + _retry_after(response),
             status=status,
         )
     if status in REDIRECT_STATUSES:
@@ -80,3 +91,9 @@ def error_for(
             f"{provider} answered {status} without a Location for {where}", "", status=status
         )
     return ProviderError(f"{provider} refused {method} {where} ({status}{suffix})", "", status=status)
+
+
+def _retry_after(response: requests.Response) -> str:
+    """The provider's ``Retry-After`` in seconds, as the end of a hint ("" when absent or a date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    return f"; {value} s at the earliest, as it asked (Retry-After)" if value.isdigit() else ""

@@ -12,7 +12,9 @@
   a minute, doubling. The total wait for one request is bounded; past it, ``RateLimitedError`` says when
   the limit resets instead of sleeping for an hour.
 - **Politeness.** At most one mutating request (POST, PUT, PATCH, DELETE) per second per client, as
-  GitHub's best practices ask. Reads are retried twice on connection errors and 502/503/504.
+  GitHub's best practices ask. Reads are retried twice on connection errors and 502/503/504; a mutation
+  never is (the provider may have acted before failing, and a re-run has no idempotency key): its error
+  says that the provider may have acted, and when to ask again if it said (``Retry-After``).
 - **Redirects, followed by hand.** Logs and artifacts answer 302 to a storage host. The redirected request
   carries no credentials when it leaves the API's origin (scheme, host, port): ``requests`` would only drop
   ``Authorization``, not ``PRIVATE-TOKEN`` or ``Circle-Token``.
@@ -45,6 +47,7 @@ from agent.providers._http_messages import (
     MAX_MESSAGE_CHARS,
     PERMISSION_WORDS,
     REDIRECT_STATUSES,
+    SAFE_METHODS,
     api_message,
     error_for,
 )
@@ -83,7 +86,6 @@ __all__ = [
 ]
 
 USER_AGENT = f"orchestrate/{__version__} (+https://github.com/orchestrate-ci/orchestrate)"
-SAFE_METHODS = frozenset({"GET", "HEAD"})
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 MAX_REDIRECTS = 5
 MUTATION_INTERVAL = 1.0

@@ -10,6 +10,7 @@ these tests. The scratch database is ``$BENCH_LOAD_DATABASE`` (default ``orchest
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -71,6 +72,8 @@ def test_sustained_uploads_print_throughput_the_queue_over_time_and_losses():
     output = run("benchmarks/load.py", "--brokers", "orm")
     assert "uploads/s, results/s" in output
     assert "oldest owed analysis, worst sample" in output
+    figure = r"upload to its verdict \(flaky detection\) [^\n]* - +[\d.]+ / [\d.]+ / [\d.]+ s"
+    assert re.search("postgresql/orm +" + figure, output), "no upload-to-verdict figure measured"
     assert "postgresql/orm: the queue over time" in output
     assert_prints_losses(output, "postgresql/orm")
 
@@ -105,6 +108,7 @@ def test_a_provider_storm_counts_attempts_waits_and_repeated_reruns_and_log_fetc
     output = run("benchmarks/faults.py", "provider-storm")
     assert "Retry-After waits honoured" in output
     assert "repeated: runs re-run more than once" in output
+    assert "re-runs failed on a 5xx not saying the CI may have begun them" in output
     assert "re-run: 429 then accepted: done" in output
     assert "log: 502, 503, then 200: done" in output
 

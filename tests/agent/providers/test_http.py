@@ -134,6 +134,38 @@ def test_a_mutating_request_is_never_retried_on_a_bad_gateway(fake_time):
     assert len(responses.calls) == 1
 
 
+@responses.activate
+def test_a_mutation_answered_by_a_server_error_says_the_provider_may_have_acted(fake_time):
+    responses.post(f"{API}/rerun", status=502, json={"message": "Server Error"})
+    with pytest.raises(ProviderError) as caught:
+        client(fake_time).request("POST", "/rerun")
+    assert caught.value.message == (
+        f"Example CI failed on POST {API}/rerun (502: Server Error); it may have acted on the request "
+        "before failing"
+    )
+    assert caught.value.hint == (
+        "check in Example CI whether it started (a new run or attempt) before asking again"
+    )
+
+
+@responses.activate
+def test_a_mutation_answered_503_with_retry_after_is_not_retried_and_says_when_to_ask_again(fake_time):
+    responses.post(f"{API}/rerun", status=503, headers={"Retry-After": "30"})
+    with pytest.raises(ProviderError) as caught:
+        client(fake_time).request("POST", "/rerun")
+    assert len(responses.calls) == 1
+    assert caught.value.hint.endswith("before asking again; 30 s at the earliest, as it asked (Retry-After)")
+
+
+@responses.activate
+def test_a_read_that_keeps_failing_says_only_to_try_again_later(fake_time):
+    responses.get(f"{API}/things", status=500)
+    with pytest.raises(ProviderError) as caught:
+        client(fake_time).get_json("/things")
+    assert "may have acted" not in caught.value.message
+    assert caught.value.hint == "the provider is having trouble; try again later"
+
+
 # -- rate limits -------------------------------------------------------------------------------------
 
 
