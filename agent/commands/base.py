@@ -22,11 +22,13 @@ class ExitStatus(enum.IntEnum):
     NO_REPORTS = 3  # no report file matched, or none could be read
     HUB_REJECTED = 4  # the hub refused the upload (4xx): token, project, validation
     UPLOAD_FAILED = 5  # the hub could not be reached or kept failing, or the report could not be saved
+    STATUS_NOT_SET = 6  # ``validate --commit-status``: the provider refused or could not be reached
     INTERRUPTED = 130  # Ctrl-C
     # ``orchestrate ci`` speaks gh's exit codes: the same numbers under the names that command uses.
     RUN_FAILED = 1  # the run failed or timed out, or the provider refused the operation
     RUN_CANCELLED = 2  # the run was cancelled (2 is also a usage error, as with argparse)
     AUTH_REQUIRED = 4  # no token, or the provider refused it (401/403)
+    VALIDATE_FAILED = 1  # ``validate``: the build, the start, the health check or a smoke request failed
 
 
 @dataclass

@@ -14,6 +14,7 @@ Endpoints per operation (``R`` = ``/repos/OWNER/NAME``):
 - re-run: ``POST R/actions/runs/{id}/rerun``, ``.../rerun-failed-jobs``, ``R/actions/jobs/{id}/rerun``
 - cancel: ``POST R/actions/runs/{id}/cancel``
 - artifacts: ``GET R/actions/runs/{id}/artifacts``, then ``GET R/actions/artifacts/{id}/zip`` (302, a zip)
+- commit statuses: ``POST R/statuses/{sha}`` (``_github_statuses``)
 
 A workflow is named by its file (``ci.yml``), its numeric id, or its name as shown in the UI (``CI``),
 which is looked up with ``GET R/actions/workflows``.
@@ -29,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _github_issues
+from agent.providers import _github_issues, _github_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -49,6 +50,7 @@ from agent.providers.base import (
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.statuses import CommitStatus
 
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
@@ -224,6 +226,15 @@ class GitHubProvider(Provider):
         self, number: str, *, title: str | None = None, body: str | None = None, state: str | None = None
     ) -> IssueInfo:
         return _github_issues.update_issue(self.http, self.base, number, title=title, body=body, state=state)
+
+    # -- commit statuses (_github_statuses) ---------------------------------------------------------------
+
+    def set_commit_status(
+        self, sha: str, state: str, *, context: str, description: str = "", target_url: str = ""
+    ) -> CommitStatus:
+        return _github_statuses.set_commit_status(
+            self.http, self.base, sha, state, context=context, description=description, target_url=target_url
+        )
 
     # -- runs ------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - cancel: ``POST P/pipelines/{id}/cancel``
 - artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
   storage, followed without the token), extracted safely
+- commit statuses: ``POST P/statuses/{sha}`` (``_gitlab_statuses``)
 
 GitLab has no workflows. A pipeline's ``name`` (``workflow: name:`` in ``.gitlab-ci.yml``) stands for one:
 ``list_runs(workflow=...)`` filters on it. ``trigger`` starts the project's pipeline whatever the workflow
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _gitlab_issues
+from agent.providers import _gitlab_issues, _gitlab_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -53,6 +54,7 @@ from agent.providers.base import (
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.statuses import CommitStatus
 
 PUBLIC_API = "https://gitlab.com/api/v4"
 PER_PAGE = 100
@@ -250,6 +252,15 @@ class GitLabProvider(Provider):
         self, number: str, *, title: str | None = None, body: str | None = None, state: str | None = None
     ) -> IssueInfo:
         return _gitlab_issues.update_issue(self.http, self.base, number, title=title, body=body, state=state)
+
+    # -- commit statuses (_gitlab_statuses) ---------------------------------------------------------------
+
+    def set_commit_status(
+        self, sha: str, state: str, *, context: str, description: str = "", target_url: str = ""
+    ) -> CommitStatus:
+        return _gitlab_statuses.set_commit_status(
+            self.http, self.base, sha, state, context=context, description=description, target_url=target_url
+        )
 
     # -- runs ------------------------------------------------------------------------------------------
 

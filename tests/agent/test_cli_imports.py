@@ -55,5 +55,6 @@ def test_the_exit_statuses_are_stable() -> None:
         "NO_REPORTS": 3,
         "HUB_REJECTED": 4,
         "UPLOAD_FAILED": 5,
+        "STATUS_NOT_SET": 6,
         "INTERRUPTED": 130,
     }

@@ -46,10 +46,8 @@ def find_file(start: Path) -> Path | None:
     return None
 
 
-def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
-    """The ``ci:`` block of ``path`` (safe YAML), checked; only ``provider`` is expanded yet."""
-    if path is None:
-        return FileConfig()
+def read_document(path: Path) -> dict[str, Any]:
+    """The whole of ``path`` (safe YAML, size-bounded) as a mapping; each section's reader checks its keys."""
     import yaml
 
     try:
@@ -68,6 +66,14 @@ def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
         raise UsageError(f"{path}{where}: {problem}; fix the YAML") from None
     if not isinstance(document, dict):
         raise UsageError(f"{path}: expected a mapping at the top (ci: ...)")
+    return document
+
+
+def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
+    """The ``ci:`` block of ``path`` (safe YAML), checked; only ``provider`` is expanded yet."""
+    if path is None:
+        return FileConfig()
+    document = read_document(path)
     block = document.get("ci") or {}
     if not isinstance(block, dict):
         raise UsageError(f"{path}: ci: must be a mapping with provider, repo, api_url or config")
@@ -85,7 +91,7 @@ def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
             raise UsageError(f"{path}: ci.{key} must be a string")
     return FileConfig(
         path=path,
-        provider=_expand(block.get("provider"), env, f"{path}: ci.provider") or None,
+        provider=expand(block.get("provider"), env, f"{path}: ci.provider") or None,
         repo=block.get("repo") or None,
         api_url=block.get("api_url") or None,
         config=config,
@@ -99,18 +105,18 @@ def expand_file(found: FileConfig, env: Mapping[str, str]) -> FileConfig:
     return FileConfig(
         path=found.path,
         provider=found.provider,
-        repo=_expand(found.repo, env, f"{where}.repo"),
-        api_url=_expand(found.api_url, env, f"{where}.api_url"),
-        config=_expand(found.config, env, f"{where}.config"),
+        repo=expand(found.repo, env, f"{where}.repo"),
+        api_url=expand(found.api_url, env, f"{where}.api_url"),
+        config=expand(found.config, env, f"{where}.config"),
     )
 
 
-def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
+def expand(value: Any, env: Mapping[str, str], where: str) -> Any:
     """``value`` with every ``${VAR}`` in its strings replaced from ``env``; a missing VAR is an error."""
     if isinstance(value, dict):
-        return {key: _expand(item, env, f"{where}.{key}") for key, item in value.items()}
+        return {key: expand(item, env, f"{where}.{key}") for key, item in value.items()}
     if isinstance(value, list):
-        return [_expand(item, env, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [expand(item, env, f"{where}[{index}]") for index, item in enumerate(value)]
     if not isinstance(value, str):
         return value
 
