@@ -86,7 +86,8 @@ def handle(args: argparse.Namespace, runtime: Runtime) -> ExitStatus:
     except ProviderError as exc:
         runtime.err(f"error: the commit status was not set: {exc}")
         exit_status = ExitStatus.STATUS_NOT_SET
-    result = pipeline.validate(config, runtime.env, progress=runtime.err)
+    cwd = path.resolve().parent if path is not None else None  # the file's directory: the checkout
+    result = pipeline.validate(config, runtime.env, cwd=cwd, progress=runtime.err)
     posted = None
     if target is not None and exit_status == ExitStatus.OK:
         try:
