@@ -15,6 +15,8 @@ Endpoints per operation (``R`` = ``/repos/OWNER/NAME``):
 - cancel: ``POST R/actions/runs/{id}/cancel``
 - artifacts: ``GET R/actions/runs/{id}/artifacts``, then ``GET R/actions/artifacts/{id}/zip`` (302, a zip)
 - commit statuses: ``POST R/statuses/{sha}`` (``_github_statuses``)
+- merge: ``PUT R/pulls/{number}/merge`` with the expected head ``sha``, then the branch deleted
+  (``_github_merges``)
 
 A workflow is named by its file (``ci.yml``), its numeric id, or its name as shown in the UI (``CI``),
 which is looked up with ``GET R/actions/workflows``.
@@ -30,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _github_issues, _github_statuses
+from agent.providers import _github_issues, _github_merges, _github_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -50,6 +52,7 @@ from agent.providers.base import (
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.merges import MergeResult
 from agent.providers.statuses import CommitStatus
 
 API_VERSION = "2022-11-28"
@@ -234,6 +237,15 @@ class GitHubProvider(Provider):
     ) -> CommitStatus:
         return _github_statuses.set_commit_status(
             self.http, self.base, sha, state, context=context, description=description, target_url=target_url
+        )
+
+    # -- merging pull requests (_github_merges) ---------------------------------------------------------
+
+    def merge_pull_request(
+        self, number: int, *, sha: str, method: str = "squash", delete_branch: bool = True
+    ) -> MergeResult:
+        return _github_merges.merge_pull_request(
+            self.http, self.base, self.repo, number, sha=sha, method=method, delete_branch=delete_branch
         )
 
     # -- runs ------------------------------------------------------------------------------------------

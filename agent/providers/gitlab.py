@@ -18,6 +18,7 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
   storage, followed without the token), extracted safely
 - commit statuses: ``POST P/statuses/{sha}`` (``_gitlab_statuses``)
+- merge: ``PUT P/merge_requests/{iid}/merge`` with the expected head ``sha`` (``_gitlab_merges``)
 
 GitLab has no workflows. A pipeline's ``name`` (``workflow: name:`` in ``.gitlab-ci.yml``) stands for one:
 ``list_runs(workflow=...)`` filters on it. ``trigger`` starts the project's pipeline whatever the workflow
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _gitlab_issues, _gitlab_statuses
+from agent.providers import _gitlab_issues, _gitlab_merges, _gitlab_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -54,6 +55,7 @@ from agent.providers.base import (
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.merges import MergeResult
 from agent.providers.statuses import CommitStatus
 
 PUBLIC_API = "https://gitlab.com/api/v4"
@@ -260,6 +262,15 @@ class GitLabProvider(Provider):
     ) -> CommitStatus:
         return _gitlab_statuses.set_commit_status(
             self.http, self.base, sha, state, context=context, description=description, target_url=target_url
+        )
+
+    # -- merging pull requests (_gitlab_merges) ---------------------------------------------------------
+
+    def merge_pull_request(
+        self, number: int, *, sha: str, method: str = "squash", delete_branch: bool = True
+    ) -> MergeResult:
+        return _gitlab_merges.merge_pull_request(
+            self.http, self.base, number, sha=sha, method=method, delete_branch=delete_branch
         )
 
     # -- runs ------------------------------------------------------------------------------------------
