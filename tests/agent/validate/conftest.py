@@ -91,6 +91,20 @@ def running(pid: int) -> bool:
     return stat[stat.rfind(")") + 2] not in "ZX"
 
 
+def group_members(pgid: int) -> list[int]:
+    """The live processes whose process group is ``pgid``, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()
+        if int(fields[2]) == pgid and fields[0] not in "ZX":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def pids(path: Path) -> list[int]:
     return [int(line) for line in path.read_text().split()] if path.exists() else []
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import ExitStatus, main
-from tests.agent.validate.conftest import PYTHON, env, pids, running
+from tests.agent.validate.conftest import PYTHON, env, group_members, pids, running
 
 
 def start(app: Path, port: int) -> str:
@@ -100,7 +100,7 @@ def test_a_build_past_its_timeout_is_stopped_and_fails(app, port, tmp_path, caps
 def test_a_start_command_that_forks_has_all_its_processes_stopped(app, port, tmp_path, capsys):
     command = f"{start(app, port)} & sleep 300 & echo $! >> {tmp_path}/pids; wait"
 
-    status, _result, _ = run(
+    status, result, _ = run(
         ["--start", command, "--port", str(port)], capsys, WORKERS="3", PIDS=str(tmp_path / "pids")
     )
 
@@ -108,6 +108,8 @@ def test_a_start_command_that_forks_has_all_its_processes_stopped(app, port, tmp
     started = pids(tmp_path / "pids")
     assert len(started) == 5  # sleep, three workers, the server
     assert not any(running(pid) for pid in started)
+    group = int(result["steps"][0]["detail"].removeprefix("process group "))
+    assert group_members(group) == []
 
 
 def test_a_process_that_ignores_sigterm_is_killed_after_the_stop_timeout(app, port, tmp_path, capsys):
