@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from agent.cli import ExitStatus, main
+from agent.validate.config import ValidateConfig
+from agent.validate.pipeline import validate
 from tests.agent.validate.conftest import PYTHON, env, group_members, pids, running
 
 
@@ -185,3 +187,19 @@ def test_the_logs_kept_are_bounded_to_their_tail(app, port, tmp_path, capsys):
     assert log.startswith("[... ")
     assert "earlier bytes left out" in log
     assert len(log.encode()) < 1100
+
+
+def test_an_interrupt_while_waiting_stops_what_was_started(app, port, tmp_path):
+    config = ValidateConfig(
+        start=f"{PYTHON} {app} {port}", health_url=f"http://127.0.0.1:{port}/healthz", smoke=()
+    )
+
+    def interrupt(line: str) -> None:
+        if "answered 503" in line:  # the application is up and writing its pid
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        validate(config, env(HEALTH="503", PIDS=str(tmp_path / "pids")), progress=interrupt)
+
+    assert pids(tmp_path / "pids")
+    assert not any(running(pid) for pid in pids(tmp_path / "pids"))
