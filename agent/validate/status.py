@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from agent.commands.base import UsageError
 from agent.commands.ci.config import resolve
-from agent.providers import Provider, get_provider
-from agent.providers.statuses import FAILURE, SUCCESS, CommitStatus
+from agent.providers import Provider, ProviderError, get_provider
+from agent.providers.statuses import FAILURE, PENDING, SUCCESS, CommitStatus, check_status
 
 STATUS_PROVIDERS = ("github", "gitlab")
 
@@ -57,13 +57,17 @@ def target(
     sha = sha or _ci_commit(env)
     if not sha:
         raise UsageError("no commit to mark: pass --sha COMMIT (in a CI job it is read from the CI)")
-    client = get_provider(
-        config.provider,
-        config.repo,
-        token=config.token,
-        api_url=config.api_url,
-        config={"token_type": "job"} if config.job_token else {},
-    )
+    try:
+        sha = check_status(sha, PENDING)
+        client = get_provider(
+            config.provider,
+            config.repo,
+            token=config.token,
+            api_url=config.api_url,
+            config={"token_type": "job"} if config.job_token else {},
+        )
+    except (ValueError, ProviderError) as exc:
+        raise UsageError(str(exc)) from None
     return StatusTarget(client, sha, context, target_url or _ci_url(env))
 
 

@@ -123,3 +123,11 @@ def test_a_refused_status_is_exit_6_and_the_validation_still_runs(app, port, cap
     assert "the commit status was not set: " in err
     assert "Resource not accessible by integration" in err
     assert len(refusing.received) == 1  # the verdict is not sent after the pending status was refused
+
+
+def test_a_commit_that_is_not_a_sha_is_a_usage_error_before_building(app, port, fake_github, capsys):
+    argv = validate(app, port, "--provider", "github", "--repo", "octo/app", "--sha", "main")
+
+    assert main(argv, github_env(fake_github)) is ExitStatus.USAGE
+    assert "'main' is not a commit id" in capsys.readouterr().err
+    assert fake_github.received == []
