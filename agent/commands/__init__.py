@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-GROUPS: tuple[str, ...] = ("parse", "report", "upload", "ci", "diagnose", "fix")
+GROUPS: tuple[str, ...] = ("parse", "report", "upload", "ci", "diagnose", "fix", "validate")
 
 
 def register_all(subparsers: Any) -> None:

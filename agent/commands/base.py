@@ -27,11 +27,13 @@ class ExitStatus(enum.IntEnum):
     )
     FIX_VALIDATION_FAILED = 7  # ``fix --apply``: validation failed; the tree was rolled back
     FIX_ERROR = 8  # ``fix``: a fixer, the hub or the tree failed
+    STATUS_NOT_SET = 9  # ``validate --commit-status``: the provider refused or could not be reached
     INTERRUPTED = 130  # Ctrl-C
     # ``orchestrate ci`` speaks gh's exit codes: the same numbers under the names that command uses.
     RUN_FAILED = 1  # the run failed or timed out, or the provider refused the operation
     RUN_CANCELLED = 2  # the run was cancelled (2 is also a usage error, as with argparse)
     AUTH_REQUIRED = 4  # no token, or the provider refused it (401/403)
+    VALIDATE_FAILED = 1  # ``validate``: the build, the start, the health check or a smoke request failed
 
 
 @dataclass

@@ -25,12 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 
 from agent.providers.changes import ChangeRequests
 from agent.providers.issues import IssueTracker
+from agent.providers.statuses import StatusReporter
+
+if TYPE_CHECKING:
+    from agent.providers.merges import MergeResult
 
 MAX_DOWNLOAD_BYTES = 2 << 30  # one download (a zip of logs or artifacts, one file); config max_download_bytes
 MAX_LOG_BYTES = 16 << 20  # the tail of each job's log kept by run_logs; config max_log_bytes
@@ -199,7 +203,7 @@ def parse_time(value: object) -> datetime | None:
         return None
 
 
-class Provider(IssueTracker, ChangeRequests, ABC):
+class Provider(IssueTracker, ChangeRequests, StatusReporter, ABC):
     """One CI's API, behind the same methods as every other CI's.
 
     ``repo`` is the provider's name for the project (``OWNER/NAME`` on GitHub). ``sleep`` and ``clock``
@@ -314,6 +318,13 @@ class Provider(IssueTracker, ChangeRequests, ABC):
     def update_comment(self, number: int, comment_id: str, body: str) -> Comment:
         """Replace the body of comment ``comment_id`` on pull request ``number``."""
         raise self.unsupported("comment on pull requests", "use a GitHub or GitLab project")
+
+    def merge_pull_request(
+        self, number: int, *, sha: str, method: str = "squash", delete_branch: bool = True
+    ) -> MergeResult:
+        """Merge pull request ``number`` only while its head is ``sha`` (``agent.providers.merges``); delete
+        its branch when asked."""
+        raise self.unsupported("merge pull requests", "use a GitHub or GitLab project")
 
 
 # -- what several providers do alike ---------------------------------------------------------------------

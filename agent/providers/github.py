@@ -14,6 +14,9 @@ Endpoints per operation (``R`` = ``/repos/OWNER/NAME``):
 - re-run: ``POST R/actions/runs/{id}/rerun``, ``.../rerun-failed-jobs``, ``R/actions/jobs/{id}/rerun``
 - cancel: ``POST R/actions/runs/{id}/cancel``
 - artifacts: ``GET R/actions/runs/{id}/artifacts``, then ``GET R/actions/artifacts/{id}/zip`` (302, a zip)
+- commit statuses: ``POST R/statuses/{sha}`` (``_github_statuses``)
+- merge: ``PUT R/pulls/{number}/merge`` with the expected head ``sha``, then the branch deleted
+  (``_github_merges``)
 
 Issues (``_github_issues``) and repository changes (``_github_changes``: the default branch, a commit
 through the git data API, pull requests) live beside it.
@@ -32,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _github_changes, _github_issues
+from agent.providers import _github_changes, _github_issues, _github_merges, _github_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -53,6 +56,8 @@ from agent.providers.changes import FileChange, PullRequestInfo, RepositoryInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.merges import MergeResult
+from agent.providers.statuses import CommitStatus
 
 API_VERSION = "2022-11-28"
 PUBLIC_API = "https://api.github.com"
@@ -252,6 +257,24 @@ class GitHubProvider(Provider):
 
     def get_pull_request(self, number: str) -> PullRequestInfo:
         return _github_changes.get_pull_request(self.http, self.base, number)
+
+    # -- commit statuses (_github_statuses) ---------------------------------------------------------------
+
+    def set_commit_status(
+        self, sha: str, state: str, *, context: str, description: str = "", target_url: str = ""
+    ) -> CommitStatus:
+        return _github_statuses.set_commit_status(
+            self.http, self.base, sha, state, context=context, description=description, target_url=target_url
+        )
+
+    # -- merging pull requests (_github_merges) ---------------------------------------------------------
+
+    def merge_pull_request(
+        self, number: int, *, sha: str, method: str = "squash", delete_branch: bool = True
+    ) -> MergeResult:
+        return _github_merges.merge_pull_request(
+            self.http, self.base, self.repo, number, sha=sha, method=method, delete_branch=delete_branch
+        )
 
     # -- runs ------------------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - cancel: ``POST P/pipelines/{id}/cancel``
 - artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
   storage, followed without the token), extracted safely
+- commit statuses: ``POST P/statuses/{sha}`` (``_gitlab_statuses``)
+- merge: ``PUT P/merge_requests/{iid}/merge`` with the expected head ``sha`` (``_gitlab_merges``)
 
 Issues (``_gitlab_issues``) and repository changes (``_gitlab_changes``: the default branch, a commit
 through the commits API, merge requests) live beside it.
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _gitlab_changes, _gitlab_issues
+from agent.providers import _gitlab_changes, _gitlab_issues, _gitlab_merges, _gitlab_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -57,6 +59,8 @@ from agent.providers.changes import FileChange, PullRequestInfo, RepositoryInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.merges import MergeResult
+from agent.providers.statuses import CommitStatus
 
 PUBLIC_API = "https://gitlab.com/api/v4"
 PER_PAGE = 100
@@ -278,6 +282,24 @@ class GitLabProvider(Provider):
 
     def get_pull_request(self, number: str) -> PullRequestInfo:
         return _gitlab_changes.get_pull_request(self.http, self.base, number)
+
+    # -- commit statuses (_gitlab_statuses) ---------------------------------------------------------------
+
+    def set_commit_status(
+        self, sha: str, state: str, *, context: str, description: str = "", target_url: str = ""
+    ) -> CommitStatus:
+        return _gitlab_statuses.set_commit_status(
+            self.http, self.base, sha, state, context=context, description=description, target_url=target_url
+        )
+
+    # -- merging pull requests (_gitlab_merges) ---------------------------------------------------------
+
+    def merge_pull_request(
+        self, number: int, *, sha: str, method: str = "squash", delete_branch: bool = True
+    ) -> MergeResult:
+        return _gitlab_merges.merge_pull_request(
+            self.http, self.base, number, sha=sha, method=method, delete_branch=delete_branch
+        )
 
     # -- runs ------------------------------------------------------------------------------------------
 

@@ -58,5 +58,6 @@ def test_the_exit_statuses_are_stable() -> None:
         "FIX_REFUSED": 6,
         "FIX_VALIDATION_FAILED": 7,
         "FIX_ERROR": 8,
+        "STATUS_NOT_SET": 9,
         "INTERRUPTED": 130,
     }

@@ -66,7 +66,7 @@ def read_document(path: Path) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise UsageError(f"{path}{where}: {problem}; fix the YAML") from None
     if not isinstance(document, dict):
-        raise UsageError(f"{path}: expected a mapping at the top (ci: ..., fix: ...)")
+        raise UsageError(f"{path}: expected a mapping at the top (ci: ..., fix: ..., validate: ...)")
     return document
 
 
@@ -92,7 +92,7 @@ def load_file(path: Path | None, env: Mapping[str, str]) -> FileConfig:
             raise UsageError(f"{path}: ci.{key} must be a string")
     return FileConfig(
         path=path,
-        provider=_expand(block.get("provider"), env, f"{path}: ci.provider") or None,
+        provider=expand(block.get("provider"), env, f"{path}: ci.provider") or None,
         repo=block.get("repo") or None,
         api_url=block.get("api_url") or None,
         config=config,
@@ -106,18 +106,18 @@ def expand_file(found: FileConfig, env: Mapping[str, str]) -> FileConfig:
     return FileConfig(
         path=found.path,
         provider=found.provider,
-        repo=_expand(found.repo, env, f"{where}.repo"),
-        api_url=_expand(found.api_url, env, f"{where}.api_url"),
-        config=_expand(found.config, env, f"{where}.config"),
+        repo=expand(found.repo, env, f"{where}.repo"),
+        api_url=expand(found.api_url, env, f"{where}.api_url"),
+        config=expand(found.config, env, f"{where}.config"),
     )
 
 
-def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
+def expand(value: Any, env: Mapping[str, str], where: str) -> Any:
     """``value`` with every ``${VAR}`` in its strings replaced from ``env``; a missing VAR is an error."""
     if isinstance(value, dict):
-        return {key: _expand(item, env, f"{where}.{key}") for key, item in value.items()}
+        return {key: expand(item, env, f"{where}.{key}") for key, item in value.items()}
     if isinstance(value, list):
-        return [_expand(item, env, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [expand(item, env, f"{where}[{index}]") for index, item in enumerate(value)]
     if not isinstance(value, str):
         return value
 
