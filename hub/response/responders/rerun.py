@@ -16,6 +16,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agent.providers import ProviderError
@@ -36,6 +37,7 @@ REFUSALS = frozenset({"ClientUnavailable", "AuthenticationError", "NotFoundError
 # CIs whose run shows a re-run as a new attempt, so that after a crash the hub can tell whether its
 # request was taken. Elsewhere an unsettled request is never repeated (the job fails for a person).
 NUMBERED_ATTEMPTS = frozenset({"github"})
+BUDGET_LOCK = 0x0F1  # the advisory lock class of a project's re-run budget (ingest's loads use 0x0C1)
 
 
 def key(run: Run) -> str:
@@ -48,17 +50,30 @@ def consider(run: Run, policy: dict[str, Any], *, besides_upload: int | None = N
         or FixJob.objects.filter(project=run.project_id, key=key(run)).exists()
     ):
         return None
-    mine = FixJob.objects.filter(project=run.project_id, responder=KIND)
-    decision = decisions.rerun(
-        facts.run_facts(run, besides_upload=besides_upload),
-        policy["rerun"],
-        reruns_of_run=mine.filter(key__startswith=f"rerun:{run.provider_run_id}:").count(),
-        reruns_today=mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count(),
-    )
-    if not decision.act:
-        log.info("run %s attempt %s not re-run: %s", run.provider_run_id, run.attempt, decision.reason)
-        return None
-    return fix_jobs.open_job(run.project_id, KIND, key(run), decision.reason, decision.detail, run=run)
+    run_facts = facts.run_facts(run, besides_upload=besides_upload)
+    # The limits are counted and the job opened under one lock per project, so two runs completing at
+    # once cannot both take the last re-run of the day.
+    with transaction.atomic():
+        lock_budget(run.project_id)
+        mine = FixJob.objects.filter(project=run.project_id, responder=KIND)
+        decision = decisions.rerun(
+            run_facts,
+            policy["rerun"],
+            reruns_of_run=mine.filter(key__startswith=f"rerun:{run.provider_run_id}:").count(),
+            reruns_today=mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count(),
+        )
+        if not decision.act:
+            log.info("run %s attempt %s not re-run: %s", run.provider_run_id, run.attempt, decision.reason)
+            return None
+        return fix_jobs.open_job(run.project_id, KIND, key(run), decision.reason, decision.detail, run=run)
+
+
+def lock_budget(project_id: int) -> None:
+    """Hold the project's re-run budget until the transaction ends: an advisory lock on PostgreSQL;
+    SQLite's IMMEDIATE transactions already hold the database's one write lock from their start."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BUDGET_LOCK, project_id])
 
 
 def act(job: FixJob) -> fix_jobs.Outcome:
