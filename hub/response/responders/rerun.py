@@ -3,9 +3,10 @@
 
 The request goes through the operators' re-run service (``hub.operations.services.actions.rerun``), so
 it is made like an operator's and leaves the same audit row. Its effect is keyed
-``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a newer attempt exists
-before anything is requested again (GitHub numbers attempts; on a CI that does not, an unsettled request
-is never repeated: the job fails for a person to look). The new attempt's outcome settles the job:
+``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a re-run began
+(``find_rerun``: a newer attempt on GitHub, the pipeline running again or jobs created since the request
+on GitLab, a newer workflow of the same name on CircleCI) before anything is requested again; on a CI
+that cannot tell (a custom one) an unsettled request is never repeated: the job fails for a person. The new attempt's outcome settles the job:
 passed, the failures were flaky (succeeded); failed again, the job failed, with the tests that failed
 again as its evidence (their results count in their verdicts like any other run's).
 """
@@ -20,11 +21,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agent.providers import ProviderError
-from hub.integrations.clients import client_for, provider_name
+from agent.providers.base import UnsupportedOperation
+from hub.integrations.clients import client_for
 from hub.operations.models import Action, ActionOutcome, ActionVia
 from hub.operations.services import actions
 from hub.response import decisions
-from hub.response.models import FixJob, FixState, Responder
+from hub.response.models import Effect, FixJob, FixState, Responder
 from hub.response.services import effects, facts, fix_jobs
 from hub.runs.models import Conclusion, Run, RunStatus
 
@@ -34,9 +36,6 @@ KIND = Responder.RERUN
 ACTOR = "re-run responder"
 # The provider's answer was a sure "no": nothing was started, and trying again changes nothing.
 REFUSALS = frozenset({"ClientUnavailable", "AuthenticationError", "NotFoundError", "UnsupportedOperation"})
-# CIs whose run shows a re-run as a new attempt, so that after a crash the hub can tell whether its
-# request was taken. Elsewhere an unsettled request is never repeated (the job fails for a person).
-NUMBERED_ATTEMPTS = frozenset({"github"})
 BUDGET_LOCK = 0x0F1  # the advisory lock class of a project's re-run budget (ingest's loads use 0x0C1)
 
 
@@ -90,16 +89,20 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         )
 
     def check() -> effects.Made | None:
-        if provider_name(run.project) not in NUMBERED_ATTEMPTS:
+        asked = Effect.objects.filter(key=key(run)).values_list("created_at", flat=True).first()
+        try:
+            info = client_for(run.project).find_rerun(
+                run.provider_run_id, attempt=run.attempt, since=asked or timezone.now()
+            )
+        except UnsupportedOperation:
             ci = run.project.get_provider_display()
             raise effects.Refused(
-                f"an earlier request may have reached {ci}, whose runs do not show a re-run as a new "
-                "attempt, so it is not asked again; re-run it at the CI if it did not"
-            )
-        info = client_for(run.project).get_run(run.provider_run_id)
-        if info.attempt > run.attempt:
-            return effects.Made(info.id, info.url, {"attempt": info.attempt})
-        return None  # the run shows no newer attempt: nothing was started
+                f"an earlier request may have reached {ci}, which cannot show whether a re-run began, so "
+                "it is not asked again; re-run it at the CI if it did not"
+            ) from None
+        if info is None:
+            return None  # the CI shows no re-run: nothing was started
+        return effects.Made(info.id, info.url, {"attempt": info.attempt, "status": info.status})
 
     try:
         effect, _ = effects.once(job, key(run), KIND, call, check)
