@@ -6,9 +6,10 @@ it is made like an operator's and leaves the same audit row. Its effect is keyed
 ``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a re-run began
 (``find_rerun``: a newer attempt on GitHub, the pipeline running again or jobs created since the request
 on GitLab, a newer workflow of the same name on CircleCI) before anything is requested again; on a CI
-that cannot tell (a custom one) an unsettled request is never repeated: the job fails for a person. The new attempt's outcome settles the job:
-passed, the failures were flaky (succeeded); failed again, the job failed, with the tests that failed
-again as its evidence (their results count in their verdicts like any other run's).
+that cannot tell (a custom one) an unsettled request is never repeated: the job fails for a person.
+The new attempt's outcome settles the job: passed, the failures were flaky (succeeded); failed again,
+the job failed, with the tests that failed again as its evidence (their results count in their verdicts
+like any other run's).
 """
 
 from __future__ import annotations

@@ -847,7 +847,8 @@ def test_a_workflow_was_re_run_when_its_pipeline_has_a_newer_workflow_of_its_nam
 
     found = circleci.find_rerun(WORKFLOW_ID, attempt=1, since=ASKED)
 
-    assert found is not None and (found.id, found.status) == (RERUN_ID, "in_progress")
+    assert found is not None
+    assert (found.id, found.status) == (RERUN_ID, "in_progress")
 
 
 @responses.activate
@@ -866,4 +867,5 @@ def test_a_pipeline_was_re_run_when_a_workflow_was_created_after_the_request(cir
 
     found = circleci.find_rerun(PIPELINE_ID, attempt=1, since=ASKED)
 
-    assert found is not None and found.id == PIPELINE_ID
+    assert found is not None
+    assert found.id == PIPELINE_ID

@@ -5,8 +5,8 @@ mapping, job tokens, errors and safe extraction. Time is a ``FakeTime``: nothing
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -594,7 +594,8 @@ def test_a_failed_pipeline_running_again_was_retried(gitlab, gitlab_example):
 
     found = gitlab.find_rerun("46", attempt=1, since=ASKED)
 
-    assert found is not None and found.status == "in_progress"
+    assert found is not None
+    assert found.status == "in_progress"
 
 
 @responses.activate
@@ -604,7 +605,8 @@ def test_a_finished_pipeline_with_a_job_created_after_the_request_was_retried(gi
 
     found = gitlab.find_rerun("46", attempt=1, since=ASKED)
 
-    assert found is not None and [j.id for j in found.jobs] == ["7", "70"]
+    assert found is not None
+    assert [j.id for j in found.jobs] == ["7", "70"]
 
 
 @responses.activate

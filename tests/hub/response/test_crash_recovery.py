@@ -15,6 +15,8 @@ from hub.response.models import EffectState, FixJob, FixState
 from hub.response.services import fix_jobs
 from tests.agent.providers.circleci_api import (
     API as CIRCLECI,
+)
+from tests.agent.providers.circleci_api import (
     PIPELINE_ID,
     RERUN_ID,
     SLUG,
