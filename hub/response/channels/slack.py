@@ -47,7 +47,11 @@ def mask(url: str) -> str:
     """How the webhook URL is shown: its host only (``https://hooks.slack.com/.../****``)."""
     if not url:
         return ""
-    return f"https://{urlsplit(url).hostname or 'hooks.slack.com'}/.../****"
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a malformed address ("https://host[") still has to be shown, masked
+        host = None
+    return f"https://{host or 'hooks.slack.com'}/.../****"
 
 
 def key(run_pk: int, url: str) -> str:

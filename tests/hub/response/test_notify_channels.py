@@ -176,3 +176,7 @@ def test_a_slack_server_error_surely_posted_nothing(api):
 
     with pytest.raises(effects.NotMade, match="Slack answered 500: rollup_error"):
         slack.send(WEBHOOK, slack.render(SUMMARY))
+
+
+def test_a_malformed_webhook_address_is_still_shown_masked():
+    assert slack.mask("https://TK\u00e4[") == "https://hooks.slack.com/.../****"
