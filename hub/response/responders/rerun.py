@@ -90,11 +90,9 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         )
 
     def check() -> effects.Made | None:
-        asked = Effect.objects.filter(key=key(run)).values_list("created_at", flat=True).first()
+        asked = Effect.objects.get(key=key(run)).created_at  # recorded before the lost request
         try:
-            info = client_for(run.project).find_rerun(
-                run.provider_run_id, attempt=run.attempt, since=asked or timezone.now()
-            )
+            info = client_for(run.project).find_rerun(run.provider_run_id, attempt=run.attempt, since=asked)
         except UnsupportedOperation:
             ci = run.project.get_provider_display()
             raise effects.Refused(

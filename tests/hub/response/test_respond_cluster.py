@@ -192,6 +192,7 @@ def the_whole_loop(hub: Hub, octo, agent: Agent, sender, services: FakeServices)
     assert rerun.effects.get().detail.get("adopted_after_check") is True
     assert rerun.events.last().reason == "attempt 2 passed: the failures were flaky"
 
+    assert Effect.objects.get(kind="issue").detail.get("adopted_after_check") is True  # found by marker
     assert [method for method, _ in services.issues.writes].count("POST") == 1
     assert {number for _, number in services.issues.writes} == {1}
 
