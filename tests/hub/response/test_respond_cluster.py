@@ -16,7 +16,6 @@ production) are run by the test as the same functions in the cluster's environme
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 
@@ -99,7 +98,7 @@ def pull_request_run(agent: Agent, *cases, attempt: int = 1) -> None:
 
 
 def completion(conclusion: str, attempt: int = 1) -> dict:
-    payload = copy.deepcopy(completed(conclusion, attempt))
+    payload = completed(conclusion, attempt)  # a fresh copy of the corpus's payload
     payload["workflow_run"]["pull_requests"] = [{"number": PULL_REQUEST, "base": {"ref": "master"}}]
     return payload
 
