@@ -111,18 +111,19 @@ def cluster_env(services: FakeServices, **extra) -> dict:
                    REQUESTS_CA_BUNDLE=str(services.certificate), **extra)  # fmt: skip
 
 
-def the_whole_loop(hub: Hub, octo, agent: Agent, sender, services: FakeServices) -> None:
-    notify = {"slack_webhook_url": services.slack_url, "pull_request_comment": True}
-    store.save(octo, {"issues": {"flaky": True}, "notify": notify})
-    services.slow = {"rerun": SLOW_ANSWER, "issue": SLOW_ANSWER, "slack": SLOW_ANSWER}
-    failing = [case(FLAKY, "failed", message="AssertionError: timing"), case("test_steady")]
-    output = ""
+FAILING = [case(FLAKY, "failed", message="AssertionError: timing"), case("test_steady")]
 
+
+def killed_mid_answer(hub: Hub, agent: Agent, sender, services: FakeServices) -> str:
+    """History teaches the hub FLAKY is flaky; the pull request's run fails on it and completes by
+    webhook; the cluster is killed once the re-run, the issue and the message have reached GitHub and
+    Slack, none answered yet. Returns the cluster's output."""
+    output = ""
     first = Cluster(hub.env)
     try:
         post(agent, case(FLAKY, "failed", message="AssertionError: timing"), run_id="77", sha="e" * 40)
         post(agent, case(FLAKY), run_id="77", attempt=2, sha="e" * 40)
-        pull_request_run(agent, *failing)
+        pull_request_run(agent, *FAILING)
         assert hub.until(analysed, 90), "the cluster did not analyse the uploads"
         assert TestHealth.objects.get(test__name=FLAKY).state == "flaky"
 
@@ -137,52 +138,69 @@ def the_whole_loop(hub: Hub, octo, agent: Agent, sender, services: FakeServices)
     assert elapsed < 60
     assert in_flight, f"the issue and the message were not under way; {services.arrived}\n{output[-3000:]}"
     lost = {effect.kind: effect.state for effect in Effect.objects.exclude(kind="comment")}
-    assert lost == {
-        "rerun": EffectState.INTENDED,
-        "issue": EffectState.INTENDED,
-        "slack": EffectState.INTENDED,
-    }
+    assert lost == dict.fromkeys(("rerun", "issue", "slack"), EffectState.INTENDED)  # answers never read
+    return output
 
+
+def recovered_whatever_is_replayed(hub: Hub, agent: Agent, sender) -> None:
+    """The webhook redelivered and sent again, the upload replayed; the lost workers' jobs taken back
+    when their lease runs out: the re-run and the issue adopted, the message not posted again."""
+    sender.github("workflow_run", completion("failure"), delivery="delivery-1")  # redelivered
+    sender.github("workflow_run", completion("failure"), delivery="delivery-2")  # sent again
+    pull_request_run(agent, *FAILING)  # the upload replayed
+    recovered = hub.until(
+        lambda: (
+            state_of("rerun") == FixState.AWAITING_VERIFICATION
+            and state_of("issues") == FixState.SUCCEEDED
+            and state_of("notify") == FixState.FAILED
+        ),
+        LEASE + 60,
+    )
+    assert recovered, f"{list(FixJob.objects.values_list('responder', 'state', 'last_error'))}"
+    assert hub.until(analysed, 60)
+
+
+def the_re_run_passes(hub: Hub, agent: Agent, sender, services: FakeServices) -> None:
+    pull_request_run(agent, case(FLAKY), case("test_steady"), attempt=2)
+    sender.github("workflow_run", completion("success", attempt=2), delivery="delivery-3")
+    assert hub.until(
+        lambda: (
+            state_of("rerun") == FixState.SUCCEEDED
+            and state_of("notify", key__endswith=":2") == FixState.SUCCEEDED
+        ),
+        60,
+    ), f"the re-run's outcome was not recorded: {FixJob.objects.values_list('key', 'state')}"
+    assert services.comment_writes[-1][0] == "PATCH"  # the passing attempt, in the same comment
+
+
+def the_issue_follows_the_test(hub: Hub, agent: Agent, services: FakeServices) -> None:
+    """Quarantined by a person: updated in place; marked fixed: closed; relapsing: reopened."""
+    person = get_user_model().objects.create_user("maintainer")
+    flaky = Test.objects.get(name=FLAKY)
+    written = len(services.issues.writes)
+    quarantine.quarantine(flaky, reason="timing-dependent; fixing it", user=person)
+    assert hub.until(lambda: len(services.issues.writes) > written, 60), "the issue was not updated"
+    assert "quarantined" in services.issues.one()["body"].lower()
+
+    quarantine.mark_fixed(flaky, reason="the timing is fixed", user=person)
+    assert hub.until(lambda: services.issues.one()["state"] == "closed", 60), "not closed when fixed"
+
+    post(agent, case(FLAKY, "failed", message="AssertionError: timing"), run_id="88", sha="f" * 40)
+    post(agent, case(FLAKY), run_id="88", attempt=2, sha="f" * 40)
+    assert hub.until(lambda: services.issues.one()["state"] == "open", 90), "not reopened on relapse"
+
+
+def the_whole_loop(hub: Hub, octo, agent: Agent, sender, services: FakeServices) -> None:
+    notify = {"slack_webhook_url": services.slack_url, "pull_request_comment": True}
+    store.save(octo, {"issues": {"flaky": True}, "notify": notify})
+    services.slow = {"rerun": SLOW_ANSWER, "issue": SLOW_ANSWER, "slack": SLOW_ANSWER}
+
+    output = killed_mid_answer(hub, agent, sender, services)
     second = Cluster(hub.env | {"Q_WORKERS": "2"})
     try:
-        sender.github("workflow_run", completion("failure"), delivery="delivery-1")  # redelivered
-        sender.github("workflow_run", completion("failure"), delivery="delivery-2")  # sent again
-        pull_request_run(agent, *failing)  # the upload replayed
-        recovered = hub.until(
-            lambda: (
-                state_of("rerun") == FixState.AWAITING_VERIFICATION
-                and state_of("issues") == FixState.SUCCEEDED
-                and state_of("notify") == FixState.FAILED
-            ),
-            LEASE + 60,
-        )
-        assert recovered, f"{list(FixJob.objects.values_list('responder', 'state', 'last_error'))}"
-        assert hub.until(analysed, 60)
-
-        pull_request_run(agent, case(FLAKY), case("test_steady"), attempt=2)  # the re-run passes
-        sender.github("workflow_run", completion("success", attempt=2), delivery="delivery-3")
-        assert hub.until(
-            lambda: (
-                state_of("rerun") == FixState.SUCCEEDED
-                and state_of("notify", key__endswith=":2") == FixState.SUCCEEDED
-            ),
-            60,
-        ), f"the re-run's outcome was not recorded: {FixJob.objects.values_list('key', 'state')}"
-        assert services.comment_writes[-1][0] == "PATCH"  # the passing attempt, in the same comment
-
-        person = get_user_model().objects.create_user("maintainer")
-        flaky = Test.objects.get(name=FLAKY)
-        written = len(services.issues.writes)
-        quarantine.quarantine(flaky, reason="timing-dependent; fixing it", user=person)
-        assert hub.until(lambda: len(services.issues.writes) > written, 60), "the issue was not updated"
-        assert "quarantined" in services.issues.one()["body"].lower()
-
-        quarantine.mark_fixed(flaky, reason="the timing is fixed", user=person)
-        assert hub.until(lambda: services.issues.one()["state"] == "closed", 60), "not closed when fixed"
-
-        post(agent, case(FLAKY, "failed", message="AssertionError: timing"), run_id="88", sha="f" * 40)
-        post(agent, case(FLAKY), run_id="88", attempt=2, sha="f" * 40)
-        assert hub.until(lambda: services.issues.one()["state"] == "open", 90), "not reopened on relapse"
+        recovered_whatever_is_replayed(hub, agent, sender)
+        the_re_run_passes(hub, agent, sender, services)
+        the_issue_follows_the_test(hub, agent, services)
     finally:
         output += second.stop()
 
