@@ -125,28 +125,39 @@ def _error(action: Action) -> Exception:
 
 
 def verify(run: Run, *, besides_upload: int | None = None) -> None:
-    """Settle the re-run job of the attempt before ``run`` once ``run`` (the re-run) completes."""
-    if run.status != RunStatus.COMPLETED or run.attempt < 2:
+    """Settle the re-run job ``run`` answers once it completes: the job of the attempt before it on a CI
+    that numbers attempts (GitHub), or the job whose request started ``run`` as a run of its own (a
+    CircleCI re-run is a new workflow, named by the effect's id). A GitLab retry is the same pipeline
+    completing again, which shows nothing new: its job waits for ``rerun.verify_within_minutes``."""
+    if run.status != RunStatus.COMPLETED:
         return
-    job = (
-        FixJob.objects.filter(project=run.project_id, key=f"rerun:{run.provider_run_id}:{run.attempt - 1}")
-        .filter(state=FixState.AWAITING_VERIFICATION)
-        .select_related("run")
-        .first()
-    )
+    job, which = _awaiting(run)
     if job is None or facts.analysis_pending(run, besides=besides_upload):
         return
     if run.conclusion == Conclusion.SUCCESS:
         outcome = fix_jobs.Outcome(
-            FixState.SUCCEEDED, f"attempt {run.attempt} passed: the failures were flaky", {"run": run.pk}
+            FixState.SUCCEEDED, f"{which} passed: the failures were flaky", {"run": run.pk}
         )
     else:
         before = set(facts.failed_test_names(job.run)) if job.run is not None else set()
         again = sorted(before & set(facts.failed_test_names(run)))
         outcome = fix_jobs.Outcome(
             FixState.FAILED,
-            f"attempt {run.attempt} ended {run.conclusion or 'without a conclusion'}"
+            f"{which} ended {run.conclusion or 'without a conclusion'}"
             + (f"; {len(again)} test(s) failed again" if again else ""),
             {"run": run.pk, "failed_again": again},
         )
     fix_jobs.verify(job, outcome)
+
+
+def _awaiting(run: Run) -> tuple[FixJob | None, str]:
+    """The re-run job awaiting ``run``, and how the outcome names ``run``."""
+    waiting = FixJob.objects.filter(
+        project=run.project_id, responder=KIND, state=FixState.AWAITING_VERIFICATION
+    ).select_related("run")
+    if run.attempt >= 2:
+        job = waiting.filter(key=f"rerun:{run.provider_run_id}:{run.attempt - 1}").first()
+        if job is not None:
+            return job, f"attempt {run.attempt}"
+    job = waiting.filter(effects__external_id=run.provider_run_id).exclude(run=run).first()
+    return job, f"the re-run {run.provider_run_id}"
