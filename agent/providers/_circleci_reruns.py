@@ -4,15 +4,17 @@ CircleCI re-runs workflows, not pipelines: ``POST /workflow/{id}/rerun`` with ``
 ``{"from_failed": true}`` (from its failed jobs) or ``{"jobs": [uuid]}`` (one job and what depends on it).
 A pipeline's re-run is one such request per latest workflow (or the one that holds the job). The choice is
 made here, before any request, so a re-run that cannot be done is refused with nothing started.
+Afterwards, whether a re-run began shows as that new workflow (``newer_workflow``, ``created_since``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from agent.providers._circleci_mapping import FAILED_WORKFLOWS
-from agent.providers.base import NotFoundError, ProviderError
+from agent.providers.base import NotFoundError, ProviderError, parse_time
 
 JobsOf = Callable[[str], list[dict[str, Any]]]  # a workflow's id -> its jobs as CircleCI lists them
 
@@ -80,3 +82,23 @@ def workflow_rerun(
             )
         body = {"from_failed": True}
     return body
+
+
+def newer_workflow(workflow: Mapping[str, Any], workflows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest workflow of ``workflow``'s name created after it in its pipeline (its re-run), if any."""
+    created = parse_time(workflow.get("created_at"))
+    if created is None:
+        return None
+    later = [
+        (when, other)
+        for other in workflows
+        if other.get("name") == workflow.get("name") and str(other.get("id")) != str(workflow.get("id"))
+        if (when := parse_time(other.get("created_at"))) is not None and when > created
+    ]
+    return max(later, key=lambda pair: pair[0])[1] if later else None
+
+
+def created_since(workflows: list[dict[str, Any]], since: datetime) -> bool:
+    """Whether any of a pipeline's workflows was created at ``since`` or later (a re-run's)."""
+    times = (parse_time(workflow.get("created_at")) for workflow in workflows)
+    return any(when is not None and when >= since for when in times)

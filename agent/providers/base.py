@@ -293,6 +293,13 @@ class Provider(IssueTracker, ChangeRequests, StatusReporter, ABC):
     def retry(self, run_id: str, *, failed_only: bool = False, job_id: str | None = None) -> RunInfo | None:
         """Re-run the whole run, its failed jobs, or one job; the run after the request when known."""
 
+    def find_rerun(self, run_id: str, *, attempt: int, since: datetime) -> RunInfo | None:
+        """The re-run of attempt ``attempt`` of run ``run_id`` that a request made at ``since`` began,
+        when the CI shows one (the run as it is now: a newer attempt, the same pipeline running again,
+        a new workflow); None when the CI shows that none began. For a caller that lost the answer to
+        its ``retry`` and must not ask twice. A CI whose API cannot tell raises ``UnsupportedOperation``."""
+        raise self.unsupported("tell whether a re-run began", "look at the run at the CI")
+
     @abstractmethod
     def cancel(self, run_id: str) -> None:
         """Ask the CI to cancel a run (it stops asynchronously)."""

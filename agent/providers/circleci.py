@@ -52,6 +52,7 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,7 +69,12 @@ from agent.providers._circleci_mapping import (
     state,
     workflow_run,
 )
-from agent.providers._circleci_reruns import pipeline_reruns, workflow_rerun
+from agent.providers._circleci_reruns import (
+    created_since,
+    newer_workflow,
+    pipeline_reruns,
+    workflow_rerun,
+)
 from agent.providers.base import (
     ArtifactInfo,
     JobInfo,
@@ -355,6 +361,19 @@ class CircleCIProvider(Provider):
             return None
         new = self.http.get_json(f"/workflow/{started}")
         return self.workflow_run_info(self.ids.pipeline_of(new), new)
+
+    def find_rerun(self, run_id: str, *, attempt: int, since: datetime) -> RunInfo | None:
+        """A CircleCI re-run is a new workflow of the same name in the same pipeline: for a workflow,
+        the newest such one created after it; for a pipeline, itself once a workflow was created at
+        ``since`` or later."""
+        pipeline, workflow = self.ids.lookup(run_id)
+        if workflow is not None:
+            newer = newer_workflow(workflow, self.ids.workflows(str(workflow["pipeline_id"])))
+            if newer is None:
+                return None
+            return self.workflow_run_info(self.ids.pipeline_of(newer), newer)
+        workflows = self.ids.workflows(str(pipeline["id"]))
+        return self.run_info(pipeline, workflows) if created_since(workflows, since) else None
 
     def cancel(self, run_id: str) -> None:
         """Cancel a pipeline's workflows still running or on hold, or the one workflow named."""

@@ -423,6 +423,11 @@ class GitHubProvider(Provider):
         self.http.request("POST", path, not_found_hint=f"check --repo {self.repo} and the run or job id")
         return run_info(self._run(run))
 
+    def find_rerun(self, run_id: str, *, attempt: int, since: datetime) -> RunInfo | None:
+        """GitHub numbers a run's attempts: a re-run is the run on a higher ``run_attempt``."""
+        run = run_info(self._run(run_id))
+        return run if run.attempt > attempt else None
+
     def cancel(self, run_id: str) -> None:
         self.http.request(
             "POST",

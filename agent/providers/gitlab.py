@@ -31,6 +31,7 @@ jobs on).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -425,6 +426,19 @@ class GitLabProvider(Provider):
         variables = self.http.get_json(f"{self.base}/pipelines/{pipeline}/variables") or []
         values = {str(item["key"]): str(item.get("value", "")) for item in variables if "key" in item}
         return run_info(self._create_pipeline(str(original.get("ref") or ""), values))
+
+    def find_rerun(self, run_id: str, *, attempt: int, since: datetime) -> RunInfo | None:
+        """GitLab retries a pipeline's failed jobs in the pipeline, as new jobs: a finished pipeline that
+        runs again, or has a job created at ``since`` or later (the retried jobs, finished already), was
+        retried. GitLab's clock and the caller's are compared, so they must agree (NTP)."""
+        run = run_info(self._pipeline(run_id))
+        if not run.completed:
+            return run
+        jobs = tuple(self.list_jobs(run_id))
+        created = (parse_time(job.raw.get("created_at")) for job in jobs)
+        if any(when is not None and when >= since for when in created):
+            return dataclasses.replace(run, jobs=jobs)
+        return None
 
     def cancel(self, run_id: str) -> None:
         self.http.request(

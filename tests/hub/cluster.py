@@ -48,7 +48,8 @@ def require_redis() -> None:
 def hub_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(
-        DATABASE_URL=database_url(), Q_CLUSTER_NAME=f"test-{uuid.uuid4().hex[:8]}", Q_WORKERS="1", **extra
+        {"DATABASE_URL": database_url(), "Q_CLUSTER_NAME": f"test-{uuid.uuid4().hex[:8]}", "Q_WORKERS": "1"}
+        | extra
     )
     return env
 

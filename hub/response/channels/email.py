@@ -1,14 +1,16 @@
 """Email through Django's email backend (``EMAIL_*`` settings, docs/configuration.md): a subject line
 and a plain-text body with an HTML alternative, one message per address so each is recorded on its own.
 
-Django's backends cannot say whether a message they failed to hand over was delivered, so any error
-leaves the delivery to be tried again by the fix job; an address the server refused outright
-(``SMTPRecipientsRefused``) is recorded as refused.
+A mail server cannot be asked whether a message arrived. An error before the server took the message (no
+connection, the sender or the data refused) surely sent nothing (``effects.NotMade``): the fix job tries
+again. Any other error may have come after it was taken, so the message is not sent twice. An address
+the server refused outright (``SMTPRecipientsRefused``) is recorded as refused.
 """
 
 from __future__ import annotations
 
 import smtplib
+import socket
 from dataclasses import dataclass
 from html import escape
 
@@ -19,6 +21,9 @@ from hub.response.services import effects
 from hub.response.summary import RunSummary
 
 MAX_SUBJECT = 200
+# Errors before the message was taken: no connection, or the server refused the sender or the data.
+UNSENT = (ConnectionRefusedError, socket.gaierror, smtplib.SMTPConnectError, smtplib.SMTPHeloError,
+          smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,4 +68,6 @@ def send(address: str, message: Message) -> effects.Made:
         email.send()
     except smtplib.SMTPRecipientsRefused as refused:
         raise effects.Refused(f"the mail server refused {address}", {"address": address}) from refused
+    except UNSENT as exc:
+        raise effects.NotMade(f"the mail server did not take the message: {type(exc).__name__}") from exc
     return effects.Made(detail={"address": address})

@@ -5,8 +5,10 @@ The webhook URL is a secret (anyone holding it can post to the channel), so it n
 error, an effect or the API: ``mask`` is how it is shown, and errors from the HTTP library (which name
 the URL) are replaced by ones that do not. Slack answers 200 ``ok``; 429 with ``Retry-After`` when we
 post too fast; 400/403/404/410 with a reason (``invalid_payload``, ``no_text``, ``channel_not_found``,
-``no_service``...) that trying again will not change. The limiter is a key in the shared cache (Redis
-when the hub runs several workers), added for one second per message.
+``no_service``...) that trying again will not change; an error answer (5xx) or a connection never
+opened surely posted nothing (``effects.NotMade``), while a lost answer may have posted it. The
+limiter is a key in the shared cache (Redis when the hub runs several workers), added for one second
+per message.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.core.cache import cache
+from urllib3.exceptions import ConnectTimeoutError
 
 from hub.response.services import effects
 from hub.response.summary import RunSummary
@@ -44,7 +47,11 @@ def mask(url: str) -> str:
     """How the webhook URL is shown: its host only (``https://hooks.slack.com/.../****``)."""
     if not url:
         return ""
-    return f"https://{urlsplit(url).hostname or 'hooks.slack.com'}/.../****"
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a malformed address ("https://host[") still has to be shown, masked
+        host = None
+    return f"https://{host or 'hooks.slack.com'}/.../****"
 
 
 def key(run_pk: int, url: str) -> str:
@@ -93,7 +100,10 @@ def send(
         response = (session or requests).post(url, json=message.payload(), timeout=TIMEOUT)
     except requests.RequestException as exc:
         # The library's message names the URL: say what happened without it.
-        raise ConnectionError(f"Slack webhook {mask(url)} unreachable: {type(exc).__name__}") from None
+        said = f"Slack webhook {mask(url)} unreachable: {type(exc).__name__}"
+        if _never_connected(exc):
+            raise effects.NotMade(said) from None
+        raise ConnectionError(f"{said}; the message may have been posted") from None
     said = response.text.strip()[:200]
     if response.status_code == 200:
         return effects.Made(detail={"webhook": mask(url), "said": said})
@@ -105,7 +115,17 @@ def send(
             f"Slack refused the message: {response.status_code} {said or 'no reason given'}",
             {"status": response.status_code, "said": said, "webhook": mask(url)},
         )
-    raise ConnectionError(f"Slack answered {response.status_code}; the message may not have been posted")
+    # An error answer, not ``ok``: Slack did not post it, so it may be posted on the next attempt.
+    raise effects.NotMade(f"Slack answered {response.status_code}: {said or 'no reason given'}")
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Whether the request failed before a connection was open (refused, no such host, connect
+    timeout), so that nothing reached Slack."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ConnectTimeoutError)  # urllib3's NewConnectionError is one too
 
 
 def _wait_turn(url: str, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:

@@ -59,6 +59,12 @@ def days(value: Any) -> str | None:
     return None if ok else "must be a whole number of days from 1 to 365"
 
 
+@described({"type": "integer", "minimum": 1})
+def positive(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return None if ok else "must be an integer >= 1"
+
+
 @described({"type": "string", "pattern": "^(https://[\\s\\S]*)?$"})
 def https_url(value: Any) -> str | None:
     ok = isinstance(value, str) and (value == "" or value.startswith("https://"))
@@ -177,6 +183,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "when": Key(list(RERUN_REASONS), list_of(RERUN_REASONS)),
         "max_per_run": Key(1, count),
         "max_per_day": Key(20, count),
+        "verify_within_minutes": Key(360, positive),
     },
     "issues": {
         "flaky": Key(False, boolean),

@@ -92,12 +92,23 @@ def _email(job: FixJob, run: Run, summary: RunSummary, address: str) -> str:
 def _message_once(job: FixJob, key: str, kind: str, send: Callable[[], effects.Made]) -> bool:
     """A message of this run attempt, sent unless it went out or was refused for sure by an earlier
     attempt of the job (a refusal is final: the job is retried for the other deliveries only). Slack
-    and mail servers cannot be asked whether a message arrived, so after an unanswered attempt the
-    message is sent again: at least once rather than perhaps never."""
+    and mail servers cannot be asked whether a message arrived, so a message is sent again only when
+    the earlier try surely sent nothing (``effects.NotMade``: no connection, or an error answer); after
+    a try whose answer was lost (a worker killed, a timeout) it is never sent twice: the delivery is
+    recorded as refused, saying so, for a person to look."""
     refused = Effect.objects.filter(key=key, state=EffectState.FAILED).values_list("detail", flat=True)
     for detail in refused:
         raise effects.Refused(f"refused on an earlier attempt: {detail.get('error', '')}", detail)
-    _, made = effects.once(job, key, kind, send, lambda: None)
+
+    def check() -> effects.Made | None:
+        if Effect.objects.filter(key=key, detail__not_made=True).exists():
+            return None
+        raise effects.Refused(
+            f"an earlier attempt may have sent it and {kind} cannot be asked whether it arrived, so it "
+            "is not sent again; check the channel"
+        )
+
+    _, made = effects.once(job, key, kind, send, check)
     return made
 
 

@@ -3,11 +3,13 @@
 
 The request goes through the operators' re-run service (``hub.operations.services.actions.rerun``), so
 it is made like an operator's and leaves the same audit row. Its effect is keyed
-``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a newer attempt exists
-before anything is requested again (GitHub numbers attempts; on a CI that does not, an unsettled request
-is never repeated: the job fails for a person to look). The new attempt's outcome settles the job:
-passed, the failures were flaky (succeeded); failed again, the job failed, with the tests that failed
-again as its evidence (their results count in their verdicts like any other run's).
+``rerun:<provider run id>:<attempt>``; after a crash the provider is asked whether a re-run began
+(``find_rerun``: a newer attempt on GitHub, the pipeline running again or jobs created since the request
+on GitLab, a newer workflow of the same name on CircleCI) before anything is requested again; on a CI
+that cannot tell (a custom one) an unsettled request is never repeated: the job fails for a person.
+The new attempt's outcome settles the job: passed, the failures were flaky (succeeded); failed again,
+the job failed, with the tests that failed again as its evidence (their results count in their verdicts
+like any other run's).
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agent.providers import ProviderError
-from hub.integrations.clients import client_for, provider_name
+from agent.providers.base import UnsupportedOperation
+from hub.integrations.clients import client_for
 from hub.operations.models import Action, ActionOutcome, ActionVia
 from hub.operations.services import actions
 from hub.response import decisions
-from hub.response.models import FixJob, FixState, Responder
+from hub.response.models import Effect, FixJob, FixState, Responder
 from hub.response.services import effects, facts, fix_jobs
 from hub.runs.models import Conclusion, Run, RunStatus
 
@@ -33,9 +37,7 @@ KIND = Responder.RERUN
 ACTOR = "re-run responder"
 # The provider's answer was a sure "no": nothing was started, and trying again changes nothing.
 REFUSALS = frozenset({"ClientUnavailable", "AuthenticationError", "NotFoundError", "UnsupportedOperation"})
-# CIs whose run shows a re-run as a new attempt, so that after a crash the hub can tell whether its
-# request was taken. Elsewhere an unsettled request is never repeated (the job fails for a person).
-NUMBERED_ATTEMPTS = frozenset({"github"})
+BUDGET_LOCK = 0x0F1  # the advisory lock class of a project's re-run budget (ingest's loads use 0x0C1)
 
 
 def key(run: Run) -> str:
@@ -48,17 +50,30 @@ def consider(run: Run, policy: dict[str, Any], *, besides_upload: int | None = N
         or FixJob.objects.filter(project=run.project_id, key=key(run)).exists()
     ):
         return None
-    mine = FixJob.objects.filter(project=run.project_id, responder=KIND)
-    decision = decisions.rerun(
-        facts.run_facts(run, besides_upload=besides_upload),
-        policy["rerun"],
-        reruns_of_run=mine.filter(key__startswith=f"rerun:{run.provider_run_id}:").count(),
-        reruns_today=mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count(),
-    )
-    if not decision.act:
-        log.info("run %s attempt %s not re-run: %s", run.provider_run_id, run.attempt, decision.reason)
-        return None
-    return fix_jobs.open_job(run.project_id, KIND, key(run), decision.reason, decision.detail, run=run)
+    run_facts = facts.run_facts(run, besides_upload=besides_upload)
+    # The limits are counted and the job opened under one lock per project, so two runs completing at
+    # once cannot both take the last re-run of the day.
+    with transaction.atomic():
+        lock_budget(run.project_id)
+        mine = FixJob.objects.filter(project=run.project_id, responder=KIND)
+        decision = decisions.rerun(
+            run_facts,
+            policy["rerun"],
+            reruns_of_run=mine.filter(key__startswith=f"rerun:{run.provider_run_id}:").count(),
+            reruns_today=mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count(),
+        )
+        if not decision.act:
+            log.info("run %s attempt %s not re-run: %s", run.provider_run_id, run.attempt, decision.reason)
+            return None
+        return fix_jobs.open_job(run.project_id, KIND, key(run), decision.reason, decision.detail, run=run)
+
+
+def lock_budget(project_id: int) -> None:
+    """Hold the project's re-run budget until the transaction ends: an advisory lock on PostgreSQL;
+    SQLite's IMMEDIATE transactions already hold the database's one write lock from their start."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BUDGET_LOCK, project_id])
 
 
 def act(job: FixJob) -> fix_jobs.Outcome:
@@ -75,16 +90,18 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         )
 
     def check() -> effects.Made | None:
-        if provider_name(run.project) not in NUMBERED_ATTEMPTS:
+        asked = Effect.objects.get(key=key(run)).created_at  # recorded before the lost request
+        try:
+            info = client_for(run.project).find_rerun(run.provider_run_id, attempt=run.attempt, since=asked)
+        except UnsupportedOperation:
             ci = run.project.get_provider_display()
             raise effects.Refused(
-                f"an earlier request may have reached {ci}, whose runs do not show a re-run as a new "
-                "attempt, so it is not asked again; re-run it at the CI if it did not"
-            )
-        info = client_for(run.project).get_run(run.provider_run_id)
-        if info.attempt > run.attempt:
-            return effects.Made(info.id, info.url, {"attempt": info.attempt})
-        return None  # the run shows no newer attempt: nothing was started
+                f"an earlier request may have reached {ci}, which cannot show whether a re-run began, so "
+                "it is not asked again; re-run it at the CI if it did not"
+            ) from None
+        if info is None:
+            return None  # the CI shows no re-run: nothing was started
+        return effects.Made(info.id, info.url, {"attempt": info.attempt, "status": info.status})
 
     try:
         effect, _ = effects.once(job, key(run), KIND, call, check)
@@ -108,28 +125,39 @@ def _error(action: Action) -> Exception:
 
 
 def verify(run: Run, *, besides_upload: int | None = None) -> None:
-    """Settle the re-run job of the attempt before ``run`` once ``run`` (the re-run) completes."""
-    if run.status != RunStatus.COMPLETED or run.attempt < 2:
+    """Settle the re-run job ``run`` answers once it completes: the job of the attempt before it on a CI
+    that numbers attempts (GitHub), or the job whose request started ``run`` as a run of its own (a
+    CircleCI re-run is a new workflow, named by the effect's id). A GitLab retry is the same pipeline
+    completing again, which shows nothing new: its job waits for ``rerun.verify_within_minutes``."""
+    if run.status != RunStatus.COMPLETED:
         return
-    job = (
-        FixJob.objects.filter(project=run.project_id, key=f"rerun:{run.provider_run_id}:{run.attempt - 1}")
-        .filter(state=FixState.AWAITING_VERIFICATION)
-        .select_related("run")
-        .first()
-    )
+    job, which = _awaiting(run)
     if job is None or facts.analysis_pending(run, besides=besides_upload):
         return
     if run.conclusion == Conclusion.SUCCESS:
         outcome = fix_jobs.Outcome(
-            FixState.SUCCEEDED, f"attempt {run.attempt} passed: the failures were flaky", {"run": run.pk}
+            FixState.SUCCEEDED, f"{which} passed: the failures were flaky", {"run": run.pk}
         )
     else:
         before = set(facts.failed_test_names(job.run)) if job.run is not None else set()
         again = sorted(before & set(facts.failed_test_names(run)))
         outcome = fix_jobs.Outcome(
             FixState.FAILED,
-            f"attempt {run.attempt} ended {run.conclusion or 'without a conclusion'}"
+            f"{which} ended {run.conclusion or 'without a conclusion'}"
             + (f"; {len(again)} test(s) failed again" if again else ""),
             {"run": run.pk, "failed_again": again},
         )
     fix_jobs.verify(job, outcome)
+
+
+def _awaiting(run: Run) -> tuple[FixJob | None, str]:
+    """The re-run job awaiting ``run``, and how the outcome names ``run``."""
+    waiting = FixJob.objects.filter(
+        project=run.project_id, responder=KIND, state=FixState.AWAITING_VERIFICATION
+    ).select_related("run")
+    if run.attempt >= 2:
+        job = waiting.filter(key=f"rerun:{run.provider_run_id}:{run.attempt - 1}").first()
+        if job is not None:
+            return job, f"attempt {run.attempt}"
+    job = waiting.filter(effects__external_id=run.provider_run_id).exclude(run=run).first()
+    return job, f"the re-run {run.provider_run_id}"

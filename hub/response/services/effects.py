@@ -6,7 +6,10 @@ worker killed between the call and the record leaves the row ``intended``; an er
 answer (a timeout, a 5xx) leaves it ``unknown``. Either way the next attempt does not call: it asks the
 provider through ``check`` whether the effect exists, adopts it if so, and calls again only when the
 provider positively shows it does not. When the check itself fails, the effect stays ``unknown`` and
-the attempt fails, to be retried later (never a second call on a guess).
+the attempt fails, to be retried later (never a second call on a guess). A call that surely made
+nothing (``NotMade``: no connection was opened, or the service answered with an error) says so on the
+effect (``detail["not_made"]``), for a check that cannot ask the service (a Slack message, a mail) to
+tell "surely not sent" from "perhaps sent"; each call clears it first.
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class NotMade(Exception):
+    """The call surely made nothing (the connection was never opened, or the service answered with an
+    error rather than with the effect): calling again cannot make the effect twice."""
+
+
 def once(
     job: FixJob, key: str, kind: str, call: Callable[[], Made], check: Callable[[], Made | None]
 ) -> tuple[Effect, bool]:
@@ -63,8 +71,13 @@ def once(
         if found is not None:
             _record(effect, EffectState.DONE, found, adopted=True)
             return effect, False
+    if not created:  # this attempt calls: what the last one left is settled as not made
+        _record(effect, EffectState.INTENDED, Made(detail={"not_made": False}))
     try:
         made = call()
+    except (NotMade, RetryLater) as exc:  # a rate limit's answer made nothing either
+        _record(effect, EffectState.UNKNOWN, Made(detail={"error": f"{exc}", "not_made": True}))
+        raise
     except Refused as refusal:
         _record(effect, EffectState.FAILED, Made(detail={"error": str(refusal), **refusal.detail}))
         raise

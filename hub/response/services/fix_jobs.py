@@ -6,7 +6,9 @@ in ``machine.py``, a timeline event written in the same transaction only when th
 and records the outcome; an error leaves it pending with a backoff (doubling, with jitter, never shorter
 than a service's ``Retry-After`` raised as ``effects.RetryLater``) until ``max_attempts``, then dead with
 its last error. ``resume`` (every minute) hands due jobs to the queue
-again and takes back jobs whose worker was lost. Operators ``retry`` (attempts start over) or ``cancel``.
+again, takes back jobs whose worker was lost, and fails jobs whose effect's outcome never came (a re-run
+that did not complete within the policy's ``rerun.verify_within_minutes``): nothing else would ever
+settle them. Operators ``retry`` (attempts start over) or ``cancel``.
 """
 
 from __future__ import annotations
@@ -160,8 +162,10 @@ def note(job: FixJob, reason: str, detail: dict | None = None) -> None:
 
 
 def resume(now: datetime | None = None) -> int:
-    """Take back jobs whose worker was lost, hand due pending and stale dispatched ones to the queue."""
+    """Take back jobs whose worker was lost, fail the ones not verified in time, hand due pending and
+    stale dispatched ones to the queue."""
     now = now or timezone.now()
+    expire_unverified(now)
     for job in FixJob.objects.filter(state=FixState.RUNNING, claimed_until__lt=now):
         _failed_attempt(job, "the worker was lost (killed, or over Q_TIMEOUT) during the attempt", now)
     due = FixJob.objects.filter(state=FixState.PENDING, next_attempt_at__lte=now)
@@ -169,6 +173,29 @@ def resume(now: datetime | None = None) -> int:
     ids = list(due.values_list("pk", flat=True)) + list(lost.values_list("pk", flat=True))
     dispatch(ids)
     return len(ids)
+
+
+def expire_unverified(now: datetime | None = None) -> int:
+    """Fail the jobs awaiting verification for longer than their project's ``rerun.verify_within_minutes``
+    (the time is counted from the move to ``awaiting_verification``, the job's last update); returns how
+    many. A re-run that never completes (cancelled at the CI, its webhook lost for good) ends here."""
+    from hub.response.policy import store
+
+    now = now or timezone.now()
+    waiting = FixJob.objects.filter(state=FixState.AWAITING_VERIFICATION).select_related("project")
+    expired, limits = 0, {}
+    for job in waiting.order_by("project_id", "pk"):
+        if job.project_id not in limits:
+            limits[job.project_id] = store.effective(job.project)["rerun"]["verify_within_minutes"]
+        minutes = limits[job.project_id]
+        cutoff = now - timedelta(minutes=minutes)
+        if job.updated_at < cutoff and transition(
+            job, FixState.FAILED, f"not verified within {minutes} minutes (rerun.verify_within_minutes): "
+            "the awaited outcome never arrived", guard=Q(updated_at__lt=cutoff),
+            detail={"verify_within_minutes": minutes},
+        ):  # fmt: skip
+            expired += 1
+    return expired
 
 
 def retry(job: FixJob, actor: str) -> bool:

@@ -8,6 +8,7 @@ for job logs, the API v1.1 single-job answer (circleci-docs ``src-api/source/inc
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -827,3 +828,44 @@ def test_orchestrate_ci_retry_of_a_workflow_names_the_new_workflow(tmp_path, mon
     assert capsys.readouterr().out.splitlines()[0] == (
         f"re-running every job of run {WORKFLOW_ID} as new run {RERUN_ID}"
     )
+
+
+# -- whether a lost re-run request began ---------------------------------------------------------------
+
+ASKED = datetime(2024, 5, 20, 10, 30, tzinfo=UTC)  # when the re-run was asked for
+
+
+@responses.activate
+def test_a_workflow_was_re_run_when_its_pipeline_has_a_newer_workflow_of_its_name(circleci):
+    responses.get(f"{API}/workflow/{WORKFLOW_ID}", json=workflow_body(status="failed"))
+    rerun = workflow_body(RERUN_ID, status="running", created_at="2024-05-20T10:30:01Z")
+    other = workflow_body(OTHER_WORKFLOW_ID, name="lint", created_at="2024-05-20T10:40:00Z")
+    responses.get(
+        f"{API}/pipeline/{PIPELINE_ID}/workflow", json=page(workflow_body(status="failed"), rerun, other)
+    )
+    responses.get(f"{API}/pipeline/{PIPELINE_ID}", json=pipeline_body())
+
+    found = circleci.find_rerun(WORKFLOW_ID, attempt=1, since=ASKED)
+
+    assert found is not None
+    assert (found.id, found.status) == (RERUN_ID, "in_progress")
+
+
+@responses.activate
+def test_a_workflow_alone_of_its_name_in_its_pipeline_was_not_re_run(circleci):
+    responses.get(f"{API}/workflow/{WORKFLOW_ID}", json=workflow_body(status="failed"))
+    other = workflow_body(OTHER_WORKFLOW_ID, name="lint", created_at="2024-05-20T10:40:00Z")
+    responses.get(f"{API}/pipeline/{PIPELINE_ID}/workflow", json=page(workflow_body(status="failed"), other))
+
+    assert circleci.find_rerun(WORKFLOW_ID, attempt=1, since=ASKED) is None
+
+
+@responses.activate
+def test_a_pipeline_was_re_run_when_a_workflow_was_created_after_the_request(circleci):
+    rerun = workflow_body(RERUN_ID, status="running", created_at="2024-05-20T10:30:01Z")
+    a_pipeline([workflow_body(status="failed"), rerun])
+
+    found = circleci.find_rerun(PIPELINE_ID, attempt=1, since=ASKED)
+
+    assert found is not None
+    assert found.id == PIPELINE_ID

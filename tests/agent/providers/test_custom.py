@@ -6,6 +6,7 @@ point: the configuration says where our fields are in them."""
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,14 @@ def test_an_operation_without_its_endpoint_is_unsupported_naming_the_key_to_set(
             provider.retry("r-17", failed_only=True)
         with pytest.raises(UnsupportedOperation, match="log_url"):
             provider.run_logs("r-17", Path("unused"))
+
+
+def test_a_custom_ci_cannot_tell_whether_a_re_run_began_and_asks_nothing(fake_time):
+    with (
+        responses.RequestsMock(),  # any request would fail the test
+        pytest.raises(UnsupportedOperation, match="tell whether a re-run began"),
+    ):
+        custom(fake_time, ISSUE_CONFIG).find_rerun("r-17", attempt=1, since=datetime.now(UTC))
 
 
 def test_a_misspelt_setting_is_refused_naming_it(fake_time):

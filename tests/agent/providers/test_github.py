@@ -5,6 +5,7 @@ its errors. Time is a ``FakeTime``: nothing sleeps."""
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -491,3 +492,18 @@ def test_an_artifact_zip_with_a_link_leaving_its_directory_is_refused(github, gi
     with pytest.raises(UnsafeArchiveError, match="points outside"):
         github.download_artifacts("1", tmp_path)
     assert not (tmp_path / "Rails" / "key").is_symlink()
+
+
+# -- whether a lost re-run request began ---------------------------------------------------------------
+
+
+@responses.activate
+@pytest.mark.parametrize(("shown", "began"), [(1, False), (2, True)])
+def test_a_re_run_began_when_the_run_shows_a_higher_attempt(github, github_example, shown, began):
+    body = github_example("actions/get-workflow-run") | {"run_attempt": shown}
+    responses.get(f"{REPO}/actions/runs/30433642", json=body)
+
+    found = github.find_rerun("30433642", attempt=1, since=datetime(2020, 1, 22, tzinfo=UTC))
+
+    assert (found is not None) is began
+    assert found is None or found.attempt == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -580,3 +581,37 @@ def test_inside_a_gitlab_job_a_refused_job_token_exits_4_saying_to_set_gitlab_to
     time = FakeTime()
     assert main(["ci", "cancel"], GITLAB_JOB, sleep=time.sleep, clock=time.clock) is ExitStatus.AUTH_REQUIRED
     assert "GITLAB_TOKEN" in capsys.readouterr().err
+
+
+# -- whether a lost retry request began ----------------------------------------------------------------
+
+ASKED = datetime(2024, 5, 20, 10, 0, tzinfo=UTC)  # when the retry was asked for
+
+
+@responses.activate
+def test_a_failed_pipeline_running_again_was_retried(gitlab, gitlab_example):
+    responses.get(f"{PROJECT}/pipelines/46", json=pipeline(gitlab_example, status="running"))
+
+    found = gitlab.find_rerun("46", attempt=1, since=ASKED)
+
+    assert found is not None
+    assert found.status == "in_progress"
+
+
+@responses.activate
+def test_a_finished_pipeline_with_a_job_created_after_the_request_was_retried(gitlab, gitlab_example):
+    responses.get(f"{PROJECT}/pipelines/46", json=pipeline(gitlab_example, status="failed"))
+    jobs_of(46, [job(gitlab_example, id=7), job(gitlab_example, id=70, created_at="2024-05-20T10:00:03Z")])
+
+    found = gitlab.find_rerun("46", attempt=1, since=ASKED)
+
+    assert found is not None
+    assert [j.id for j in found.jobs] == ["7", "70"]
+
+
+@responses.activate
+def test_a_finished_pipeline_whose_jobs_all_predate_the_request_was_not_retried(gitlab, gitlab_example):
+    responses.get(f"{PROJECT}/pipelines/46", json=pipeline(gitlab_example, status="failed"))
+    jobs_of(46, [job(gitlab_example, id=7), job(gitlab_example, id=8)])
+
+    assert gitlab.find_rerun("46", attempt=1, since=ASKED) is None

@@ -1,5 +1,7 @@
-"""A worker killed between GitHub's answer and the record of it, or an answer that never came, never
-makes a second re-run: the next attempt asks GitHub whether the run has a newer attempt first."""
+"""A worker killed between the CI's answer and the record of it, or an answer that never came, never
+makes a second re-run: the next attempt asks the CI whether a re-run began first (GitHub: a newer
+attempt; GitLab: the pipeline running again, or jobs created since the request; CircleCI: a newer
+workflow), and a CI that cannot tell is never asked twice."""
 
 from __future__ import annotations
 
@@ -11,7 +13,30 @@ from django.utils import timezone
 from hub.projects.models import Project
 from hub.response.models import EffectState, FixJob, FixState
 from hub.response.services import fix_jobs
-from tests.hub.response.conftest import RERUN_PATH, fake_rerun, github_shows, rerun_requests
+from tests.agent.providers.circleci_api import (
+    API as CIRCLECI,
+)
+from tests.agent.providers.circleci_api import (
+    PIPELINE_ID,
+    RERUN_ID,
+    SLUG,
+    page,
+    pipeline_body,
+    workflow_body,
+)
+from tests.hub.operations.conftest import corpus_api
+from tests.hub.response.conftest import RERUN_PATH, RUN_ID, fake_rerun, github_shows, rerun_requests
+
+GITLAB = "https://gitlab.com/api/v4/projects/octo-org%2Focto-repo"
+
+
+def gitlab_pipeline(**changes) -> dict:
+    return corpus_api("gitlab/gitlab4j/pipeline.json") | {"id": RUN_ID, **changes}
+
+
+def gitlab_job(**changes) -> dict:
+    return corpus_api("gitlab/gitlab4j/job.json") | {"status": "failed", **changes}
+
 
 pytestmark = pytest.mark.django_db
 
@@ -96,13 +121,72 @@ def test_a_server_error_on_the_request_leaves_the_effect_unknown_and_the_retry_c
     assert rerun_requests(api) == 1
 
 
-def test_on_a_ci_that_does_not_number_attempts_an_unsettled_request_is_never_repeated(opened, api):
+def on(job: FixJob, provider: str, **settings) -> None:
+    """The job's project moves to another CI (its run id, token and fix job unchanged)."""
+    Project.objects.filter(pk=job.project_id).update(provider=provider, **settings)
+
+
+def test_a_gitlab_pipeline_running_again_after_a_crash_is_adopted_instead_of_retried(opened, api):
     kill_mid_call(opened, api)
-    Project.objects.filter(pk=opened.project_id).update(provider="gitlab")
+    on(opened, "gitlab")
+    api.get(f"{GITLAB}/pipelines/{RUN_ID}", json=gitlab_pipeline(status="running"))
+
+    fix_jobs.resume()
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.AWAITING_VERIFICATION
+    assert opened.effects.get().detail["adopted_after_check"] is True
+    assert not [call for call in api.calls if call.request.method == "POST" and GITLAB in call.request.url]
+
+
+def test_a_gitlab_pipeline_whose_jobs_all_predate_the_request_is_retried_after_a_crash(opened, api):
+    kill_mid_call(opened, api)
+    on(opened, "gitlab")
+    api.get(f"{GITLAB}/pipelines/{RUN_ID}", json=gitlab_pipeline(status="failed"))
+    api.get(f"{GITLAB}/pipelines/{RUN_ID}/jobs", json=[gitlab_job(created_at="2016-08-11T11:28:40Z")])
+    api.get(f"{GITLAB}/pipelines/{RUN_ID}/bridges", json=[])
+    api.post(f"{GITLAB}/pipelines/{RUN_ID}/retry", status=201, json=gitlab_pipeline(status="pending"))
+
+    fix_jobs.resume()
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.AWAITING_VERIFICATION
+    assert [c.request.url for c in api.calls if c.request.method == "POST" and GITLAB in c.request.url] == [
+        f"{GITLAB}/pipelines/{RUN_ID}/retry"
+    ]
+
+
+def test_a_circleci_pipeline_with_a_workflow_created_after_the_request_is_adopted(opened, api):
+    kill_mid_call(opened, api)
+    on(opened, "circleci")
+    api.get(f"{CIRCLECI}/project/{SLUG}/pipeline/{RUN_ID}", json=pipeline_body())
+    later = (timezone.now() + timedelta(seconds=5)).isoformat()
+    api.get(
+        f"{CIRCLECI}/pipeline/{PIPELINE_ID}/workflow",
+        json=page(
+            workflow_body(status="failed"), workflow_body(RERUN_ID, status="running", created_at=later)
+        ),
+    )
+
+    fix_jobs.resume()
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.AWAITING_VERIFICATION
+    assert opened.effects.get().detail["adopted_after_check"] is True
+    assert not [call for call in api.calls if call.request.method == "POST" and CIRCLECI in call.request.url]
+
+
+def test_on_a_ci_that_cannot_show_a_re_run_an_unsettled_request_is_never_repeated(opened, api):
+    kill_mid_call(opened, api)
+    on(
+        opened,
+        "custom",
+        settings={"provider_config": {"retry_failed_url": "https://ci.example/retry/{run_id}"}},
+    )
 
     fix_jobs.resume()
 
     opened.refresh_from_db()
     assert opened.state == FixState.FAILED
-    assert "is not asked again" in opened.events.last().reason
-    assert rerun_requests(api) == 1
+    assert "cannot show whether a re-run began, so it is not asked again" in opened.events.last().reason
+    assert len(api.calls) == 1  # the killed worker's request to GitHub, and nothing since

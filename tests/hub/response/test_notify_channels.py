@@ -6,6 +6,7 @@ GitHub and GitLab."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import pytest
@@ -157,3 +158,25 @@ def test_gitlab_note_is_created_once_then_edited_in_place(api):
 
     assert (first.external_id, second.external_id) == ("9", "9")
     assert [call.request.method for call in api.calls] == ["GET", "POST", "PUT"]
+
+
+def test_a_webhook_host_refusing_the_connection_surely_posted_nothing():
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port of ours nobody listens on: the connection is refused
+    port = closed.getsockname()[1]
+    try:
+        with pytest.raises(effects.NotMade, match="unreachable"):
+            slack.send(f"https://127.0.0.1:{port}/services/T0/B0/s3cr3tT0k3n", slack.render(SUMMARY))
+    finally:
+        closed.close()
+
+
+def test_a_slack_server_error_surely_posted_nothing(api):
+    api.post(WEBHOOK, status=500, body="rollup_error")
+
+    with pytest.raises(effects.NotMade, match="Slack answered 500: rollup_error"):
+        slack.send(WEBHOOK, slack.render(SUMMARY))
+
+
+def test_a_malformed_webhook_address_is_still_shown_masked():
+    assert slack.mask("https://TK\u00e4[") == "https://hooks.slack.com/.../****"

@@ -183,3 +183,10 @@ def test_text_no_database_can_store_is_replaced_as_it_enters():
     document = parse('{"issues": {"labels": ["flaky\\u0000", "\\udae0x"]}}', yaml_text=False)
 
     assert document == {"issues": {"labels": ["flaky\ufffd", "\ufffdx"]}}
+
+
+@pytest.mark.parametrize("value", [0, -5, "an hour", True, 1.5])
+def test_rerun_verify_within_minutes_must_be_a_whole_number_of_minutes_from_one(value):
+    assert schema.validate({"rerun": {"verify_within_minutes": value}}) == [
+        "rerun.verify_within_minutes: must be an integer >= 1"
+    ]

@@ -3,17 +3,15 @@ GitHub webhook, and exactly one re-run request at a fake GitHub within a minute;
 worker is killed while GitHub answers, the webhook is redelivered or the upload replayed; the re-run's
 outcome recorded on the fix job.
 
-GitHub is a small HTTP server on loopback in this process (the worker is another process, so
-``responses`` cannot reach it), answering with the corpus's published examples. The cluster runs on the
-ORM broker in the test database, on the queue where this process's posts enqueue their owed work.
+GitHub is a small HTTP server on loopback in this process (``loopback.py``: the worker is another
+process, so ``responses`` cannot reach it), answering with the corpus's published examples. The
+cluster runs on the ORM broker in the test database, on the queue where this process's posts enqueue
+their owed work.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -24,73 +22,23 @@ from hub.outbox.models import OwedWork, WorkState
 from hub.response.models import EffectState, FixJob, FixState
 from tests.hub.cluster import Cluster, hub_env, manage
 from tests.hub.conftest import case
-from tests.hub.response.conftest import FLAKY, RUN_ID, completed, github_jobs, github_run, post
+from tests.hub.response.conftest import FLAKY, RUN_ID, completed, post
+from tests.hub.response.loopback import FakeServices
 from tests.hub.test_owed_work_cluster import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-REPO = "/repos/octo-org/octo-repo/actions/runs"
 LEASE = 6  # seconds a worker holds an attempt; Q_TIMEOUT below it, as the settings require
 SLOW_ANSWER = 8.0  # GitHub takes this long to answer the first re-run request: the worker is killed meanwhile
 
 
-class FakeGitHub(ThreadingHTTPServer):
-    """GitHub's re-run endpoint and run look-ups for the corpus's run; counts the re-run requests."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.reruns = 0
-        self.attempt = 1
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: FakeGitHub
-
-    def do_POST(self) -> None:
-        if self.path != f"{REPO}/{RUN_ID}/rerun-failed-jobs":
-            return self.answer(404, {"message": "Not Found"})
-        with self.server.lock:
-            self.server.reruns += 1
-            self.server.attempt += 1  # GitHub starts the new attempt as it accepts the request
-            first = self.server.reruns == 1
-        if first:
-            time.sleep(SLOW_ANSWER)
-        self.answer(201, {})
-
-    def do_GET(self) -> None:
-        attempt = self.server.attempt
-        if self.path.startswith(f"{REPO}/{RUN_ID}/jobs"):
-            return self.answer(200, github_jobs(RUN_ID, {"name": "build", "run_attempt": attempt}))
-        if self.path.split("?")[0] == f"{REPO}/{RUN_ID}":
-            return self.answer(200, github_run(RUN_ID, run_attempt=attempt, status="queued", conclusion=None))
-        self.answer(404, {"message": "Not Found"})
-
-    def answer(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def github(octo, octo_agent):
-    server = FakeGitHub()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = FakeServices(RUN_ID).start()
+    server.slow = {"rerun": SLOW_ANSWER}
     Integration.objects.filter(project=octo).update(api_url=server.url)
     yield server
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 def analysed() -> bool:

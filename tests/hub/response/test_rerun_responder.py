@@ -10,14 +10,19 @@ import pytest
 from django.utils import timezone
 
 from hub.operations.models import Action
-from hub.response.models import EffectState, FixJob, FixState
+from hub.response.models import Effect, EffectState, FixJob, FixState
 from hub.response.policy import store
+from hub.response.responders import rerun
+from hub.response.services import fix_jobs
+from hub.runs.models import Run, RunStatus, Test
+from tests.hub.conftest import case
 from tests.hub.response.conftest import (
     FLAKY,
     RERUN_PATH,
     completed,
     fake_rerun,
     learn_flaky,
+    post,
     red_run,
     rerun_requests,
 )
@@ -168,3 +173,53 @@ def test_re_runs_older_than_a_day_do_not_count_against_the_daily_limit(
     sender.github("workflow_run", completed("failure"))
 
     assert rerun_requests(api) == 1
+
+
+def awaiting_new_run(job: FixJob, started: str) -> None:
+    """The job's request started ``started`` as a run of its own (CircleCI's new workflow)."""
+    for to in (FixState.RUNNING, FixState.AWAITING_VERIFICATION):
+        assert fix_jobs.transition(job, to, "on its way")
+    Effect.objects.create(fix_job=job, key=rerun.key(job.run), kind="rerun", state=EffectState.DONE,
+                          external_id=started)  # fmt: skip
+
+
+def completed_run(agent, commit, run_id: str, *cases, conclusion: str) -> Run:
+    with commit():
+        post(agent, *cases, run_id=run_id)
+    run = Run.objects.get(provider_run_id=run_id)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED, conclusion=conclusion)
+    run.refresh_from_db()
+    return run
+
+
+def test_a_re_run_that_is_a_run_of_its_own_settles_its_job_when_it_passes(opened, octo_agent, run_tasks):
+    awaiting_new_run(opened, "new-workflow")
+    passing = [case(FLAKY), case("test_steady")]
+    run = completed_run(octo_agent, run_tasks, "new-workflow", *passing, conclusion="success")
+
+    rerun.verify(run)
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.SUCCEEDED
+    assert opened.events.last().reason == "the re-run new-workflow passed: the failures were flaky"
+
+
+def test_a_re_run_that_is_a_run_of_its_own_failing_again_names_the_tests(opened, octo_agent, run_tasks):
+    awaiting_new_run(opened, "new-workflow")
+    failing = [case(FLAKY, "failed", message="AssertionError: timing"), case("test_steady")]
+    run = completed_run(octo_agent, run_tasks, "new-workflow", *failing, conclusion="failure")
+
+    rerun.verify(run)
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.FAILED
+    assert opened.events.last().detail["failed_again"] == [str(Test.objects.get(name=FLAKY))]
+
+
+def test_the_run_that_was_re_run_completing_again_settles_nothing(opened):
+    awaiting_new_run(opened, str(opened.run.provider_run_id))  # GitLab: the same pipeline retried
+
+    rerun.verify(opened.run)
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.AWAITING_VERIFICATION
