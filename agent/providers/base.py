@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import requests
 
 from agent.providers.issues import IssueTracker
+from agent.providers.repositories import RepositoryHost
 
 MAX_DOWNLOAD_BYTES = 2 << 30  # one download (a zip of logs or artifacts, one file); config max_download_bytes
 MAX_LOG_BYTES = 16 << 20  # the tail of each job's log kept by run_logs; config max_log_bytes
@@ -196,7 +197,7 @@ def parse_time(value: object) -> datetime | None:
         return None
 
 
-class Provider(IssueTracker, ABC):
+class Provider(IssueTracker, RepositoryHost, ABC):
     """One CI's API, behind the same methods as every other CI's.
 
     ``repo`` is the provider's name for the project (``OWNER/NAME`` on GitHub). ``sleep`` and ``clock``

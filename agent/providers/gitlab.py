@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _gitlab_issues
+from agent.providers import _gitlab_issues, _gitlab_repos
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -53,6 +53,7 @@ from agent.providers.base import (
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
+from agent.providers.repositories import ACCOUNT, MAX_REPOSITORIES, HookInfo, RepositoryInfo
 
 PUBLIC_API = "https://gitlab.com/api/v4"
 PER_PAGE = 100
@@ -230,9 +231,25 @@ class GitLabProvider(Provider):
         self.http = ApiClient.for_provider(
             self, "GitLab", headers=headers, auth_hint=auth_hint, not_found_hint=not_found
         )
-        self.base = f"/projects/{project_id(self.repo)}"
+        # An account's client (``account_client``) lists a group's projects only; "-" names no project.
+        self.account = bool(self.config.get(ACCOUNT))
+        self.base = f"/projects/{project_id(self.repo)}" if not self.account else "/projects/-"
         # Bridges seen by list_jobs (id -> downstream pipeline): they have no trace of their own.
         self.bridges: dict[str, str] = {}
+
+    # -- repositories and webhooks (_gitlab_repos) --------------------------------------------------------
+
+    def list_repositories(self, owner: str, *, limit: int = MAX_REPOSITORIES) -> list[RepositoryInfo]:
+        return _gitlab_repos.list_repositories(self.http, owner, limit)
+
+    def list_webhooks(self) -> list[HookInfo]:
+        return _gitlab_repos.list_webhooks(self.http, self.base)
+
+    def create_webhook(self, url: str, secret: str, events: Sequence[str]) -> HookInfo:
+        return _gitlab_repos.create_webhook(self.http, self.base, url, secret, events)
+
+    def ping_webhook(self, hook_id: str) -> None:
+        _gitlab_repos.ping_webhook(self.http, self.base, hook_id)
 
     @property
     def job_token(self) -> bool:
