@@ -107,7 +107,7 @@ def test_a_failed_run_nobody_reported_is_found_in_one_poll_and_answered_like_a_w
 def test_a_run_found_by_polling_and_then_reported_by_a_webhook_is_one_run(
     watched,
     api,
-    sender,
+    sender,  # noqa: F811
     run_tasks,  # noqa: F811
 ):
     github_lists(api, (RUN_ID, "failure", 10))
