@@ -21,6 +21,7 @@ from hub.operations.schedules import ensure_schedules
 from hub.operations.services import monitor
 from hub.operations.services.monitor import Window, failed_identities, is_due, unseen
 from hub.operations.tasks import monitor_projects
+from hub.projects.models import Project
 from hub.response.models import FixJob
 from hub.response.policy import store
 from hub.runs.models import Job, Run
@@ -307,3 +308,28 @@ def test_a_circleci_pipeline_is_fed_as_its_failed_workflows():
 def test_a_poll_summary_line_names_why_it_stopped():
     line = monitor.Poll("o/r", failed=2, seen=1, fed=[5], left=0, error="rate limited").line()
     assert line.endswith("; stopped: rate limited")
+
+
+def test_a_gitlab_pipeline_that_failed_is_fed_with_its_jobs(api, settings):
+    """GitLab's pipeline and job bodies from the corpus (gitlab4j); our status filter runs client-side."""
+    project = Project.objects.create(full_name="foo/bar", provider="gitlab")
+    give_token(project, "glpat-monitor")
+    base = "https://gitlab.com/api/v4/projects/foo%2Fbar"
+    pipeline = {**corpus_api("gitlab/gitlab4j/pipeline.json"), "status": "failed", "created_at": ago(20)}
+    job = {**corpus_api("gitlab/gitlab4j/job.json"), "status": "failed"}
+    api.get(f"{base}/pipelines", json=[pipeline, {**pipeline, "id": 45, "status": "success"}])
+    api.get(f"{base}/pipelines/46", json=pipeline)
+    api.get(f"{base}/pipelines/46/jobs", json=[job])
+    api.get(f"{base}/pipelines/46/bridges", json=[])
+
+    result = monitor.poll(project, TWO_HOURS)
+
+    run = Run.objects.get()
+    assert (run.provider_run_id, run.status, run.conclusion, run.branch) == (
+        "46",
+        "completed",
+        "failure",
+        "main",
+    )
+    assert Job.objects.get(run=run).name == "teaspoon"
+    assert (result.failed, len(result.fed)) == (1, 1)
