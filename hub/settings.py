@@ -203,6 +203,7 @@ PROVIDER_MAX_RATE_LIMIT_WAIT = envint("PROVIDER_MAX_RATE_LIMIT_WAIT", 30)  # sec
 RECONCILE_EVERY_MINUTES = envint("RECONCILE_EVERY_MINUTES", 10)  # 0 turns reconciliation off
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", 30, minimum=1)  # a run unchanged this long
 RECONCILE_BATCH = envint("RECONCILE_BATCH", 50, minimum=1)  # runs asked about per pass
+MONITOR_SWEEP_MINUTES = envint("MONITOR_SWEEP_MINUTES", 1)  # how often due monitors are polled; 0: never
 JOB_LOG_MAX_BYTES = envsize("JOB_LOG_MAX_BYTES", 1 << 20)  # a failed job's log tail kept (before gzip)
 # A run no provider describes (only the agent reported it) completes once its jobs said they finished and
 # nothing arrived for this long (docs/runs.md); 0 leaves such runs in progress.

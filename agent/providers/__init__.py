@@ -25,6 +25,7 @@ from agent.providers.base import (
     Triggered,
     UnsupportedOperation,
 )
+from agent.providers.repositories import ACCOUNT
 
 # name -> module under agent.providers
 PROVIDERS: dict[str, str] = {
@@ -49,6 +50,7 @@ __all__ = [
     "RunStatus",
     "Triggered",
     "UnsupportedOperation",
+    "account_client",
     "get_provider",
     "provider_class",
 ]
@@ -77,6 +79,13 @@ def provider_class(name: str) -> type[Provider]:
         ):
             return value
     raise ProviderError(f"{module_name} defines no Provider subclass named {key!r}", "")
+
+
+def account_client(name: str, owner: str, **kwargs: Any) -> Provider:
+    """A client for an organisation, user or group ``owner`` rather than a repository: for listing its
+    repositories (``list_repositories``) before any of them is a project. ``kwargs`` as ``get_provider``."""
+    config = {**(kwargs.pop("config", None) or {}), ACCOUNT: True}
+    return get_provider(name, owner, config=config, **kwargs)
 
 
 def get_provider(name: str, repo: str, **kwargs: Any) -> Provider:

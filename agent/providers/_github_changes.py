@@ -18,9 +18,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from agent.providers import _github_repos
 from agent.providers.base import NotFoundError, numeric_id
-from agent.providers.changes import CLOSED, MERGED, OPEN, FileChange, PullRequestInfo, RepositoryInfo
+from agent.providers.changes import CLOSED, MERGED, OPEN, FileChange, PullRequestInfo
 from agent.providers.http import ApiClient
+from agent.providers.repositories import RepositoryInfo
 
 PULLS_HINT = "check the repository and the branches; the token needs pull-requests: write"
 
@@ -48,7 +50,7 @@ def pull_request_info(data: Mapping[str, Any]) -> PullRequestInfo:
 
 def repository(http: ApiClient, base: str) -> RepositoryInfo:
     data = http.get_json(base)
-    return RepositoryInfo(str(data["default_branch"]), str(data.get("html_url") or ""), dict(data))
+    return _github_repos.repository_info(data)
 
 
 def branch_sha(http: ApiClient, base: str, branch: str) -> str | None:

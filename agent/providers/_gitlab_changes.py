@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from agent.providers import _gitlab_repos
 from agent.providers.base import NotFoundError, numeric_id
 from agent.providers.changes import (
     CLOSED,
@@ -28,9 +29,9 @@ from agent.providers.changes import (
     OPEN,
     FileChange,
     PullRequestInfo,
-    RepositoryInfo,
 )
 from agent.providers.http import ApiClient
+from agent.providers.repositories import RepositoryInfo
 
 STATES = {"opened": OPEN, "closed": CLOSED, "locked": CLOSED, "merged": MERGED}
 MR_HINT = "check the project and the branches; the token needs the api scope and the Developer role"
@@ -52,7 +53,7 @@ def pull_request_info(data: Mapping[str, Any]) -> PullRequestInfo:
 
 def repository(http: ApiClient, base: str) -> RepositoryInfo:
     data = http.get_json(base)
-    return RepositoryInfo(str(data["default_branch"]), str(data.get("web_url") or ""), dict(data))
+    return _gitlab_repos.repository_info(data)
 
 
 def branch_sha(http: ApiClient, base: str, branch: str) -> str | None:

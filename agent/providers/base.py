@@ -31,6 +31,7 @@ import requests
 
 from agent.providers.changes import ChangeRequests
 from agent.providers.issues import IssueTracker
+from agent.providers.repositories import RepositoryHost
 from agent.providers.statuses import StatusReporter
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ def parse_time(value: object) -> datetime | None:
         return None
 
 
-class Provider(IssueTracker, ChangeRequests, StatusReporter, ABC):
+class Provider(IssueTracker, ChangeRequests, StatusReporter, RepositoryHost, ABC):
     """One CI's API, behind the same methods as every other CI's.
 
     ``repo`` is the provider's name for the project (``OWNER/NAME`` on GitHub). ``sleep`` and ``clock``

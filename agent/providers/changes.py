@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.providers.repositories import RepositoryInfo
+
 OPEN, CLOSED, MERGED = "open", "closed", "merged"
 REGULAR, EXECUTABLE = "100644", "100755"  # git's file modes, which both APIs take
 
@@ -29,13 +31,6 @@ class FileChange:
     content: bytes | None
     new: bool = False
     mode: str = REGULAR
-
-
-@dataclass(frozen=True)
-class RepositoryInfo:
-    default_branch: str
-    url: str
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

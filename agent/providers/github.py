@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _github_changes, _github_issues, _github_merges, _github_statuses
+from agent.providers import _github_changes, _github_issues, _github_merges, _github_repos, _github_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -52,11 +52,12 @@ from agent.providers.base import (
     numeric_id,
     parse_time,
 )
-from agent.providers.changes import FileChange, PullRequestInfo, RepositoryInfo
+from agent.providers.changes import FileChange, PullRequestInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
 from agent.providers.merges import MergeResult
+from agent.providers.repositories import ACCOUNT, MAX_REPOSITORIES, HookInfo, RepositoryInfo
 from agent.providers.statuses import CommitStatus
 
 API_VERSION = "2022-11-28"
@@ -98,6 +99,7 @@ AUTH_HINT = (
     "scopes (classic), in GH_TOKEN or GITHUB_TOKEN for `orchestrate ci`; see docs/providers.md"
 )
 REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+OWNER_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def api_url_for(url: str | None) -> str:
@@ -203,7 +205,10 @@ class GitHubProvider(Provider):
 
     def __init__(self, repo: str, **kwargs: Any) -> None:
         super().__init__(repo, **kwargs)
-        if not REPO_PATTERN.match(self.repo):
+        self.account = bool(self.config.get(ACCOUNT))
+        if self.account and not OWNER_PATTERN.match(self.repo):
+            raise ProviderError(f"{self.repo!r} is not a GitHub organisation or user", "pass its login")
+        if not self.account and not REPO_PATTERN.match(self.repo):
             raise ProviderError(f"{self.repo!r} is not a GitHub repository", "pass --repo OWNER/NAME")
         self.api_url = api_url_for(self.api_url)
         self.web_url = web_url_for(self.api_url)
@@ -218,8 +223,23 @@ class GitHubProvider(Provider):
         self.http = ApiClient.for_provider(
             self, "GitHub", headers=headers, auth_hint=AUTH_HINT, not_found_hint=not_found
         )
-        owner, name = self.repo.split("/")
-        self.base = f"/repos/{quote(owner)}/{quote(name)}"
+        owner, _, name = self.repo.partition("/")
+        # An account's client (``account_client``) lists repositories only; "-" names no repository.
+        self.base = f"/repos/{quote(owner)}/{quote(name)}" if not self.account else "/repos/-"
+
+    # -- repositories and webhooks (_github_repos) --------------------------------------------------------
+
+    def list_repositories(self, owner: str, *, limit: int = MAX_REPOSITORIES) -> list[RepositoryInfo]:
+        return _github_repos.list_repositories(self.http, owner, limit)
+
+    def list_webhooks(self) -> list[HookInfo]:
+        return _github_repos.list_webhooks(self.http, self.base)
+
+    def create_webhook(self, url: str, secret: str, events: Sequence[str]) -> HookInfo:
+        return _github_repos.create_webhook(self.http, self.base, url, secret, events)
+
+    def ping_webhook(self, hook_id: str) -> None:
+        _github_repos.ping_webhook(self.http, self.base, hook_id)
 
     # -- issues (_github_issues) ----------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from agent.providers import _gitlab_changes, _gitlab_issues, _gitlab_merges, _gitlab_statuses
+from agent.providers import _gitlab_changes, _gitlab_issues, _gitlab_merges, _gitlab_repos, _gitlab_statuses
 from agent.providers.base import (
     ArtifactInfo,
     Comment,
@@ -56,11 +56,12 @@ from agent.providers.base import (
     numeric_id,
     parse_time,
 )
-from agent.providers.changes import FileChange, PullRequestInfo, RepositoryInfo
+from agent.providers.changes import FileChange, PullRequestInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
 from agent.providers.merges import MergeResult
+from agent.providers.repositories import ACCOUNT, MAX_REPOSITORIES, HookInfo, RepositoryInfo
 from agent.providers.statuses import CommitStatus
 
 PUBLIC_API = "https://gitlab.com/api/v4"
@@ -239,9 +240,25 @@ class GitLabProvider(Provider):
         self.http = ApiClient.for_provider(
             self, "GitLab", headers=headers, auth_hint=auth_hint, not_found_hint=not_found
         )
-        self.base = f"/projects/{project_id(self.repo)}"
+        # An account's client (``account_client``) lists a group's projects only; "-" names no project.
+        self.account = bool(self.config.get(ACCOUNT))
+        self.base = f"/projects/{project_id(self.repo)}" if not self.account else "/projects/-"
         # Bridges seen by list_jobs (id -> downstream pipeline): they have no trace of their own.
         self.bridges: dict[str, str] = {}
+
+    # -- repositories and webhooks (_gitlab_repos) --------------------------------------------------------
+
+    def list_repositories(self, owner: str, *, limit: int = MAX_REPOSITORIES) -> list[RepositoryInfo]:
+        return _gitlab_repos.list_repositories(self.http, owner, limit)
+
+    def list_webhooks(self) -> list[HookInfo]:
+        return _gitlab_repos.list_webhooks(self.http, self.base)
+
+    def create_webhook(self, url: str, secret: str, events: Sequence[str]) -> HookInfo:
+        return _gitlab_repos.create_webhook(self.http, self.base, url, secret, events)
+
+    def ping_webhook(self, hook_id: str) -> None:
+        _gitlab_repos.ping_webhook(self.http, self.base, hook_id)
 
     @property
     def job_token(self) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 # RFC 3339 (JSON Schema's date-time): a date, "T", a time and an offset or Z.
@@ -64,3 +66,13 @@ class OptionalURLField(serializers.URLField):
 
     def to_representation(self, value: str) -> str | None:
         return value or None
+
+
+class WholeMatch(RegexValidator):
+    """A pattern the whole value matches, as JSON Schema's anchored ``pattern`` means it: Python's ``$``
+    also matches before a final newline, which the schema's does not, so the check is a ``fullmatch``.
+    drf-spectacular writes the regex into the schema as the field's ``pattern``."""
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, str) or not self.regex.fullmatch(value):
+            raise DjangoValidationError(self.message, code=self.code)

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from hub.api.viewsets import agents, context, flaky, metrics, operations, respond, response
+from hub.api.viewsets import agents, context, flaky, imports, metrics, operations, respond, response
 from hub.api.viewsets.failures import ClusterViewSet, RunFailuresView
 from hub.api.viewsets.projects import ProjectViewSet
 from hub.api.viewsets.runs import RunResultsView, RunViewSet
@@ -32,6 +32,7 @@ urlpatterns = [
     path("tests/<int:test_id>/mark-fixed", flaky.MarkFixedView.as_view(), name="test-mark-fixed"),
     path("quarantine", flaky.QuarantineView.as_view(), name="quarantine"),
     path("quarantine/<int:entry_id>", flaky.QuarantineEntryView.as_view(), name="quarantine-entry"),
+    path("projects/import", imports.ProjectImportView.as_view(), name="projects-import"),
     path("projects/<int:project_id>/trigger", operations.TriggerView.as_view(), name="project-trigger"),
     path("projects/<int:project_id>/metrics", metrics.ProjectMetricsView.as_view(), name="project-metrics"),
     path("projects/<int:project_id>/policy", response.PolicyView.as_view(), name="project-policy"),

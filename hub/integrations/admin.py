@@ -1,14 +1,17 @@
 """Integration admin: secrets are write-only.
 
 The form has a password input (never rendered back) per secret and a "clear" box; leaving the input
-empty keeps what is stored. The page shows only whether each secret is set.
+empty keeps what is stored. The page shows only whether each secret is set. The list links to the page
+that imports projects from a provider (``admin_import``).
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.urls import path
 
+from hub.integrations.admin_import import import_view
 from hub.integrations.models import SECRET_NAMES, Integration
 
 LABELS = {
@@ -95,6 +98,10 @@ class IntegrationAdmin(admin.ModelAdmin):
         ("Provider API", {"fields": ("api_url", "api_token_set", "api_token", "clear_api_token")}),
         (None, {"fields": ("updated_at",)}),
     )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: import_view(self, request))
+        return [path("import/", view, name="integrations_integration_import"), *super().get_urls()]
 
     @admin.display(boolean=True, description="webhook secret set")
     def webhook_secret_set(self, obj: Integration) -> bool:

@@ -61,10 +61,15 @@ def api_url(project: Project, integration: Integration | None) -> str | None:
     provider's public API (None)."""
     if integration is not None and integration.api_url:
         return integration.api_url
-    server = (project.server_url or "").rstrip("/")
+    return server_api_url(project.provider, project.server_url)
+
+
+def server_api_url(provider: str, server_url: str) -> str | None:
+    """The API base of a provider's server (``Project.provider``, ``server_url``); None for the public one."""
+    server = (server_url or "").rstrip("/")
     if not server:
         return None
-    if project.provider == ProjectProvider.GITHUB_ENTERPRISE and not server.endswith("/api/v3"):
+    if provider == ProjectProvider.GITHUB_ENTERPRISE and not server.endswith("/api/v3"):
         return server + "/api/v3"  # GitHub Enterprise Server serves its REST API under /api/v3
     return server  # GitLab's client appends /api/v4 to an instance's address itself
 

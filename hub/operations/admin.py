@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from hub.operations.models import Action, ActionOutcome, ActionVia, JobLog, RunCheck
+from hub.operations.models import Action, ActionOutcome, ActionVia, JobLog, Monitor, RunCheck
 from hub.operations.services import actions
 from hub.projects.admin import ProjectAdmin
 from hub.projects.models import Project
@@ -186,3 +186,23 @@ class RunCheckAdmin(ReadOnlyAdmin):
     list_select_related = ("run__project",)
     raw_id_fields = ("run",)
     show_full_result_count = False
+
+
+@admin.register(Monitor)
+class MonitorAdmin(admin.ModelAdmin):
+    """Each project's poll for failed runs nobody reported: its settings, and how its last poll went."""
+
+    list_display = (
+        "project",
+        "enabled",
+        "lookback",
+        "interval_minutes",
+        "polled_at",
+        "last_fed",
+        "last_error",
+    )
+    list_filter = ("enabled",)
+    list_select_related = ("project",)
+    raw_id_fields = ("project",)
+    readonly_fields = ("polled_at", "last_fed", "last_error")
+    search_fields = ("project__full_name",)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import gzip
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -132,3 +134,49 @@ class RunCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} checked {self.checks} time(s)"
+
+
+def validate_lookback(value: str) -> None:
+    from agent.lookback import parse_lookback
+
+    try:
+        parse_lookback(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class Monitor(models.Model):
+    """A project's poll of its CI for failed runs nobody reported (no webhook, no agent): every
+    ``interval_minutes`` the sweep lists the runs of the last ``lookback``, filtered, and feeds at most
+    ``max_failures`` failed ones the hub has not seen into the webhooks' path (``services/monitor.py``)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="monitor")
+    enabled = models.BooleanField(default=True)
+    lookback = models.CharField(
+        max_length=16,
+        default="2h",
+        validators=[validate_lookback],
+        help_text="How far back each poll looks: a number and a unit (s, m, h, d, w), e.g. 2h.",
+    )
+    workflow_filter = models.CharField(
+        max_length=200, blank=True, help_text="Only runs of this workflow (GitHub: file name, id or name)."
+    )
+    branch_filter = models.CharField(max_length=200, blank=True, help_text="Only runs on this branch.")
+    max_failures = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Failed runs fed per poll at most; the rest wait for the next poll.",
+    )
+    interval_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1)], help_text="Minutes between two polls."
+    )
+    polled_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    last_fed = models.PositiveIntegerField(default=0, editable=False, help_text="Runs fed by the last poll.")
+    last_error = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Why the last poll stopped early (a rate limit, a token refused).",
+    )
+
+    def __str__(self) -> str:
+        return f"monitor of {self.project}"

@@ -14,6 +14,7 @@ from typing import Any
 from agent.commands import connection
 from agent.commands.base import ExitStatus, Runtime
 from agent.commands.ci.config import PROVIDERS
+from agent.lookback import STATUS_WORDS, parse_lookback
 
 DEFAULT_INTERVAL = 10.0  # seconds between two looks at a run while waiting (gh: 3; ours reads jobs too)
 DEFAULT_HEARTBEAT = 60.0  # seconds of silence before a "still waiting" line when not on a terminal
@@ -47,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "List the repository's recent runs, newest first, to find a run id.",
         "  orchestrate ci list\n"
         "  orchestrate ci list --branch main --workflow ci.yml --status completed --limit 5\n"
+        "  orchestrate ci list --status failure --since 2h\n"
         "  orchestrate ci list --repo octo/app --json",
     ),
     "trigger": (
@@ -167,8 +169,14 @@ def register(subparsers: Any) -> None:
     parsers["list"].add_argument(
         "--status",
         "-s",
-        choices=("queued", "in_progress", "completed"),
-        help="only runs in this state",
+        choices=STATUS_WORDS,
+        help="only runs in this state, or completed with this conclusion (failure: failed or timed out)",
+    )
+    parsers["list"].add_argument(
+        "--since",
+        metavar="DURATION",
+        type=_lookback,
+        help="only runs created in this look-back window: 30m, 2h, 1d (newest first)",
     )
     parsers["list"].add_argument(
         "--limit", "-L", type=_positive_int, default=20, metavar="N", help="at most N runs (default 20)"
@@ -356,6 +364,13 @@ def _positive_float(value: str) -> float:
     if not number > 0:
         raise argparse.ArgumentTypeError("must be more than 0")
     return number
+
+
+def _lookback(value: str) -> Any:
+    try:
+        return parse_lookback(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(value: str) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from agent.commands.base import ExitStatus, UsageError
 from agent.commands.ci import output
 from agent.commands.ci.handlers import Call, conclusion_status, find_job, show_run
+from agent.lookback import MAX_LOOKBACK, STATES, format_lookback
+from agent.providers.recent import recent_runs
 
 if TYPE_CHECKING:
     from agent.providers.base import JobInfo
@@ -14,16 +17,28 @@ if TYPE_CHECKING:
 
 def list_runs(call: Call) -> ExitStatus:
     args = call.args
-    runs = call.provider.list_runs(
-        branch=args.branch, workflow=args.workflow, status=args.status, limit=args.limit
-    )
+    if args.since is not None or args.status not in (None, *STATES):
+        since = datetime.now(UTC) - (args.since or MAX_LOOKBACK)
+        runs = recent_runs(
+            call.provider,
+            since=since,
+            status=args.status,
+            workflow=args.workflow,
+            branch=args.branch,
+            limit=args.limit,
+        )
+    else:
+        runs = call.provider.list_runs(
+            branch=args.branch, workflow=args.workflow, status=args.status, limit=args.limit
+        )
     if args.json:
         call.out(output.dumps([output.run_json(r) for r in runs]))
     elif runs:
         for line in output.runs_table(runs):
             call.out(line)
     else:
-        call.note(f"no runs found in {call.config.repo}")
+        window = f" in the last {format_lookback(args.since)}" if args.since else ""
+        call.note(f"no runs found in {call.config.repo}{window}")
     return ExitStatus.OK
 
 

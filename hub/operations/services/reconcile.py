@@ -37,6 +37,7 @@ from agent.providers import (
 )
 from hub.integrations.clients import PROVIDER_NAMES, ClientUnavailable, client_for
 from hub.operations.models import RunCheck
+from hub.projects.models import Project
 from hub.runs.models import Run
 from hub.webhooks.services import circleci, github, gitlab
 from hub.webhooks.services.record import record
@@ -135,33 +136,45 @@ def reconcile_run(run: Run, info: RunInfo) -> bool:
     elif info.attempt < run.attempt:
         return False
     else:
-        held = HELD.get(PROVIDER_NAMES.get(run.project.provider, ""), _never)
-        state = _state(info, held)
-        fields = {
-            **key,
-            **state,
-            "started_at": info.created_at,
-            "finished_at": info.updated_at if state["status"] == RunStatus.COMPLETED else None,
-            "workflow": info.workflow[:1000],
-            "branch": info.branch[:500],
-            "commit_sha": info.commit_sha[:64].lower(),
-            "url": info.url[:2000],
-        }
-        jobs = [
-            {
-                "name": job.name[:1000],
-                "provider_job_id": job.id[:200],
-                "url": job.url[:2000],
-                **_state(job, held),
-                "started_at": job.started_at,
-                "finished_at": job.completed_at,
-            }
-            for job in info.jobs
-            if job.name
-        ]
+        fields, jobs = provider_fields(run.project, info, key)
     before = run.status
     found, _ = record(run.project, fields, jobs)
     return found.status != before
+
+
+def provider_fields(
+    project: Project, info: RunInfo, key: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a client's ``info`` says of a run and its jobs, as ``record`` takes it (the webhooks' keys);
+    ``key`` is the run's identity, by default the one ``info`` names. The monitor writes runs it found
+    with it too."""
+    key = key or {"provider": project.provider, "provider_run_id": info.id, "attempt": info.attempt}
+    held = HELD.get(PROVIDER_NAMES.get(project.provider, ""), _never)
+    state = _state(info, held)
+    fields = {
+        **key,
+        **state,
+        "started_at": info.created_at,
+        "finished_at": info.updated_at if state["status"] == RunStatus.COMPLETED else None,
+        "workflow": info.workflow[:1000],
+        "event": info.event[:100],
+        "branch": info.branch[:500],
+        "commit_sha": info.commit_sha[:64].lower(),
+        "url": info.url[:2000],
+    }
+    jobs = [
+        {
+            "name": job.name[:1000],
+            "provider_job_id": job.id[:200],
+            "url": job.url[:2000],
+            **_state(job, held),
+            "started_at": job.started_at,
+            "finished_at": job.completed_at,
+        }
+        for job in info.jobs
+        if job.name
+    ]
+    return fields, jobs
 
 
 def _state(item: RunInfo | JobInfo, held: Callable[[Mapping[str, Any]], bool]) -> dict[str, str | None]:

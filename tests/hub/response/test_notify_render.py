@@ -55,3 +55,7 @@ def test_a_green_run_says_so_in_the_comment():
 
 def test_the_webhook_url_is_shown_masked():
     assert slack.mask("https://hooks.slack.com/services/T000/B000/XXXX") == "https://hooks.slack.com/.../****"
+
+
+def test_a_webhook_url_with_a_malformed_host_is_still_shown_masked():
+    assert slack.mask("https://TK[") == "https://hooks.slack.com/.../****"
