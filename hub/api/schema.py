@@ -39,6 +39,14 @@ class HubAutoSchema(AutoSchema):
                 schema["pattern"] = NO_NUL
         return operation
 
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # A rule across fields (one of two, not both) lives in the serializer's validate(), which the schema
+        # cannot see; such a serializer states the rule for requests as ``schema_rules`` (JSON Schema).
+        if direction == "request":
+            schema = {**schema, **getattr(serializer, "schema_rules", {})}
+        return schema
+
     def _get_request_for_media_type(self, serializer, direction="request"):
         schema, required = super()._get_request_for_media_type(serializer, direction)
         # A body given as a raw schema (the uploads, the policy) is required when that schema requires

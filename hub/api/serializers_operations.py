@@ -36,6 +36,9 @@ class TriggerSerializer(serializers.Serializer):
 class RerunSerializer(serializers.Serializer):
     failed_only = Flag(default=False, help_text="Re-run only the failed jobs.")
     job = WholeNumber(required=False, min_value=1, help_text="The hub's id of one job of this run to re-run.")
+    schema_rules = {
+        "not": {"required": ["failed_only", "job"], "properties": {"failed_only": {"enum": [True]}}}
+    }
 
     def validate(self, data: dict) -> dict:
         if data.get("failed_only") and data.get("job") is not None:
