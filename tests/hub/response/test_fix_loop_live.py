@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from agent.cli import ExitStatus, main
 from hub.projects.models import AgentToken
@@ -75,19 +74,26 @@ def workflow_env(live_server, token: str, sent: dict) -> dict[str, str]:
     }
 
 
-def test_a_failing_lint_job_ends_in_a_validated_pull_request_linked_to_its_fix_job(
-    live_server, octo, sender, run_tasks, api, repository, monkeypatch, capsys
-):
-    root, remote = repository
+@pytest.fixture
+def routed(live_server, settings, octo, api, repository) -> str:
+    """octo routes lint to the fixer; GitHub serves the lint job's log (ruff's real output on the
+    repository) and accepts the dispatch. The agent token the fix workflow holds."""
     settings.SITE_URL = live_server.url  # the hub_url the workflow checks against ORCHESTRATE_HUB_URL
     api.add_passthru(live_server.url)
     store.save(octo, {"route": {"fixer": ["lint"]}, "rerun": {"enabled": False}})
     give_token(octo)
-    _, token = AgentToken.issue(project=octo, name="fix workflow")
-    log = tool_output(root, "ruff", "format", "--no-cache", "--check", ".")
+    log = tool_output(repository[0], "ruff", "format", "--no-cache", "--check", ".")
     api.get(f"{REPO}/actions/jobs/{LINT_JOB}/logs", status=302, headers={"Location": LOG_STORAGE})
     api.get(LOG_STORAGE, body=github_log(log), content_type="text/plain")
     fake_dispatch(api)
+    return AgentToken.issue(project=octo, name="fix workflow")[1]
+
+
+def test_a_failing_lint_job_ends_in_a_validated_pull_request_linked_to_its_fix_job(
+    live_server, routed, sender, run_tasks, api, repository, monkeypatch, capsys
+):
+    root, remote = repository
+    token = routed
 
     sender.github("workflow_job", lint_job_failed())
     sender.github("workflow_run", completed("failure"))
@@ -128,3 +134,17 @@ def test_a_failing_lint_job_ends_in_a_validated_pull_request_linked_to_its_fix_j
     assert job.state == FixState.AWAITING_VERIFICATION
     assert re.search(rf"pull request {pull['number']} opened by the fix workflow", job.events.last().reason)
     assert len(dispatches(api)) == 1
+
+
+def test_a_lint_job_whose_log_is_read_after_its_run_completed_is_still_sent_to_the_fixer(
+    live_server, routed, sender, run_tasks, api
+):
+    sender.github("workflow_run", completed("failure"))  # GitHub does not order its deliveries
+    assert not FixJob.objects.filter(responder="fixer").exists()
+
+    sender.github("workflow_job", lint_job_failed())
+
+    job = FixJob.objects.get(responder="fixer")
+    [sent] = dispatches(api)
+    assert sent["inputs"]["fix_job"] == str(job.pk)
+    assert job.state == FixState.AWAITING_VERIFICATION
