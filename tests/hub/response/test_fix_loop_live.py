@@ -1,8 +1,9 @@
 """Issue 14 end to end: a lint job fails -> the hub dispatches the fix workflow -> the real
 ``orchestrate fix --run RUN --apply --push --fix-job JOB`` (in-process, env as the shipped GitHub
-workflow sets it, the hub a live server) fixes a real git repository, validates by re-running the
-failing command, pushes to a real bare remote and opens a pull request -> GitHub's pull_request webhook
-links it to the fix job. Only GitHub is faked, at the HTTP boundary, in its real shapes."""
+workflow sets it, the hub a live server) fixes a real git repository, validates it with ruff's own check
+on the file the failing check named, pushes to a real bare remote and opens a pull request -> GitHub's
+pull_request webhook links it to the fix job, and the fix branch's passing run settles it. Only GitHub is
+faked, at the HTTP boundary, in its real shapes."""
 
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from tests.agent.fix.publish_fakes import FakeGitHub, bare_remote, git
 from tests.agent.fix_repos import ENV, RUFF_PYPROJECT, UNFORMATTED, make_repo, tool_output
 from tests.hub.operations.conftest import give_token
 from tests.hub.response.conftest import RUN_ID, completed
-from tests.hub.response.fake_fixer import REPO, dispatches, fake_dispatch
+from tests.hub.response.fake_fixer import REPO, dispatches, fake_dispatch, run_completed_event
 from tests.hub.webhooks.conftest import corpus_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAILED_JOB = "github/workflow_job/completed.failure.with-organization.payload.json"
 LINT_JOB = 1291536064  # the corpus's failed workflow_job
+FIX_BRANCH_RUN = 30433700  # CI's run on the fix's branch
 LOG_STORAGE = f"https://results.example.test/logs/job-{LINT_JOB}"
 
 
@@ -114,7 +116,9 @@ def test_a_failing_lint_job_ends_in_a_validated_pull_request_linked_to_its_fix_j
     report = json.loads(capsys.readouterr().out)
     assert status is ExitStatus.OK, json.dumps(report, indent=1)
     assert report["status"] == "fixed"
-    assert ("ruff format --check .", True) in [(v["command"], v["passed"]) for v in report["validation"]]
+    assert [p["fixer"] for p in report["planned"]] == ["ruff-format"]  # on the file ruff named
+    checked = [(v["command"], v["passed"]) for v in report["validation"]]
+    assert checked == [("ruff format --check app.py", True)]
     branch = f"orchestrate/fix-{job.pk}"
     assert git(remote, "show", f"{branch}:app.py") == "import os\n\nx = 1\nprint(os.sep, x)"
     assert f"Orchestrate-Fix-Job: {job.pk}" in git(remote, "log", "-1", "--format=%B", branch)
@@ -134,6 +138,12 @@ def test_a_failing_lint_job_ends_in_a_validated_pull_request_linked_to_its_fix_j
     assert job.state == FixState.AWAITING_VERIFICATION
     assert re.search(rf"pull request {pull['number']} opened by the fix workflow", job.events.last().reason)
     assert len(dispatches(api)) == 1
+
+    sender.github("workflow_run", run_completed_event(FIX_BRANCH_RUN, branch, "success"))
+
+    job.refresh_from_db()
+    assert job.state == FixState.SUCCEEDED
+    assert len(dispatches(api)) == 1  # the fix's own run is never sent to the fixer
 
 
 def test_a_lint_job_whose_log_is_read_after_its_run_completed_is_still_sent_to_the_fixer(
