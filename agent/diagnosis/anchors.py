@@ -248,11 +248,23 @@ _LINT = re.compile(
 )
 
 
+# A formatter's check (ruff format --check, black --check): a file it would reformat, ruff's with the
+# location and diff below it up to the blank line; then its count of such files.
+_FORMAT = re.compile(r"^(?:unformatted: File would be reformatted|Would reformat: \S|would reformat \S)")
+_FORMAT_SUMMARY = re.compile(r"^\d+ files? would be reformatted")
+
+
 def lint(lines: Sequence[Line]) -> Iterator[Hit]:
-    """A checker's finding: a file, a line, a column and a code, one per line."""
+    """A checker's finding: a file, a line, a column and a code, one per line; a formatter's complaint
+    about a file, with ruff's diff of it."""
     for index, text in _texts(lines):
         if _LINT.match(text):
             yield Hit(index, index, BLOCK, "lint")
+        elif _FORMAT.match(text):
+            end = _block_end(lines, index, lambda t: bool(t.strip()), 30) if text[0] == "u" else index
+            yield Hit(index, end, BLOCK, "formatter")
+        elif _FORMAT_SUMMARY.match(text):
+            yield Hit(index, index, SUMMARY, "formatter")
 
 
 _GENERIC = re.compile(
@@ -290,7 +302,8 @@ _STARTS = _union(
     (
         _TRACEBACK, _PYTEST_E, _PYTEST_LOCATION, _PYTEST_SUMMARY, _PYTEST_COLLECT, _PYTEST_FRAME,
         _MAVEN_ERROR, _GRADLE_WRONG, _GRADLE_TEST, _JAVAC, _NPM_ERROR, _JEST, _JS_ERROR, _TS, _ESLINT,
-        _RUST_ERROR, _CARGO_TEST, _PANIC, _GO_FAIL, _GO_COMPILE, _GO_PANIC, _GO_TEST_LINE, _LINT, _MAKE,
+        _RUST_ERROR, _CARGO_TEST, _PANIC, _GO_FAIL, _GO_COMPILE, _GO_PANIC, _GO_TEST_LINE, _LINT, _FORMAT,
+        _FORMAT_SUMMARY, _MAKE,
     )
 )  # fmt: skip
 _CONTAINS = _union((_MAVEN_TEST, _GENERIC, _EXIT_CODE))

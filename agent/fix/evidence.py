@@ -43,7 +43,7 @@ def from_context(context: Mapping[str, Any]) -> list[Finding]:
             )
         )
     for job in _dicts(context.get("jobs")):
-        excerpt = _NUMBERED.sub("", str(job.get("log_excerpt") or ""))
+        excerpt = _log_text(str(job.get("log_excerpt") or ""))
         if not excerpt.strip():
             continue
         category = job.get("category") or _categorise_log(excerpt)
@@ -88,6 +88,14 @@ def from_junit(paths: Sequence[str]) -> tuple[list[Finding], list[str]]:
             name = f"{case.classname}.{case.name}" if case.classname else case.name
             findings.append(Finding("junit", category, redact(text), name))
     return findings, problems
+
+
+def _log_text(excerpt: str) -> str:
+    """The hub's numbered excerpt of a job's raw log, read as ``from_log`` reads a log: without the
+    numbers, timestamps and colours, so a tool's output matches the fixers' patterns line by line."""
+    from agent.diagnosis.lines import clean_line
+
+    return "\n".join(clean_line(line).text for line in _NUMBERED.sub("", excerpt).splitlines())
 
 
 def _command(value: Any) -> str | None:

@@ -10,6 +10,7 @@ class ResponseConfig(AppConfig):
     verbose_name = "Responding to red CI"
 
     def ready(self) -> None:
+        from hub.operations.services.logs import JOB_LOG_STORED
         from hub.outbox.services.announce import subscribe
         from hub.response.schedules import ensure_schedules
         from hub.response.services.facts import ANALYSIS
@@ -18,3 +19,4 @@ class ResponseConfig(AppConfig):
         post_migrate.connect(ensure_schedules, sender=self)
         subscribe(UPLOAD_STORED, ANALYSIS)
         subscribe(RUN_COMPLETED, "hub.response.tasks.run_completed")
+        subscribe(JOB_LOG_STORED, "hub.response.tasks.job_log_stored")

@@ -13,6 +13,10 @@ def run_completed(run_id: int) -> None:
     pipeline.run_completed(run_id)
 
 
+def job_log_stored(job_id: int) -> None:
+    pipeline.job_log_stored(job_id)
+
+
 def perform(fix_job_id: int) -> str:
     return fix_jobs.perform(fix_job_id)
 

@@ -130,6 +130,25 @@ def test_lint_findings_are_shown_one_per_line():
     assert sorted(shown(log)) == [2]
 
 
+def test_a_formatters_check_is_shown_with_the_file_and_diff_it_complained_about():
+    log = numbered(
+        "##[group]Run ruff format --check .",
+        "##[endgroup]",
+        "unformatted: File would be reformatted",
+        " --> app.py:2:1",
+        "  - x=1",
+        "2 + x = 1",
+        "",
+        "1 file would be reformatted",
+        "##[error]Process completed with exit code 1.",
+    )
+
+    assert shown(log) == {
+        3: "unformatted: File would be reformatted", 4: " --> app.py:2:1", 5: "  - x=1", 6: "2 + x = 1",
+        8: "1 file would be reformatted",
+    }  # fmt: skip
+
+
 def test_the_excerpt_never_exceeds_its_line_budget_and_keeps_the_first_errors():
     log = numbered(*(f"src/m{i}.py:{i}:1: E501 line too long" for i in range(1, 500)))
 

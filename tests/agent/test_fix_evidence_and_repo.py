@@ -56,6 +56,19 @@ def test_a_failed_jobs_numbered_log_excerpt_is_read_without_its_numbers() -> Non
     assert finding.subject == "job lint"
 
 
+def test_a_failed_jobs_excerpt_is_read_without_githubs_timestamps_as_a_log_is() -> None:
+    job = {
+        "name": "lint",
+        "category": "lint",
+        "log_excerpt": "3: 2026-12-07T10:00:02.0000000Z unformatted: File would be reformatted\n"
+        "4: 2026-12-07T10:00:03.0000000Z  --> app.py:2:1",
+    }
+
+    (finding,) = from_context({"failures": [], "jobs": [job]})
+
+    assert finding.text == "unformatted: File would be reformatted\n --> app.py:2:1"
+
+
 def test_a_failure_the_hub_has_not_analysed_is_categorised_here() -> None:
     attempt = {"message": "ModuleNotFoundError: No module named 'yaml'", "trace": "", "output": ""}
 

@@ -15,7 +15,10 @@ failure, the task ``hub.webhooks.tasks.job_failed`` calls ``fetch_job_log``. It:
 4. writes the job's ``JobFailure`` with ``source=log``, unless the job already has one from its test
    results with a known category. Test results win because they name the failing test and its own
    message. A tests-based ``unknown`` is replaced: the log then knows more (the rule lives in
-   ``hub.failures.services.job_failure``, which the test-result analysis writes through too).
+   ``hub.failures.services.job_failure``, which the test-result analysis writes through too);
+5. announces ``job_log.stored`` in that transaction: a lint job's category is often known only now, after
+   its run completed (the fetch is a task of its own, and GitHub does not order its deliveries), so the
+   apps that respond to red runs look at the run again.
 
 No log body and no token is ever logged; errors keep the provider's message only.
 """
@@ -37,6 +40,7 @@ from hub.failures.services.log_diagnosis import diagnose_log
 from hub.failures.services.rules import rules_for
 from hub.integrations.clients import ClientUnavailable, client_for
 from hub.operations.models import JobLog, LogState
+from hub.outbox.services.announce import announce
 from hub.projects.models import Provider as ProjectProvider
 from hub.runs.models import Conclusion, Job, Run
 from hub.runs.services.state import FAILED_CONCLUSIONS
@@ -48,6 +52,7 @@ MAX_ERROR = 1000
 # Errors a later attempt would meet again: the log is marked unavailable at once.
 PERMANENT = (ClientUnavailable, NotFoundError, UnsupportedOperation)
 CUT_MARK = "[... "  # how the clients start a log whose head they cut (agent.providers.http.tail_text)
+JOB_LOG_STORED = "job_log.stored"  # announced with the job's id, once, when its log is stored and categorised
 
 
 def fetch_job_log(job_id: int) -> JobLog | None:
@@ -85,6 +90,7 @@ def fetch_job_log(job_id: int) -> JobLog | None:
             baseline=baseline,
         )
         _write_failure(job, match.category, match.rule, match.excerpt)
+        announce(JOB_LOG_STORED, job.pk)
     log.info("job %s: log stored (%s bytes), category %s", job.pk, len(content), match.category)
     job_log.refresh_from_db()
     return job_log

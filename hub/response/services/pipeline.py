@@ -4,8 +4,10 @@ The runs app only announces (``upload.stored``, ``run.completed``); these consum
 ``apps.py``, are its owed work (``hub.outbox``), each done once in the transaction that marks it done.
 An upload is analysed (failures, then flaky verdicts, then the pull request's classification, which needs
 fresh verdicts); if its run has completed, the responders look at the run again, since a late upload may
-be the fact they were waiting for. A completed run goes to every responder: first to settle what was
-awaiting it, then to decide what to open. Fix jobs opened here are dispatched after commit.
+be the fact they were waiting for. A failed job's log categorised after its run completed
+(``job_log.stored``, from hub.operations) is such a fact too. A completed run goes to every responder:
+first to settle what was awaiting it, then to decide what to open. Fix jobs opened here are dispatched
+after commit.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ def upload_stored(upload_id: int) -> None:
 def run_completed(run_id: int) -> None:
     run = Run.objects.filter(pk=run_id).first()
     if run is not None:
+        respond(run)
+
+
+def job_log_stored(job_id: int) -> None:
+    """A failed job's log was categorised (``job_log.stored``): if its run has completed, the responders
+    look at it again, since a job that reported no tests had no category until now."""
+    run = Run.objects.filter(jobs__pk=job_id).first()
+    if run is not None and run.status == RunStatus.COMPLETED:
         respond(run)
 
 
