@@ -31,10 +31,11 @@ from hub.api.serializers_flaky import (
     ReasonSerializer,
     TestHealthSerializer,
 )
-from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.api.viewsets.base import ReadApiMixin
 from hub.flaky.models import QuarantineEntry, TestHealth, TestState
 from hub.flaky.services import quarantine as quarantine_service
 from hub.projects.models import Project
+from hub.projects.services import visible
 from hub.runs.models import Test
 
 DEFAULT_STATES = (TestState.FLAKY, TestState.BROKEN, TestState.SUSPECTED, TestState.QUARANTINED)
