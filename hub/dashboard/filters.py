@@ -23,13 +23,13 @@ PERIODS = {
     "7d": ("Last 7 days", timedelta(days=7)),
     "30d": ("Last 30 days", timedelta(days=30)),
 }
-FIELDS = ("project", "branch", "pull_request", "status", "since")
+FIELDS = ("project", "branch", "commit_sha", "pull_request", "status", "since")
 
 
 def run_filter_data(query: Mapping[str, str], now: datetime) -> tuple[dict[str, str], dict[str, str]]:
     """(data for ``RunFilter``, errors by field) from the form's ``query``."""
     given = {name: (query.get(name) or "").strip() for name in FIELDS}
-    data = {name: given[name] for name in ("project", "branch", "pull_request") if given[name]}
+    data = {name: given[name] for name in ("project", "branch", "commit_sha", "pull_request") if given[name]}
     errors: dict[str, str] = {}
     status = given["status"]
     if status in UNFINISHED:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from agent.redact import redact_all
 from hub.api.pagination import JobByJobPagination
 from hub.dashboard.paging import Page, page
-from hub.failures.models import Failure, JobFailure
+from hub.failures.models import Category, Failure, JobFailure
 from hub.failures.services import context_failures
 from hub.failures.services.context import FAILED, pull_request_url
 from hub.operations.models import JobLog
@@ -86,6 +86,7 @@ def failures_page(run: Run, job_ids: list[int], request) -> tuple[Page, list[Clu
     for entry in entries:
         entry["labels"] = labels(entry)
         entry["final"] = entry["attempts"][-1] if entry["attempts"] else {}
+        entry["category_label"] = Category(entry["category"]).label if entry["category"] else ""
     return shown, grouped(entries)
 
 

@@ -23,6 +23,7 @@ from hub.response.models import FixJob, FixState
 from hub.runs.models import Conclusion, Run, RunStatus
 
 MARKS = 20
+FAILING_NAMED = 3
 WEEK = timedelta(days=7)
 FAILED = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
 OPEN_FIX_STATES = (
@@ -40,6 +41,7 @@ class Card:
     pass_rate: float | None = None
     pass_rate_before: float | None = None
     failing_now: int = 0
+    failing_tests: list[TestHealth] = field(default_factory=list)
     newly_flaky: int = 0
     flaky: int = 0
     broken: int = 0
@@ -73,17 +75,20 @@ def card(project: Project, now: datetime | None = None) -> Card:
     finished = default.filter(status=RunStatus.COMPLETED, created_at__gte=two_weeks_ago)
     weeks = list(finished.values_list("created_at", "conclusion"))
     health = TestHealth.objects.filter(project=project).aggregate(
-        failing_now=Count("pk", filter=Q(failure_streak__gt=0) & ~Q(state=TestState.FIXED)),
         newly_flaky=Count("pk", filter=Q(state=TestState.FLAKY, state_since__gte=week_ago)),
         flaky=Count("pk", filter=Q(state=TestState.FLAKY)),
         broken=Count("pk", filter=Q(state=TestState.BROKEN)),
     )
+    failing = TestHealth.objects.filter(project=project, failure_streak__gt=0).exclude(state=TestState.FIXED)
+    named = list(failing.select_related("test").order_by("-failure_streak", "test_id")[:FAILING_NAMED])
     lost = Run.objects.filter(project=project, created_at__gte=week_ago, conclusion__in=FAILED)
     return Card(
         project=project,
         recent=recent[::-1],
         pass_rate=pass_rate([c for at, c in weeks if at >= week_ago]),
         pass_rate_before=pass_rate([c for at, c in weeks if at < week_ago]),
+        failing_now=failing.count(),
+        failing_tests=named,
         quarantined=QuarantineEntry.objects.active(now).filter(project=project).count(),
         time_lost=wall_seconds(list(lost.values_list("started_at", "finished_at"))),
         open_fix_jobs=FixJob.objects.filter(project=project, state__in=OPEN_FIX_STATES).count(),

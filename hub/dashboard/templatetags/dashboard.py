@@ -62,15 +62,19 @@ def when(value: datetime | str | None, relative: bool = False):
 
 @register.filter
 def seconds(value: float | None) -> str:
-    """12.3 s, 4 min 05 s, 2 h 07 min."""
+    """45 ms, 12.3 s, 4 min 05 s, 32 min, 2 h 07 min: as precise as a glance needs."""
     if value is None:
         return "—"
     value = float(value)
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
     if value < 60:
         return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
     minutes, secs = divmod(round(value), 60)
-    if minutes < 60:
+    if minutes < 10:
         return f"{minutes} min {secs:02d} s"
+    if minutes < 60:
+        return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
 

@@ -54,7 +54,15 @@ def test_a_project_card_counts_failing_broken_and_quarantined_tests(client, seed
     assert figures["Broken"].strip() == "1"
     assert figures["Quarantined"].strip() == "1"
     assert figures["Open fix jobs"].strip() == "1"
-    assert page.count('class="mark tone-') == MAIN_RUNS
+    assert page.count('class="mark-link"') == MAIN_RUNS
+
+
+def test_a_project_card_names_the_tests_failing_now(client, seeded):
+    page = page_of(client, seeded_user(seeded, "tom"), "/")
+
+    failing = page[page.index("Failing now on main") :]
+    assert f'<a href="/tests/{seeded.checkout.pk}/">test_checkout</a>' in failing
+    assert "5 runs in a row" in failing
 
 
 def test_another_teams_pages_answer_404(client, seeded):
@@ -77,6 +85,12 @@ def test_the_runs_list_filters_by_pull_request_and_status(client, seeded):
 
     assert page.count(f'href="/runs/{seeded.pr_run.pk}/"') == 1
     assert f'href="/runs/{seeded.main_run.pk}/"' not in page
+
+
+def test_the_runs_list_filters_by_commit(client, seeded):
+    page = page_of(client, seeded_user(seeded, "tom"), f"/runs/?commit_sha={'f' * 12}")
+
+    assert re.findall(r'href="/runs/(\d+)/"', page) == [str(seeded.pr_run.pk)]
 
 
 def test_the_runs_list_filters_by_branch_and_time(client, seeded):
