@@ -4,7 +4,8 @@ Failing tests (final attempts that failed or errored) are read a page at a time 
 keyset pagination (``JobByJobPagination``), so a run with 10,000 failures paints its first 50 as fast as a
 run with 50. Each page's entries come from ``context_failures.failures`` (the run context's builder:
 attempts, category, cluster, base-branch classification, flaky verdict, quarantine, reproduce command),
-redacted like the context, then grouped by cluster, the clusters in the order of their most urgent
+their attempts' text (message, type, trace, output: what a program printed) redacted like the context's, then
+grouped by cluster, the clusters in the order of their most urgent
 failure (new first, known flaky last). The run's largest clusters are counted over all its failures.
 """
 
@@ -82,8 +83,9 @@ def failures_page(run: Run, job_ids: list[int], request) -> tuple[Page, list[Clu
     )
     shown = page(JobByJobPagination, failing, request, view=_JobIds(job_ids), size=FAILURES_PER_PAGE)
     ordered = sorted(shown.rows, key=context_failures.rank)
-    entries = redact_all(context_failures.failures(ordered, run.project.full_name))
+    entries = context_failures.failures(ordered, run.project.full_name)
     for entry in entries:
+        entry["attempts"] = [redact_all(attempt) for attempt in entry["attempts"]]
         entry["labels"] = labels(entry)
         entry["final"] = entry["attempts"][-1] if entry["attempts"] else {}
         entry["category_label"] = Category(entry["category"]).label if entry["category"] else ""

@@ -84,3 +84,9 @@ def test_the_diagnosis_benchmark_measures_ours_beside_both_naive_extractors():
     output = run("benchmarks/diagnose.py", "--quick")
     assert "tail: last 50 lines" in output
     assert "grep: error|fail|exception" in output
+
+
+def test_the_dashboard_benchmark_times_every_page_with_a_history_and_a_huge_run():
+    output = run("benchmarks/dashboard.py", "--quick")
+    assert "a run of 2,000 failures" in output
+    assert "target p95 < 150 ms" in output

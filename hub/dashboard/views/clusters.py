@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -31,11 +31,13 @@ def daily_counts(cluster_ids: list[int], days: int = SPARK_DAYS) -> dict[int, li
     rows = (
         Failure.objects.filter(cluster_id__in=cluster_ids, created_at__date__gte=first)
         .annotate(day=TruncDate("created_at"))
-        .values_list("cluster_id", "day")
+        .values("cluster_id", "day")
+        .annotate(failures=Count("pk"))
+        .values_list("cluster_id", "day", "failures")
     )
-    counts = Counter(rows)
+    counts = {(cluster, day): failures for cluster, day, failures in rows}
     span = [first + timedelta(days=n) for n in range(days)]
-    return {cid: [counts[(cid, day)] for day in span] for cid in cluster_ids}
+    return {cid: [counts.get((cid, day), 0) for day in span] for cid in cluster_ids}
 
 
 @login_required
