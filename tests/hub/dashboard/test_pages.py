@@ -215,3 +215,34 @@ def seeded_user(seeded, name: str):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=name)
+
+
+def store_log(job, text: str):
+    from hub.operations.models import JobLog, LogState
+
+    return JobLog.objects.create(
+        job=job, state=LogState.STORED, content=JobLog.compress(text.encode()), size=len(text), spans=[[2, 2]]
+    )
+
+
+def test_a_jobs_stored_log_is_linked_and_served_as_text_with_secrets_redacted(client, seeded):
+    job = seeded.pr_run.jobs.get()
+    store_log(job, "npm ci\nnpm ERR! 401 token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\n")
+    client.force_login(seeded_user(seeded, "tom"))
+
+    page = client.get(f"/runs/{seeded.pr_run.pk}/").content.decode()
+    log = client.get(f"/jobs/{job.pk}/log.txt")
+
+    assert f'href="/jobs/{job.pk}/log.txt">Stored log</a>' in page
+    assert "the failure at line 2" in page
+    assert log["Content-Type"] == "text/plain; charset=utf-8"
+    assert "npm ERR! 401" in log.content.decode()
+    assert "ghp_0123456789" not in log.content.decode()
+
+
+def test_another_teams_job_log_is_a_404(client, seeded):
+    job = seeded.other_run.jobs.get()
+    store_log(job, "secret build output\n")
+    client.force_login(seeded_user(seeded, "tom"))
+
+    assert client.get(f"/jobs/{job.pk}/log.txt").status_code == 404
