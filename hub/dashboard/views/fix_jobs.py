@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from hub.api.viewsets.base import RecentRunsPagination
 from hub.dashboard.paging import page
+from hub.failures.services.context import pull_request_url
 from hub.projects.models import Project
 from hub.projects.services import visible
 from hub.response.models import FixJob, FixState
@@ -33,10 +34,11 @@ def fix_jobs(request):
 
 @login_required
 def fix_job(request, fix_job_id: int):
-    jobs = visible(FixJob.objects.select_related("project", "run", "test", "cluster"), request.user)
+    jobs = visible(FixJob.objects.select_related("project", "run__project", "test", "cluster"), request.user)
     found = get_object_or_404(jobs, pk=fix_job_id)
     context = {
         "fix_job": found,
+        "pull_request_url": pull_request_url(found.run) if found.run and found.run.pull_request else "",
         "events": list(found.events.all()),
         "effects": list(found.effects.order_by("created_at", "id")),
     }

@@ -201,6 +201,7 @@ def test_fix_jobs_list_and_detail_show_state_and_timeline(client, seeded):
 
     assert "Re-run the failed jobs" in listing
     assert "Handed to a worker." in detail
+    assert '<a href="https://github.com/acme/widgets/pull/7">PR #7</a>' in detail
     assert not re.search(r'href="/fix-jobs/\d+/"', page_of(client, user, "/fix-jobs/?state=succeeded"))
 
 
