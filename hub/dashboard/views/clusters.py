@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -25,19 +24,25 @@ LATEST = 20
 
 
 def daily_counts(cluster_ids: list[int], days: int = SPARK_DAYS) -> dict[int, list[int]]:
-    """Failures per cluster per day (UTC) over the last ``days`` days, oldest first, in one query."""
-    today = timezone.now().date()
-    first = today - timedelta(days=days - 1)
+    """Failures per cluster per day over the last ``days`` days (UTC), oldest first, in one query.
+
+    One conditional count per day over the raw column, not a GROUP BY on its date: SQLite computes a
+    date through a Python function called per row (~15 us each), which made a 10,000-failure cluster's
+    sparkline cost more than the rest of its page."""
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = [today - timedelta(days=days - 1 - n) for n in range(days + 1)]
+    starts[-1] = today + timedelta(days=1)
+    per_day = {
+        f"day{n}": Count("pk", filter=Q(created_at__gte=starts[n], created_at__lt=starts[n + 1]))
+        for n in range(days)
+    }
     rows = (
-        Failure.objects.filter(cluster_id__in=cluster_ids, created_at__date__gte=first)
-        .annotate(day=TruncDate("created_at"))
-        .values("cluster_id", "day")
-        .annotate(failures=Count("pk"))
-        .values_list("cluster_id", "day", "failures")
+        Failure.objects.filter(cluster_id__in=cluster_ids, created_at__gte=starts[0])
+        .values("cluster_id")
+        .annotate(**per_day)
     )
-    counts = {(cluster, day): failures for cluster, day, failures in rows}
-    span = [first + timedelta(days=n) for n in range(days)]
-    return {cid: [counts.get((cid, day), 0) for day in span] for cid in cluster_ids}
+    found = {row["cluster_id"]: [row[f"day{n}"] for n in range(days)] for row in rows}
+    return {cid: found.get(cid, [0] * days) for cid in cluster_ids}
 
 
 @login_required
@@ -72,7 +77,7 @@ def cluster(request, cluster_id: int):
     )
     members = ClusterTest.objects.filter(cluster=found).select_related("test").order_by("-last_seen", "-id")
     latest = Failure.objects.filter(cluster=found).select_related("run", "test")
-    latest = latest.order_by("-created_at", "-id")
+    latest = latest.order_by("-id")  # newest first off the cluster's index, without sorting all of them
     width, height = SPARK
     context = {
         "cluster": found,

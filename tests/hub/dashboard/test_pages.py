@@ -247,3 +247,25 @@ def test_another_teams_job_log_is_a_404(client, seeded):
     client.force_login(seeded_user(seeded, "tom"))
 
     assert client.get(f"/jobs/{job.pk}/log.txt").status_code == 404
+
+
+def test_a_clusters_sparkline_counts_its_failures_of_each_day(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hub.dashboard.views.clusters import daily_counts
+    from hub.failures.models import Failure
+
+    failures = Failure.objects.filter(test=seeded.checkout)
+    cluster_ids = sorted(set(failures.values_list("cluster_id", flat=True)))
+    moved = failures.filter(cluster_id=cluster_ids[0]).first()
+    Failure.objects.filter(pk=moved.pk).update(created_at=timezone.now() - timedelta(days=2))
+
+    counts = daily_counts(cluster_ids)
+
+    today = {cid: Failure.objects.filter(cluster_id=cid).count() for cid in cluster_ids}
+    today[cluster_ids[0]] -= 1
+    assert {cid: days[-1] for cid, days in counts.items()} == today
+    assert counts[cluster_ids[0]][-3] == 1
+    assert all(len(days) == 14 for days in counts.values())
