@@ -47,6 +47,12 @@ def result_status(status_value: str, retried: bool = False, compact: bool = Fals
     return _badge(marks.result_mark(status_value, retried), compact)
 
 
+@register.filter
+def retried(result) -> bool:
+    """A final result that passed after a failed attempt in its job (its attempt number is above 1)."""
+    return result.status == "passed" and result.attempt > 1
+
+
 @register.simple_tag
 def when(value: datetime | str | None, relative: bool = False):
     """A ``<time>`` the page's script renders in the reader's zone; UTC until then (and without script)."""

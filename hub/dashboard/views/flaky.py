@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from hub.api.viewsets.base import RecentRunsPagination
+from hub.api.pagination import DefaultCursorPagination
 from hub.api.viewsets.flaky import DEFAULT_STATES, ImpactPagination
 from hub.dashboard.paging import page
 from hub.flaky.models import QuarantineEntry, TestHealth, TestState
@@ -17,7 +17,9 @@ from hub.projects.services import visible
 BOARD_STATES = [state for state in TestState.choices if state[0] in DEFAULT_STATES]
 
 
-class FixedPagination(RecentRunsPagination):
+class FixedPagination(DefaultCursorPagination):
+    """Most recently judged fixed first; the test id keeps the order total."""
+
     ordering = ("-state_since", "-test_id")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.hub.dashboard.conftest import MAIN_RUNS
@@ -56,8 +57,6 @@ class Session:
         self.context = browser.new_context(base_url=base_url, **options)
         if username:
             client = Client()
-            from django.contrib.auth import get_user_model
-
             client.force_login(get_user_model().objects.get(username=username))
             cookie = client.cookies["sessionid"]
             self.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": base_url}])

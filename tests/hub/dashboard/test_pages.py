@@ -269,3 +269,14 @@ def test_a_clusters_sparkline_counts_its_failures_of_each_day(seeded):
     assert {cid: days[-1] for cid, days in counts.items()} == today
     assert counts[cluster_ids[0]][-3] == 1
     assert all(len(days) == 14 for days in counts.values())
+
+
+def test_a_tests_timeline_marks_a_pass_on_retry_as_such(client, seeded):
+    from hub.runs.models import Test
+
+    login = Test.objects.get(project=seeded.project, name="test_login")
+    page = page_of(client, seeded_user(seeded, "tom"), f"/tests/{login.pk}/")
+
+    strip = page[page.index('class="strip"') : page.index('id="durations"')]
+    assert 'aria-label="Passed on retry"' in strip
+    assert "on retry (attempt 2)" in strip
