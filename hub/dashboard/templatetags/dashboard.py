@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from hub.dashboard import marks
 
@@ -101,3 +101,15 @@ def run_span(run) -> str:
     if run.started_at and run.finished_at and run.finished_at >= run.started_at:
         return seconds((run.finished_at - run.started_at).total_seconds())
     return "—"
+
+
+@register.simple_tag
+def sparkline(bars: list[dict[str, float]], width: float, height: float, label: str):
+    """An inline SVG of ``bars`` (``charts.bars``), built in one pass: a list of clusters draws fifty."""
+    rects = format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}"/>', (
+        (b["x"], b["y"], b["w"], b["h"]) for b in bars
+    ))  # fmt: skip
+    return format_html(
+        '<svg class="spark" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>',
+        width, height, width, height, label, rects,
+    )  # fmt: skip

@@ -19,7 +19,7 @@ from hub.projects.services import visible
 
 SPARK_DAYS = 14
 SPARK = (112, 24)
-MEMBERS = 100
+MEMBERS = 50
 LATEST = 20
 
 
@@ -59,7 +59,7 @@ def clusters(request):
     width, height = SPARK
     for cluster in shown.rows:
         cluster.spark = charts.bars(counts[cluster.pk], width, height)
-        cluster.spark_total = sum(counts[cluster.pk])
+        cluster.spark_label = f"{sum(counts[cluster.pk])} failures in the last {SPARK_DAYS} days"
     context = {
         "page": shown,
         "spark": {"width": width, "height": height, "days": SPARK_DAYS},
