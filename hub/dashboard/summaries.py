@@ -21,11 +21,11 @@ from hub.flaky.models import QuarantineEntry, TestHealth, TestState
 from hub.projects.models import Project
 from hub.response.models import FixJob, FixState
 from hub.runs.models import Conclusion, Run, RunStatus
+from hub.runs.services.state import FAILED_CONCLUSIONS
 
 MARKS = 20
 FAILING_NAMED = 3
 WEEK = timedelta(days=7)
-FAILED = (Conclusion.FAILURE, Conclusion.TIMED_OUT)
 OPEN_FIX_STATES = (
     FixState.PENDING,
     FixState.DISPATCHED,
@@ -81,7 +81,7 @@ def card(project: Project, now: datetime | None = None) -> Card:
     )
     failing = TestHealth.objects.filter(project=project, failure_streak__gt=0).exclude(state=TestState.FIXED)
     named = list(failing.select_related("test").order_by("-failure_streak", "test_id")[:FAILING_NAMED])
-    lost = Run.objects.filter(project=project, created_at__gte=week_ago, conclusion__in=FAILED)
+    lost = Run.objects.filter(project=project, created_at__gte=week_ago, conclusion__in=FAILED_CONCLUSIONS)
     return Card(
         project=project,
         recent=recent[::-1],

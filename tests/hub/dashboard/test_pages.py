@@ -280,3 +280,11 @@ def test_a_tests_timeline_marks_a_pass_on_retry_as_such(client, seeded):
     strip = page[page.index('class="strip"') : page.index('id="durations"')]
     assert 'aria-label="Passed on retry"' in strip
     assert "on retry (attempt 2)" in strip
+
+
+def test_a_project_card_gives_the_pass_rate_and_the_ci_time_lost_this_week(client, seeded):
+    page = page_of(client, seeded_user(seeded, "tom"), "/")
+
+    figures = dict(re.findall(r"<dt>(?:<a [^>]*>)?([^<]+)(?:</a>)?</dt><dd>([^<]+)", page))
+    assert figures["Pass rate, 7 days"].strip() == "20%"  # main runs 1 and 4 of 10 passed
+    assert figures["CI time lost this week"].strip() == "32 min"  # 8 failed runs of 4 minutes

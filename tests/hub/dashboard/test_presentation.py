@@ -107,3 +107,14 @@ def test_a_status_or_period_not_in_the_lists_is_named():
 )
 def test_durations_read_as_precisely_as_a_glance_needs(value, shown):
     assert seconds(value) == shown
+
+
+def test_the_pass_rate_counts_finished_runs_only_and_the_trend_is_in_points():
+    from hub.dashboard.summaries import Card, pass_rate
+
+    card = Card(project=None, pass_rate=pass_rate(["success", "failure", ""]), pass_rate_before=0.25)
+
+    assert card.pass_rate == 0.5
+    assert card.trend == 25.0
+    assert pass_rate(["", ""]) is None
+    assert Card(project=None, pass_rate=0.5).trend is None
