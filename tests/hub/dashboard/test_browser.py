@@ -196,9 +196,12 @@ def test_signing_in_through_the_form_opens_the_projects(session, seeded):
 
 
 def test_another_teams_run_is_not_found_in_the_browser(session, seeded):
-    response = session().open(f"/runs/{seeded.other_run.pk}/")
+    visitor = session()
+    response = visitor.open(f"/runs/{seeded.other_run.pk}/")
 
     assert response.status == 404
+    assert visitor.page.get_by_role("heading", level=1).inner_text() == "Not found"
+    assert visitor.page.evaluate(A11Y) == []
 
 
 def test_the_runs_filters_narrow_the_list(session, seeded):

@@ -73,6 +73,15 @@ def test_another_teams_pages_answer_404(client, seeded):
     assert client.get(f"/tests/{other_test}/").status_code == 404
 
 
+def test_a_not_found_page_says_what_to_do_next(client, seeded):
+    client.force_login(seeded_user(seeded, "tom"))
+
+    response = client.get(f"/runs/{seeded.other_run.pk}/")
+
+    assert "ask the project's owner to add you" in response.content.decode()
+    assert 'href="/"' in response.content.decode()
+
+
 def test_the_runs_list_leaves_out_other_teams_runs(client, seeded):
     page = page_of(client, seeded_user(seeded, "tom"), "/runs/")
 
