@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python benchmarks/diagnose.py
 	$(BIN)/python benchmarks/failure_categories.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/dashboard.py
 	for fault in worker-kill db-terminate redis-restart hub-down provider-storm; do \
 		$(BIN)/python benchmarks/faults.py $$fault || exit 1; \
 	done

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hub.operations",
     "hub.response",
     "hub.metrics",
+    "hub.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hub.urls"
+# The dashboard signs people in with Django's sessions (hub/dashboard); the admin keeps its own page.
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:projects"
+LOGOUT_REDIRECT_URL = "dashboard:login"
 WSGI_APPLICATION = "hub.wsgi.application"
 
 TEMPLATES = [

@@ -85,7 +85,8 @@ trap 'exit 130' INT TERM
 cat <<INFO
 
   Orchestrate demo
-    Admin:     http://127.0.0.1:$port/admin/    (log in as admin / $password)
+    Dashboard: http://127.0.0.1:$port/          (sign in as admin / $password)
+    Admin:     http://127.0.0.1:$port/admin/
     API docs:  http://127.0.0.1:$port/api/docs/
     Runs API:  http://127.0.0.1:$port/api/v1/runs/  (logged in, or with an API token)
   The task worker runs in the background (pid $worker); Ctrl-C stops the server and the worker.

@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hub.projects.models import AgentToken, ApiToken, Membership, Project, Provider
 
 FIRST_AGENT_LABEL = "first agent token"
+
+
+def visible(queryset: QuerySet, user, project_path: str = "project") -> QuerySet:
+    """``queryset`` limited to rows of projects ``user`` is a member of (superusers: everything).
+
+    ``project_path`` is the lookup from the model to its project ("" for projects themselves). One join
+    on memberships, no DISTINCT: a user has at most one membership per project.
+    """
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    prefix = f"{project_path}__" if project_path else ""
+    return queryset.filter(**{f"{prefix}memberships__user": user})
 
 
 class ProjectExists(Exception):

@@ -90,3 +90,9 @@ def test_the_fix_quality_benchmark_fixes_its_repositories_and_refuses_what_it_mu
     output = run("benchmarks/fix_quality.py", "--quick")
     assert "wrong-fix rate: 0/" in output
     assert "refusals correct:" in output
+
+
+def test_the_dashboard_benchmark_times_every_page_with_a_history_and_a_huge_run():
+    output = run("benchmarks/dashboard.py", "--quick")
+    assert "a run of 2,000 failures" in output
+    assert "target p95 < 150 ms" in output

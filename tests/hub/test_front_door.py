@@ -1,4 +1,5 @@
-"""The first addresses a person tries: ``/`` leads to the admin, and the API docs load without internet."""
+"""The first addresses a person tries: ``/`` is the dashboard (sign in first), and the API docs load without
+internet."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from django.contrib.staticfiles import finders
 pytestmark = pytest.mark.django_db
 
 
-def test_the_root_sends_people_to_the_admin(client):
+def test_the_root_asks_a_stranger_to_sign_in_to_the_dashboard(client):
     response = client.get("/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/login/?next=/"
 
 
 def test_the_api_docs_load_swagger_ui_from_the_hub_not_a_cdn(client):

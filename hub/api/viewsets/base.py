@@ -1,12 +1,12 @@
-"""What every read view shares: the tenant scope, the permission classes and the read throttle.
+"""What every read view shares: the permission classes, the read throttle and the pagination orders.
 
-Rows are scoped, not checked: a queryset only ever holds the projects a person belongs to, so another
-team's run answers 404 like a run that does not exist, and lists simply leave it out.
+Rows are scoped by ``hub.projects.services.visible``, not checked: a queryset only ever holds the projects
+a person belongs to, so another team's run answers 404 like a run that does not exist, and lists simply
+leave it out. The dashboard applies the same function.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -18,20 +18,6 @@ from hub.api.pagination import DefaultCursorPagination
 from hub.api.permissions import TokenAllowsMethod
 
 READ_SCOPE = "reads"
-
-
-def visible(queryset: QuerySet, user, project_path: str = "project") -> QuerySet:
-    """``queryset`` limited to rows of projects ``user`` is a member of (superusers: everything).
-
-    ``project_path`` is the lookup from the model to its project ("" for projects themselves). One join
-    on memberships, no DISTINCT: a user has at most one membership per project.
-    """
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    prefix = f"{project_path}__" if project_path else ""
-    return queryset.filter(**{f"{prefix}memberships__user": user})
 
 
 class ReadRateThrottle(ScopedRateThrottle):

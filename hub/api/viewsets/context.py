@@ -22,9 +22,10 @@ from rest_framework.views import APIView
 from hub.api.authentication import AGENT_READ_AUTHENTICATION, AgentPrincipal
 from hub.api.renderers import MarkdownRenderer
 from hub.api.serializers_context import RunContextSerializer
-from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.api.viewsets.base import ReadApiMixin
 from hub.failures import context_markdown
 from hub.failures.services.context import run_context
+from hub.projects.services import visible
 from hub.runs.models import Artifact, Run
 
 

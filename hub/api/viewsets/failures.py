@@ -14,8 +14,9 @@ from rest_framework import generics, viewsets
 from hub.api.filters_failures import ClusterFilter, RunFailureFilter
 from hub.api.pagination import DefaultCursorPagination
 from hub.api.serializers_failures import ClusterDetailSerializer, ClusterSerializer, RunFailureSerializer
-from hub.api.viewsets.base import ReadApiMixin, ReportOrderPagination, visible
+from hub.api.viewsets.base import ReadApiMixin, ReportOrderPagination
 from hub.failures.models import ClusterTest, Failure, FailureCluster
+from hub.projects.services import visible
 from hub.runs.models import Run
 
 MEMBERS_SHOWN = 100

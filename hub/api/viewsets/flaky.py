@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -31,10 +30,11 @@ from hub.api.serializers_flaky import (
     ReasonSerializer,
     TestHealthSerializer,
 )
-from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.api.viewsets.base import ReadApiMixin
 from hub.flaky.models import QuarantineEntry, TestHealth, TestState
 from hub.flaky.services import quarantine as quarantine_service
 from hub.projects.models import Project
+from hub.projects.services import visible
 from hub.runs.models import Test
 
 DEFAULT_STATES = (TestState.FLAKY, TestState.BROKEN, TestState.SUSPECTED, TestState.QUARANTINED)
@@ -82,16 +82,6 @@ class ImpactPagination(DefaultCursorPagination):
     ordering = ("-runs_affected", "-time_lost", "-test_id")
 
 
-def _with_active_quarantine(healths):
-    return healths.prefetch_related(
-        Prefetch(
-            "test__quarantine_entries",
-            queryset=QuarantineEntry.objects.active().select_related("created_by"),
-            to_attr="active_entries",
-        )
-    )
-
-
 class QuarantineErrorMixin:
     def handle_exception(self, exc):
         if isinstance(exc, quarantine_service.QuarantineError):
@@ -127,7 +117,7 @@ class FlakyTestListView(ReadApiMixin, generics.ListAPIView):
             return TestHealth.objects.none()
         project = requested_project(self.request)
         healths = TestHealth.objects.filter(project=project, state__in=self._states())
-        return _with_active_quarantine(healths.select_related("test"))
+        return quarantine_service.with_active_quarantine(healths.select_related("test"))
 
     def _states(self) -> list[str]:
         raw = [
@@ -151,7 +141,9 @@ class TestHealthView(ReadApiMixin, generics.RetrieveAPIView):
 
     def get_object(self) -> TestHealth:
         test = visible_test(self.request, self.kwargs["test_id"])
-        health = _with_active_quarantine(TestHealth.objects.filter(test=test).select_related("test")).first()
+        health = quarantine_service.with_active_quarantine(
+            TestHealth.objects.filter(test=test).select_related("test")
+        ).first()
         return health or TestHealth(test=test, project_id=test.project_id)
 
 
@@ -255,5 +247,7 @@ class MarkFixedView(QuarantineErrorMixin, ReadApiMixin, APIView):
         data.is_valid(raise_exception=True)
         test = visible_test(request, test_id)
         quarantine_service.mark_fixed(test, reason=data.validated_data["reason"], user=request.user)
-        health = _with_active_quarantine(TestHealth.objects.filter(test=test).select_related("test")).get()
+        health = quarantine_service.with_active_quarantine(
+            TestHealth.objects.filter(test=test).select_related("test")
+        ).get()
         return Response(TestHealthSerializer(health).data)

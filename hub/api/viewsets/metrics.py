@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import error_body
-from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.api.viewsets.base import ReadApiMixin
 from hub.metrics import services
 from hub.projects.models import Project
+from hub.projects.services import visible
 
 DEFAULT_WEEKS = 8
 

@@ -19,10 +19,11 @@ from rest_framework.views import APIView
 
 from hub.api.errors import error_body
 from hub.api.serializers_operations import ActionSerializer, RerunSerializer, TriggerSerializer
-from hub.api.viewsets.base import ReadApiMixin, ReadRateThrottle, visible
+from hub.api.viewsets.base import ReadApiMixin, ReadRateThrottle
 from hub.operations.models import Action, ActionOutcome, ActionVia
 from hub.operations.services import actions
 from hub.projects.models import Project
+from hub.projects.services import visible
 from hub.runs.models import Job, Run
 
 ERROR_STATUS = {

@@ -7,8 +7,9 @@ from rest_framework import viewsets
 
 from hub.api.filters import ProjectFilter
 from hub.api.serializers import ProjectSerializer
-from hub.api.viewsets.base import ProjectNamePagination, ReadApiMixin, visible
+from hub.api.viewsets.base import ProjectNamePagination, ReadApiMixin
 from hub.projects.models import Project
+from hub.projects.services import visible
 
 
 @extend_schema_view(

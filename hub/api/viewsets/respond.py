@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 from hub.api.errors import error_body
 from hub.api.permissions import require_owner
 from hub.api.serializers_response import FixJobSerializer
-from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.api.viewsets.base import ReadApiMixin
 from hub.api.viewsets.operations import OperationsRateThrottle
 from hub.operations.models import ActionVia
+from hub.projects.services import visible
 from hub.response.services import respond_now
 from hub.runs.models import Run
 

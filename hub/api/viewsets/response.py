@@ -20,8 +20,9 @@ from rest_framework.views import APIView
 from hub.api.errors import ErrorSerializer, error_body
 from hub.api.permissions import require_owner
 from hub.api.serializers_response import FixJobDetailSerializer, FixJobSerializer, PolicySerializer
-from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
+from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination
 from hub.projects.models import Project
+from hub.projects.services import visible
 from hub.response.models import FixJob, FixState, Policy
 from hub.response.policy import schema as policy_schema
 from hub.response.policy import store

@@ -12,7 +12,8 @@ from rest_framework import generics, viewsets
 from hub.api.filters import ResultFilter, RunFilter
 from hub.api.pagination import JobByJobPagination
 from hub.api.serializers import ResultSerializer, RunDetailSerializer, RunSerializer
-from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
+from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination
+from hub.projects.services import visible
 from hub.runs.models import Run, TestResult
 
 

@@ -12,7 +12,8 @@ from rest_framework import generics, mixins, viewsets
 
 from hub.api.pagination import NewestFirstPagination
 from hub.api.serializers import HistoryEntrySerializer, TestSerializer
-from hub.api.viewsets.base import ReadApiMixin, visible
+from hub.api.viewsets.base import ReadApiMixin
+from hub.projects.services import visible
 from hub.runs.models import Test, TestResult
 from hub.runs.services import segments
 

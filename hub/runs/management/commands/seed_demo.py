@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hub.demo.generator import DemoUpload, generate
+from hub.demo.quarantine import quarantine_flakiest
 from hub.demo.suites import PROJECTS, USERS
 from hub.projects import services
 from hub.projects.models import AgentToken, Membership, Project
@@ -77,6 +78,8 @@ class Command(BaseCommand):
         poster = HttpPoster(url) if url else ClientPoster()
         with nullcontext() if url else analysing_inline():
             tally = self.post_all(poster, tokens, seed, days, end)
+        for name, test in quarantine_flakiest(projects).items():
+            self.stdout.write(f"Quarantined in {name}: {test} (its owner's decision, for the dashboard)")
         self.report(tally, projects, tokens, seed, days, end, admin_password, time.perf_counter() - started)
 
     def post_all(self, poster, tokens: dict[str, str], seed: int, days: int, end: date) -> Tally:
@@ -113,7 +116,7 @@ class Command(BaseCommand):
         out("Agent tokens for trying the agent against the demo (shown once; earlier seeder tokens revoked):")
         for name, plain in tokens.items():
             out(f"  {name:<28} {plain}")
-        out(f"Log in at {settings.SITE_URL}/admin/ as {ADMIN} / {password}")
+        out(f"Open the dashboard at {settings.SITE_URL}/ (the admin at /admin/) as {ADMIN} / {password}")
         if not settings.DEBUG and password == DEFAULT_PASSWORD:
             self.stderr.write("The demo password is 'admin': pass --admin-password on anything reachable.")
 
