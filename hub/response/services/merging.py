@@ -15,6 +15,7 @@ comment says why; **ask**: one comment asks a person, with the reasons, and the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from agent.providers import Provider, ProviderError, UnsupportedOperation
@@ -67,6 +68,8 @@ def settle(job_id: int, run_id: int) -> str:
     client = client_for(job.project)
     try:
         pr = client.get_pull_request(number)
+        if pr.state == MERGED and job.effects.filter(key=f"{MERGE}{job.pk}:{pr.head_sha}").exists():
+            return _merge(job, run, pr, client, pr.head_sha)  # an earlier attempt merged: finish it
         refusal = _refusal(job, pr, client)
         if refusal:
             fix_jobs.note(job, f"merge decision: ask: {refusal}", {"pull_request": number})
@@ -76,7 +79,7 @@ def settle(job_id: int, run_id: int) -> str:
         if decision.verdict is Verdict.WAIT:
             return job.state
         if decision.verdict is Verdict.MERGE:
-            return _merge(job, run, pr, client, decision)
+            return _merge(job, run, pr, client, decision.head_sha, decision.passed)
         _comment(job, pr, client, decision.head_sha or pr.head_sha, _asking(decision))
         return _settle_by_run(job, run, "; ".join(reason.message for reason in decision.reasons))
     except ProviderError as exc:
@@ -146,15 +149,19 @@ def _validation(client: Provider, sha: str) -> Validation:
     return Validation.MISSING if found is None else VALIDATION.get(found.state, Validation.MISSING)
 
 
-def _merge(job: FixJob, run: Run, pr: PullRequestInfo, client: Provider, decision: MergeDecision) -> str:
-    sha = decision.head_sha
+def _merge(
+    job: FixJob, run: Run, pr: PullRequestInfo, client: Provider, sha: str, passed: Sequence[str] = ()
+) -> str:
+    """Merge at ``sha`` once, then comment once and settle the job (``passed``: the rules that held)."""
 
     def call() -> effects.Made:
         try:
             result = client.merge_pull_request(int(pr.number), sha=sha, method=METHOD, delete_branch=True)
         except MergeRefused as refused:
             raise effects.Refused(str(refused), {"refused": refused.reason}) from None
-        return effects.Made(result.sha, pr.url, {"head_sha": sha, "branch": result.branch})
+        return effects.Made(
+            result.sha, pr.url, {"head_sha": sha, "branch": result.branch, "passed": list(passed)}
+        )
 
     def check() -> effects.Made | None:
         now = client.get_pull_request(pr.number)
@@ -170,7 +177,8 @@ def _merge(job: FixJob, run: Run, pr: PullRequestInfo, client: Provider, decisio
         message = f"the provider refused the merge: {refused}"
         _comment(job, pr, client, sha, f"Orchestrate did not merge this fix: {message}. A person decides.")
         return _settle_by_run(job, run, message)
-    body = f"Orchestrate merged this fix at {sha[:12]}: {', '.join(decision.passed)} held."
+    held = ", ".join(effect.detail.get("passed") or passed) or "the merge rules"
+    body = f"Orchestrate merged this fix at {sha[:12]}: {held} held."
     _comment(job, pr, client, sha, body)
     gone = effect.detail.get("branch", "as the provider left it")
     reason = f"merged pull request {pr.number} at {sha[:12]}; its branch: {gone}"
