@@ -9,7 +9,8 @@ reasons go on the job's timeline. **merge**: the provider merges with the decide
 pushed since is refused: recorded as wait, never retried on a guessed SHA), the branch is deleted, one
 comment says why; **ask**: one comment asks a person, with the reasons, and the job settles by its run;
 **wait**: nothing more (the next run on the head decides again). The merge and the comment are
-``effects.once`` effects keyed by job and head, so a replayed task merges and comments once.
+``effects.once`` effects keyed by job and head, so a replayed task merges and comments once; the job's
+``claimed_until`` holds it for one decision at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
 
 from agent.providers import Provider, ProviderError, UnsupportedOperation
 from agent.providers.changes import MERGED, OPEN, PullRequestInfo
@@ -63,6 +67,23 @@ def settle(job_id: int, run_id: int) -> str:
     run = Run.objects.filter(pk=run_id).first()
     if job is None or run is None or job.state != FixState.AWAITING_VERIFICATION:
         return job.state if job is not None else "missing"
+    if not _claim(job):
+        return job.state  # another worker decides on it now
+    try:
+        return _settle(job, run)
+    finally:
+        FixJob.objects.filter(pk=job.pk).update(claimed_until=None)
+
+
+def _claim(job: FixJob) -> bool:
+    """Hold the job for one decision at a time (two deliveries of one run may both reach the task)."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    held = FixJob.objects.filter(free, pk=job.pk, state=FixState.AWAITING_VERIFICATION)
+    return bool(held.update(claimed_until=now + fix_jobs.lease()))
+
+
+def _settle(job: FixJob, run: Run) -> str:
     rules = MergeRules.from_policy(store.effective(job.project)["merge"])
     number = job.effects.get(key=f"{PULL_REQUEST}{job.pk}").external_id
     client = client_for(job.project)

@@ -7,9 +7,11 @@ replayed delivery or task merges and comments once."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from hub.response.models import EffectState, FixJob, FixState
 from hub.response.policy import store
@@ -226,3 +228,15 @@ def test_on_gitlab_whose_changes_are_not_read_yet_a_person_merges_and_the_run_se
     [decision] = decisions(job)
     assert decision.startswith("merge decision: ask:")
     assert "list a pull request's files" in decision
+
+
+def test_a_job_another_worker_is_deciding_on_is_left_alone(linked, pull, sender, api):
+    lease_end = timezone.now() + timedelta(minutes=5)
+    FixJob.objects.filter(pk=linked.pk).update(claimed_until=lease_end)
+    calls = len(api.calls)
+
+    fix_run_ends(sender, linked)
+
+    assert not any("/pulls/12" in call.request.url for call in api.calls[calls:])
+    linked.refresh_from_db()
+    assert (linked.state, linked.claimed_until) == (FixState.AWAITING_VERIFICATION, lease_end)
