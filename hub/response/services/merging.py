@@ -26,7 +26,7 @@ from agent.providers import Provider, ProviderError, UnsupportedOperation
 from agent.providers.changes import MERGED, OPEN, PullRequestInfo
 from agent.providers.merges import HEAD_CHANGED, MergeRefused
 from agent.validate.config import DEFAULT_CONTEXT
-from hub.integrations.clients import client_for
+from hub.integrations.clients import ClientUnavailable, client_for
 from hub.response.merge import Check, MergeDecision, MergeRules, PullRequestFacts, Validation, Verdict, decide
 from hub.response.models import FixJob, FixState
 from hub.response.policy import store
@@ -86,8 +86,8 @@ def _claim(job: FixJob) -> bool:
 def _settle(job: FixJob, run: Run) -> str:
     rules = MergeRules.from_policy(store.effective(job.project)["merge"])
     number = job.effects.get(key=f"{PULL_REQUEST}{job.pk}").external_id
-    client = client_for(job.project)
     try:
+        client = client_for(job.project)
         pr = client.get_pull_request(number)
         if pr.state == MERGED and job.effects.filter(key=f"{MERGE}{job.pk}:{pr.head_sha}").exists():
             return _merge(job, run, pr, client, pr.head_sha)  # an earlier attempt merged: finish it
@@ -103,7 +103,7 @@ def _settle(job: FixJob, run: Run) -> str:
             return _merge(job, run, pr, client, decision.head_sha, decision.passed)
         _comment(job, pr, client, decision.head_sha or pr.head_sha, _asking(decision))
         return _settle_by_run(job, run, "; ".join(reason.message for reason in decision.reasons))
-    except UnsupportedOperation as exc:  # GitLab, for now: the facts cannot be gathered, a person merges
+    except (UnsupportedOperation, ClientUnavailable) as exc:  # GitLab for now, no token: a person merges
         fix_jobs.note(job, f"merge decision: ask: {exc}", {"pull_request": number})
         return _settle_by_run(job, run, f"{exc}; a person merges")
     except ProviderError as exc:
