@@ -5,7 +5,8 @@
 - a commit through the git data API: ``POST R/git/blobs`` per file (base64), ``GET R/git/commits/{parent}``
   for its tree, ``POST R/git/trees`` on that tree (a deleted file is an entry with ``sha: null``),
   ``POST R/git/commits``, then ``POST R/git/refs`` to create the branch at it (422 when it exists)
-- pull requests: ``POST R/pulls``, ``GET R/pulls?head=OWNER:BRANCH&state=all``, ``GET R/pulls/{number}``
+- pull requests: ``POST R/pulls``, ``GET R/pulls?head=OWNER:BRANCH&state=all``, ``GET R/pulls/{number}``,
+  ``GET R/pulls/{number}/files`` (paged; GitHub lists at most 3000 files)
 
 The token needs Contents: read and write and Pull requests: read and write (fine-grained) or the ``repo``
 scope (classic); a commit that changes ``.github/workflows/`` also needs Workflows: write.
@@ -20,8 +21,8 @@ from urllib.parse import quote
 
 from agent.providers import _github_repos
 from agent.providers.base import NotFoundError, numeric_id
-from agent.providers.changes import CLOSED, MERGED, OPEN, FileChange, PullRequestInfo
-from agent.providers.http import ApiClient
+from agent.providers.changes import CLOSED, MERGED, OPEN, ChangedFile, FileChange, PullRequestInfo
+from agent.providers.http import ApiClient, collect
 from agent.providers.repositories import RepositoryInfo
 
 PULLS_HINT = "check the repository and the branches; the token needs pull-requests: write"
@@ -116,3 +117,12 @@ def find_pull_requests(http: ApiClient, base: str, owner: str, head: str) -> lis
 def get_pull_request(http: ApiClient, base: str, number: str) -> PullRequestInfo:
     number = numeric_id(number, "GitHub pull request", "a pull request is named by its number")
     return pull_request_info(http.get_json(f"{base}/pulls/{number}", not_found_hint=PULLS_HINT))
+
+
+def pull_request_files(http: ApiClient, base: str, number: str, per_page: int) -> list[ChangedFile]:
+    number = numeric_id(number, "GitHub pull request", "a pull request is named by its number")
+    pages = http.link_pages(f"{base}/pulls/{number}/files", params={"per_page": per_page})
+    return [
+        ChangedFile(str(data["filename"]), int(data.get("additions") or 0), int(data.get("deletions") or 0))
+        for data in collect(pages, lambda body: body)
+    ]

@@ -46,6 +46,15 @@ class PullRequestInfo:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class ChangedFile:
+    """One file a pull request changes, and its lines added and deleted (what merge size limits count)."""
+
+    path: str
+    additions: int
+    deletions: int
+
+
 class ChangeRequests:
     """The repository operations; each raises ``UnsupportedOperation`` where the provider has none."""
 
@@ -79,3 +88,7 @@ class ChangeRequests:
 
     def get_pull_request(self, number: str) -> PullRequestInfo:
         raise self._no_repository("read pull requests")
+
+    def pull_request_files(self, number: str) -> list[ChangedFile]:
+        """The files pull request ``number`` changes, each with its lines added and deleted."""
+        raise self._no_repository("list a pull request's files")

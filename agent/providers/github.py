@@ -52,7 +52,7 @@ from agent.providers.base import (
     numeric_id,
     parse_time,
 )
-from agent.providers.changes import FileChange, PullRequestInfo
+from agent.providers.changes import ChangedFile, FileChange, PullRequestInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
@@ -278,6 +278,9 @@ class GitHubProvider(Provider):
     def get_pull_request(self, number: str) -> PullRequestInfo:
         return _github_changes.get_pull_request(self.http, self.base, number)
 
+    def pull_request_files(self, number: str) -> list[ChangedFile]:
+        return _github_changes.pull_request_files(self.http, self.base, number, PER_PAGE)
+
     # -- commit statuses (_github_statuses) ---------------------------------------------------------------
 
     def set_commit_status(
@@ -288,6 +291,9 @@ class GitHubProvider(Provider):
         )
 
     # -- merging pull requests (_github_merges) ---------------------------------------------------------
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        return _github_statuses.commit_statuses(self.http, self.base, sha, PER_PAGE)
 
     def merge_pull_request(
         self, number: int, *, sha: str, method: str = "squash", delete_branch: bool = True

@@ -43,6 +43,12 @@ class StatusReporter:
             "set commit statuses", "commit statuses are set on GitHub or GitLab projects only"
         )
 
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        """The statuses set on commit ``sha``, newest first (a context may appear more than once)."""
+        raise self.unsupported(  # type: ignore[attr-defined]
+            "read commit statuses", "commit statuses are read on GitHub projects only"
+        )
+
 
 def check_status(sha: str, state: str) -> str:
     """The commit id, lower-cased, once ``sha`` and ``state`` are known to be usable (ValueError if not)."""

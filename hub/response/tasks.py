@@ -41,3 +41,9 @@ def fixer_poll() -> int:
     from hub.response.services import fixer_links
 
     return fixer_links.poll()
+
+
+def decide_merge(fix_job_id: int, run_id: int) -> str:
+    from hub.response.services import merging
+
+    return merging.settle(fix_job_id, run_id)

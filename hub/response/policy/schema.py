@@ -231,16 +231,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "inputs": Key({}, fixer_inputs),
         "max_per_day": Key(10, count),
     },
-    # Read by the merge decision (hub/response/merge.py, MergeRules); not wired to the providers yet.
+    # Read by the merge decision (hub/response/merge.py, MergeRules), acted on by services/merging.py.
+    # Approvals and flaky-fix re-runs are not gathered yet: only their defaults are accepted.
     "merge": {
-        "enabled": Key(False, boolean, built=False, builds="merging fixes"),
-        "require_checks": Key(True, boolean, built=False, builds="merging fixes"),
-        "require_validate": Key(True, boolean, built=False, builds="merging fixes"),
-        "allowed_paths": Key([], list_of(), built=False, builds="merging fixes"),
-        "max_files": Key(10, count, built=False, builds="merging fixes"),
-        "max_lines": Key(200, count, built=False, builds="merging fixes"),
-        "approvals": Key(0, count, built=False, builds="merging fixes"),
-        "flaky_max_runs": Key(100, count, built=False, builds="merging fixes"),
+        "enabled": Key(False, boolean),
+        "require_checks": Key(True, boolean),
+        "require_validate": Key(True, boolean),
+        "allowed_paths": Key([], list_of()),
+        "max_files": Key(10, count),
+        "max_lines": Key(200, count),
+        "approvals": Key(0, count, built=False, builds="counting approvals"),
+        "flaky_max_runs": Key(100, count, built=False, builds="proving flaky fixes"),
     },
 }
 VERSIONS = (1,)

@@ -11,7 +11,8 @@ elsewhere an unsettled dispatch is never repeated. A run from a fork's pull requ
 fix workflow holds the repository's secrets (``decisions.fork_refusal``).
 
 The job then awaits verification: its pull request is linked by webhook or poll
-(``services/fixer_links.py``), and the fix branch's own run settles it (passed: succeeded; else failed).
+(``services/fixer_links.py``), and the fix branch's own run settles it (passed: succeeded; else failed),
+through the merge decision when the policy's ``merge.enabled`` is on (``services/merging.py``).
 The fix workflow's run ending red before any pull request means no fix was published: failed.
 """
 
@@ -179,6 +180,11 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
     if job_id is not None and job_id.isdigit():
         job = _awaiting(run.project_id, int(job_id))
         if job is None or facts.analysis_pending(run, besides=besides_upload):
+            return
+        from hub.response.services import merging  # it builds on this module
+
+        if merging.wanted(job):
+            merging.hand_off(job, run)  # the merge decision settles the job (services/merging.py)
             return
         passed = run.conclusion == Conclusion.SUCCESS
         ended = "passed" if passed else f"ended {run.conclusion or 'without a conclusion'}"

@@ -74,7 +74,8 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
 @pytest.mark.parametrize(
     ("document", "path"),
     [
-        ({"merge": {"enabled": True}}, "merge.enabled"),
+        ({"merge": {"approvals": 1}}, "merge.approvals"),
+        ({"merge": {"flaky_max_runs": 20}}, "merge.flaky_max_runs"),
     ],
 )
 def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(document, path):
@@ -141,12 +142,28 @@ def test_a_bad_agent_key_is_refused_naming_it(document, error):
     assert [e[: len(error)] for e in schema.validate(document)] == [error]
 
 
+def test_merging_and_its_rules_are_built():
+    document = {
+        "merge": {"enabled": True, "require_validate": False, "allowed_paths": ["src/**"], "max_files": 3,
+                  "max_lines": 50, "require_checks": True}
+    }  # fmt: skip
+    assert schema.validate(document) == []
+    assert schema.effective(document)["merge"]["allowed_paths"] == ["src/**"]
+
+
+def test_a_bad_merge_rule_is_refused_naming_it():
+    assert schema.validate({"merge": {"max_lines": -1, "allowed_paths": "src/**"}}) == [
+        "merge.max_lines: must be an integer >= 0",
+        "merge.allowed_paths: must be a list of strings",
+    ]
+
+
 def test_keys_not_built_yet_may_be_written_at_their_off_defaults():
     assert schema.validate(schema.defaults()) == []
 
 
 def test_every_bad_key_is_reported_at_once():
-    errors = schema.validate({"rerun": {"max_per_run": -1, "enabled": 1}, "merge": {"enabled": True}})
+    errors = schema.validate({"rerun": {"max_per_run": -1, "enabled": 1}, "merge": {"enabled": "yes"}})
     assert [e.split(":")[0] for e in errors] == ["rerun.max_per_run", "rerun.enabled", "merge.enabled"]
 
 

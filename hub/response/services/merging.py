@@ -1,0 +1,254 @@
+"""Acting on the merge decision for a fix job's pull request, once its head commit's run has completed.
+
+The fixer's ``verify`` hands a fix job here (a task, outside any transaction, so each effect's row is
+committed before its call) when the policy's ``merge.enabled`` is on and the job's pull request is linked.
+The facts come from the provider and the hub: the pull request's head now, the hub's runs on that head
+and the tests failing there that did not fail on the base branch's last run, the ``orchestrate/validate``
+commit status, the changed files and lines. ``hub.response.merge.decide`` answers; the answer and its
+reasons go on the job's timeline. **merge**: the provider merges with the decided head SHA (a head
+pushed since is refused: recorded as wait, never retried on a guessed SHA), the branch is deleted, one
+comment says why; **ask**: one comment asks a person, with the reasons, and the job settles by its run;
+**wait**: nothing more (the next run on the head decides again). The merge and the comment are
+``effects.once`` effects keyed by job and head, so a replayed task merges and comments once; the job's
+``claimed_until`` holds it for one decision at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from agent.providers import Provider, ProviderError, UnsupportedOperation
+from agent.providers.changes import MERGED, OPEN, PullRequestInfo
+from agent.providers.merges import HEAD_CHANGED, MergeRefused
+from agent.validate.config import DEFAULT_CONTEXT
+from hub.integrations.clients import ClientUnavailable, client_for
+from hub.response.merge import Check, MergeDecision, MergeRules, PullRequestFacts, Validation, Verdict, decide
+from hub.response.models import FixJob, FixState
+from hub.response.policy import store
+from hub.response.responders.fixer import PULL_REQUEST, branch
+from hub.response.services import effects, facts, fix_jobs
+from hub.runs.models import Conclusion, Run, RunStatus
+
+log = logging.getLogger(__name__)
+
+MERGE, COMMENT = "merge:merge:", "merge:comment:"
+METHOD = "merge"  # GitHub's merge commit: the fix's commits stay as the fix workflow wrote them
+VALIDATION = {"success": Validation.PASSED, "failure": Validation.FAILED, "error": Validation.FAILED,
+              "pending": Validation.PENDING}  # fmt: skip
+
+
+def wanted(job: FixJob) -> bool:
+    """Whether the merge decision settles ``job``: merging is on and its pull request is linked."""
+    return (
+        bool(store.effective(job.project)["merge"]["enabled"])
+        and job.effects.filter(key=f"{PULL_REQUEST}{job.pk}").exists()
+    )
+
+
+def hand_off(job: FixJob, run: Run) -> None:
+    """Decide after commit, in a task (effects are recorded before their calls only outside a transaction)."""
+    from django.db import transaction
+    from django_q.tasks import async_task
+
+    job_id, run_id = job.pk, run.pk
+    transaction.on_commit(
+        lambda: async_task("hub.response.tasks.decide_merge", job_id, run_id, task_name=f"merge-{job_id}")
+    )
+
+
+def settle(job_id: int, run_id: int) -> str:
+    """Decide and act for fix job ``job_id`` on its fix branch's completed run ``run_id``; the job's state."""
+    job = FixJob.objects.select_related("project").filter(pk=job_id).first()
+    run = Run.objects.filter(pk=run_id).first()
+    if job is None or run is None or job.state != FixState.AWAITING_VERIFICATION:
+        return job.state if job is not None else "missing"
+    if not _claim(job):
+        return job.state  # another worker decides on it now
+    try:
+        return _settle(job, run)
+    finally:
+        FixJob.objects.filter(pk=job.pk).update(claimed_until=None)
+
+
+def _claim(job: FixJob) -> bool:
+    """Hold the job for one decision at a time (two deliveries of one run may both reach the task)."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    held = FixJob.objects.filter(free, pk=job.pk, state=FixState.AWAITING_VERIFICATION)
+    return bool(held.update(claimed_until=now + fix_jobs.lease()))
+
+
+def _settle(job: FixJob, run: Run) -> str:
+    rules = MergeRules.from_policy(store.effective(job.project)["merge"])
+    number = job.effects.get(key=f"{PULL_REQUEST}{job.pk}").external_id
+    try:
+        client = client_for(job.project)
+        pr = client.get_pull_request(number)
+        if pr.state == MERGED and job.effects.filter(key=f"{MERGE}{job.pk}:{pr.head_sha}").exists():
+            return _merge(job, run, pr, client, pr.head_sha)  # an earlier attempt merged: finish it
+        refusal = _refusal(job, pr, client)
+        if refusal:
+            fix_jobs.note(job, f"merge decision: ask: {refusal}", {"pull_request": number})
+            return _settle_by_run(job, run, refusal)
+        decision = decide(_facts(job, run, pr, client, rules), rules)
+        fix_jobs.note(job, f"merge decision: {decision.summary()}", _detail(decision, number))
+        if decision.verdict is Verdict.WAIT:
+            return job.state
+        if decision.verdict is Verdict.MERGE:
+            return _merge(job, run, pr, client, decision.head_sha, decision.passed)
+        _comment(job, pr, client, decision.head_sha or pr.head_sha, _asking(decision))
+        return _settle_by_run(job, run, "; ".join(reason.message for reason in decision.reasons))
+    except (UnsupportedOperation, ClientUnavailable) as exc:  # GitLab for now, no token: a person merges
+        fix_jobs.note(job, f"merge decision: ask: {exc}", {"pull_request": number})
+        return _settle_by_run(job, run, f"{exc}; a person merges")
+    except ProviderError as exc:
+        log.warning("fix job %s: the merge decision could not reach the provider: %s", job.pk, exc)
+        fix_jobs.note(job, f"merge decision not made: the provider answered {exc}; decided again on the "
+                      "next run of the pull request's head", {"pull_request": number})  # fmt: skip
+        return job.state
+
+
+def _refusal(job: FixJob, pr: PullRequestInfo, client: Provider) -> str:
+    """Why this pull request is never merged by the hub, whatever the rules say ('' when it may be)."""
+    if pr.from_fork:
+        return "the pull request's head lives in a fork; the hub merges only its own fix branches"
+    if pr.state != OPEN:
+        return f"the pull request is {pr.state}"
+    if pr.head != branch(job):
+        return f"the pull request brings {pr.head}, not the fix branch {branch(job)}"
+    if pr.head == client.repository().default_branch:
+        return "the pull request brings the default branch"
+    return ""
+
+
+def _facts(
+    job: FixJob, run: Run, pr: PullRequestInfo, client: Provider, rules: MergeRules
+) -> PullRequestFacts:
+    files = client.pull_request_files(pr.number)
+    return PullRequestFacts(
+        head_sha=pr.head_sha,
+        checked_sha=run.commit_sha,
+        checks=_checks(job, run.commit_sha),
+        new_failures=_new_failures(job, run, pr.base),
+        validation=_validation(client, run.commit_sha) if rules.require_validate else Validation.MISSING,
+        touched_paths=[changed.path for changed in files],
+        lines_changed=sum(changed.additions + changed.deletions for changed in files),
+    )
+
+
+def _checks(job: FixJob, sha: str) -> list[Check]:
+    """The hub's runs on ``sha``, the last attempt of each."""
+    latest: dict[str, Run] = {}
+    for found in Run.objects.filter(project=job.project_id, commit_sha=sha).order_by("attempt", "pk"):
+        latest[found.provider_run_id] = found
+    return [
+        Check(found.workflow or found.provider_run_id, sha, found.status, found.conclusion or None)
+        for found in latest.values()
+    ]
+
+
+def _new_failures(job: FixJob, run: Run, base: str) -> list[str]:
+    """Tests failing on the head that did not fail in the base branch's last completed run."""
+    before = (
+        Run.objects.filter(project=job.project_id, branch=base, status=RunStatus.COMPLETED)
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    failing_before = set(facts.failed_test_names(before)) if before is not None else set()
+    return [name for name in facts.failed_test_names(run) if name not in failing_before]
+
+
+def _validation(client: Provider, sha: str) -> Validation:
+    try:
+        statuses = client.commit_statuses(sha)
+    except UnsupportedOperation:
+        return Validation.MISSING
+    found = next((status for status in statuses if status.context == DEFAULT_CONTEXT), None)
+    return Validation.MISSING if found is None else VALIDATION.get(found.state, Validation.MISSING)
+
+
+def _merge(
+    job: FixJob, run: Run, pr: PullRequestInfo, client: Provider, sha: str, passed: Sequence[str] = ()
+) -> str:
+    """Merge at ``sha`` once, then comment once and settle the job (``passed``: the rules that held)."""
+
+    def call() -> effects.Made:
+        try:
+            result = client.merge_pull_request(int(pr.number), sha=sha, method=METHOD, delete_branch=True)
+        except MergeRefused as refused:
+            raise effects.Refused(str(refused), {"refused": refused.reason}) from None
+        return effects.Made(
+            result.sha, pr.url, {"head_sha": sha, "branch": result.branch, "passed": list(passed)}
+        )
+
+    def check() -> effects.Made | None:
+        now = client.get_pull_request(pr.number)
+        return effects.Made("", pr.url, {"head_sha": sha}) if now.state == MERGED else None
+
+    try:
+        effect, _ = effects.once(job, f"{MERGE}{job.pk}:{sha}", "merge", call, check)
+    except effects.Refused as refused:
+        if refused.detail.get("refused") == HEAD_CHANGED:
+            fix_jobs.note(job, f"merge decision: wait: the head moved after {sha[:12]} was decided on; "
+                          "deciding again when its run completes", {"refused": str(refused)})  # fmt: skip
+            return job.state
+        message = f"the provider refused the merge: {refused}"
+        _comment(job, pr, client, sha, f"Orchestrate did not merge this fix: {message}. A person decides.")
+        return _settle_by_run(job, run, message)
+    held = ", ".join(effect.detail.get("passed") or passed) or "the merge rules"
+    body = f"Orchestrate merged this fix at {sha[:12]}: {held} held."
+    _comment(job, pr, client, sha, body)
+    gone = effect.detail.get("branch", "as the provider left it")
+    reason = f"merged pull request {pr.number} at {sha[:12]}; its branch: {gone}"
+    detail = {"run": run.pk, "merge": effect.pk, "merge_sha": effect.external_id}
+    fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, reason, detail))
+    return job.state
+
+
+def _asking(decision: MergeDecision) -> str:
+    lines = "\n".join(f"- {reason.message}" for reason in decision.reasons)
+    return f"Orchestrate did not merge this fix; a person decides:\n\n{lines}"
+
+
+def _comment(job: FixJob, pr: PullRequestInfo, client: Provider, sha: str, body: str) -> None:
+    """One comment per fix job and head, recorded before it is posted; found again by its marker."""
+    marker = f"<!-- orchestrate:merge-decision:{job.pk}:{sha} -->"
+
+    def call() -> effects.Made:
+        comment = client.create_comment(int(pr.number), f"{body}\n\n{marker}")
+        return effects.Made(comment.id, comment.url)
+
+    def check() -> effects.Made | None:
+        found = next((c for c in client.list_comments(int(pr.number)) if marker in c.body), None)
+        return effects.Made(found.id, found.url) if found is not None else None
+
+    effects.once(job, f"{COMMENT}{job.pk}:{sha}", "comment", call, check)
+
+
+def _settle_by_run(job: FixJob, run: Run, why: str) -> str:
+    """Not merged: the job succeeds when its run passed (a person merges), fails when it did not."""
+    passed = run.conclusion == Conclusion.SUCCESS
+    ended = "passed" if passed else f"ended {run.conclusion or 'without a conclusion'}"
+    state = FixState.SUCCEEDED if passed else FixState.FAILED
+    reason = f"the fix's run on {run.branch} {ended}; not merged: {why}"
+    fix_jobs.verify(job, fix_jobs.Outcome(state, reason, {"run": run.pk}))
+    return job.state
+
+
+def _detail(decision: MergeDecision, number: str) -> dict[str, Any]:
+    return {
+        "pull_request": number,
+        "verdict": decision.verdict.value,
+        "head_sha": decision.head_sha,
+        "passed": list(decision.passed),
+        "reasons": [
+            {"rule": r.rule, "verdict": r.verdict.value, "message": r.message} for r in decision.reasons
+        ],
+        **decision.detail,
+    }
