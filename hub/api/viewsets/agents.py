@@ -22,8 +22,9 @@ from rest_framework.views import APIView
 from hub.api.errors import ErrorSerializer, error_body
 from hub.api.permissions import require_owner
 from hub.api.serializers_agents import AgentRunSerializer, TaskRequestSerializer, TaskSerializer
-from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination, visible
+from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination
 from hub.projects.models import Project
+from hub.projects.services import visible
 from hub.response.agents import generic, signing
 from hub.response.agents.models import AgentConnection, AgentRun, Task
 from hub.response.services import agent_runs, agent_tasks, fix_jobs
