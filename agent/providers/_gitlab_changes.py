@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agent.providers import _gitlab_repos
-from agent.providers.base import NotFoundError, numeric_id
+from agent.providers.base import NotFoundError, ProviderError, numeric_id
 from agent.providers.changes import (
     CLOSED,
     EXECUTABLE,
@@ -53,6 +53,8 @@ def pull_request_info(data: Mapping[str, Any]) -> PullRequestInfo:
 
 def repository(http: ApiClient, base: str) -> RepositoryInfo:
     data = http.get_json(base)
+    if not data.get("default_branch"):  # publishing must know which branch it may never write to
+        raise ProviderError("the repository's answer names no default branch; check the token can read it")
     return _gitlab_repos.repository_info(data)
 
 

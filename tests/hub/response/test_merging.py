@@ -218,7 +218,13 @@ def test_on_gitlab_whose_changes_are_not_read_yet_a_person_merges_and_the_run_se
                          source_project_id=5, target_project_id=5)  # fmt: skip
     api.get(f"{base}/merge_requests/1", json=merge_request)
     api.get(
-        base, json={"id": 5, "default_branch": "main", "web_url": "https://gitlab.com/gitlabhq/gitlab-test"}
+        base,
+        json={
+            "id": 5,
+            "path_with_namespace": "gitlabhq/gitlab-test",
+            "default_branch": "main",
+            "web_url": "https://gitlab.com/gitlabhq/gitlab-test",
+        },
     )
 
     assert merging.settle(job.pk, run.pk) == FixState.SUCCEEDED
