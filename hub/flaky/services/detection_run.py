@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from hub.flaky import detection
 from hub.flaky.models import TestHealth, TestState
-from hub.flaky.services import history
+from hub.flaky.services import history, one_pass
 from hub.flaky.services.states import Move, change_states
 from hub.projects.models import Project
 from hub.runs.models import Upload
@@ -95,7 +95,7 @@ def judge_tests(
         current = _locked_health_rows(project, test_ids, also_lock=counted)
         _count_clean_passes(counted)
         now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
-        outcomes = history.histories(project.pk, test_ids, project.default_branch)
+        outcomes = one_pass.histories(project.pk, test_ids, project.default_branch, history.histories)
         stored = {test_id: _written(health) for test_id, health in current.items()}
         for test_id in test_ids:
             health = current[test_id]
@@ -103,8 +103,9 @@ def judge_tests(
                 # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
                 # verdict saw is spent.
                 health.evidence_after = max(health.evidence_after, health.judged_through)
-            verdict = detection.judge(
-                outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
+            history_of = outcomes.get(test_id, ())
+            verdict = one_pass.judge(
+                test_id, history_of, previous=health.state, evidence_after=health.evidence_after
             )
             _apply(health, verdict, now)
             verdicts[test_id] = verdict
@@ -157,6 +158,9 @@ def _locked_health_rows(
     ``also_lock`` until the transaction ends: in test order, so that two judges never deadlock
     (``select_for_update`` on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
     if connection.features.has_select_for_update:
+        if one_pass.first_in_project(project.pk):
+            every = TestHealth.objects.select_for_update().filter(project_id=project.pk).order_by("test_id")
+            list(every.values_list("pk", flat=True))
         for chunk in history.chunks(sorted({*test_ids, *also_lock})):
             locked = TestHealth.objects.select_for_update().filter(test_id__in=chunk).order_by("test_id")
             list(locked.values_list("pk", flat=True))

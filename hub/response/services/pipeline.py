@@ -6,6 +6,9 @@ An upload is analysed (failures, then flaky verdicts, then the pull request's cl
 fresh verdicts); if its run has completed, the responders look at the run again, since a late upload may
 be the fact they were waiting for. A completed run goes to every responder: first to settle what was
 awaiting it, then to decide what to open. Fix jobs opened here are dispatched after commit.
+
+A worker behind on analyses takes its backlog in one pass (``uploads_stored``): the same steps for each
+upload, in order, in one transaction, sharing what does not change between them (``flaky.one_pass``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ def upload_stored(upload_id: int) -> None:
     run = Run.objects.filter(pk__in=Upload.objects.filter(pk=upload_id).values("run_id")).first()
     if run is not None and run.status == RunStatus.COMPLETED:
         respond(run, besides_upload=upload_id)
+
+
+def uploads_stored(upload_ids: list[int]) -> None:
+    """``upload_stored`` for each of ``upload_ids`` in order, as one pass over a backlog."""
+    from hub.flaky.services.one_pass import one_pass
+
+    with one_pass():
+        for upload_id in upload_ids:
+            upload_stored(upload_id)
 
 
 def run_completed(run_id: int) -> None:
