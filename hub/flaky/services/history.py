@@ -18,6 +18,7 @@ from django.db.models import F, Q
 
 from hub.flaky.detection import DEFAULT_RULES, Outcome, Rules
 from hub.flaky.models import TestHealth, TestState
+from hub.flaky.services import one_pass
 from hub.runs.models import Job, Run, Test, TestResult, Upload
 from hub.runs.services import segments
 
@@ -141,6 +142,7 @@ def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
         for test_id, state, clean_streak, needed in watched:
             if test_id not in present or test_id in judge:
                 continue
+            clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
             if infrastructure or pass_may_change_state(state, clean_streak, needed):
                 judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
             else:

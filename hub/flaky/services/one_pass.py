@@ -9,12 +9,19 @@ pure function). A test that fails in one upload and passes in the next is judged
 unless the first verdict moved it, decided once. Results another ingest commits meanwhile are judged when
 their own upload is analysed, as they would be had this pass run before they landed.
 
+A watched test's clean passes (``detection_run._count_clean_passes``: nearly every test of a steady
+suite, every upload) are counted in memory and written once, all of a test's passes in one update that
+does the same arithmetic in the same order; what reads them before then (the next upload's plan, a
+verdict) adds what is pending, and a verdict that rewrites the test's figures makes its pending passes
+part of its history.
+
 Outside ``one_pass()`` nothing is kept: every analysis reads afresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,6 +34,7 @@ class _Pass:
     histories: dict[tuple[int, str, int], list] = field(default_factory=dict)
     verdicts: dict[tuple[int, str, int], detection.Verdict] = field(default_factory=dict)
     locked_projects: set[int] = field(default_factory=set)
+    clean_passes: Counter = field(default_factory=Counter)
 
 
 _current: ContextVar[_Pass | None] = ContextVar("flaky_one_pass", default=None)
@@ -89,3 +97,39 @@ def judge(test_id: int, outcomes: Sequence, *, previous: str, evidence_after: in
             outcomes, previous=previous, evidence_after=evidence_after
         )
     return verdict
+
+
+def defer_clean_passes(test_ids: Iterable[int], times: int = 1) -> bool:
+    """Inside a pass, remember ``times`` more clean passes of ``test_ids`` and return True; outside one,
+    return False (the caller writes them now)."""
+    shared = _current.get()
+    if shared is None:
+        return False
+    for test_id in test_ids:
+        shared.clean_passes[test_id] += times
+    return True
+
+
+def pending_clean_passes(test_id: int) -> int:
+    shared = _current.get()
+    return shared.clean_passes.get(test_id, 0) if shared is not None else 0
+
+
+def take_clean_passes(test_ids: Iterable[int]) -> dict[int, int]:
+    """The pending clean passes of ``test_ids``, no longer pending."""
+    shared = _current.get()
+    if shared is None:
+        return {}
+    return {t: shared.clean_passes.pop(t) for t in test_ids if t in shared.clean_passes}
+
+
+def take_all_clean_passes() -> dict[int, list[int]]:
+    """Every pending clean pass, no longer pending, as the tests to count once, twice, ... each."""
+    shared = _current.get()
+    if shared is None:
+        return {}
+    by_times: dict[int, list[int]] = {}
+    for test_id, times in sorted(shared.clean_passes.items()):
+        by_times.setdefault(times, []).append(test_id)
+    shared.clean_passes.clear()
+    return by_times

@@ -29,14 +29,15 @@ def upload_stored(upload_id: int) -> None:
     classification.classify_upload(upload_id)
     run = Run.objects.filter(pk__in=Upload.objects.filter(pk=upload_id).values("run_id")).first()
     if run is not None and run.status == RunStatus.COMPLETED:
+        detection_run.write_clean_passes()  # the responders read the figures as they stand
         respond(run, besides_upload=upload_id)
 
 
 def uploads_stored(upload_ids: list[int]) -> None:
     """``upload_stored`` for each of ``upload_ids`` in order, as one pass over a backlog."""
-    from hub.flaky.services.one_pass import one_pass
+    from hub.flaky.services import detection_run
 
-    with one_pass():
+    with detection_run.backlog_pass():
         for upload_id in upload_ids:
             upload_stored(upload_id)
 

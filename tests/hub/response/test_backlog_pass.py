@@ -55,7 +55,12 @@ class World:
     def verdicts(self) -> dict:
         health = TestHealth.objects.filter(project=self.project).select_related("test")
         return {
-            h.test.name: (h.state, h.clean_streak, h.runs, h.failures, round(h.score, 9), len(h.evidence))
+            h.test.name: (
+                h.state,
+                (h.clean_streak, h.failure_streak, h.runs, h.failures, h.recent),
+                (h.weighted_runs, h.weighted_failures, round(h.score, 9)),
+                len(h.evidence),
+            )
             for h in health
         }
 
