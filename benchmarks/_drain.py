@@ -1,0 +1,123 @@
+"""One worker draining uploads that arrive at a steady rate, on a simulated clock (benchmarks/analysis.py).
+
+The uploads are landed beforehand and their analyses owed; an upload "arrives" at ``i / rate`` seconds.
+Owed work not arrived yet is kept out of the worker's reach (due later), so the worker sees exactly the
+backlog it would: at the time it is free, it takes the oldest upload that has arrived, and, batching,
+the rest of what has arrived (up to ``OWED_BATCH_SIZE``), through the hub's own claim
+(``hub.outbox.services.claims.perform``). The clock advances by what each claim really took, so the
+waits are the ones this machine would give at that rate; the CPU time is reported beside them, being
+less sensitive to the machine's other load.
+
+Per upload: its wait (arrival to the start of the pass that analysed it) and its upload-to-verdict
+latency (arrival to the commit of that pass, which writes the verdicts and state changes its evidence
+brought).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Drained:
+    uploads: int
+    passes: int
+    wall: float  # seconds the worker was busy
+    cpu: float  # CPU seconds it spent
+    oldest_wait: float
+    verdict_latency: float  # the longest, arrival to commit
+    last_wait: float  # the newest upload's wait: growing with the queue when the worker falls behind
+    full_uploads: int  # uploads in passes as large as the batch size allows (one at a time: every pass)
+    full_seconds: float  # ... and the seconds those passes took
+    longest_pass: float
+
+    @property
+    def cpu_per_analysis(self) -> float:
+        return self.cpu / self.uploads
+
+    @property
+    def rate(self) -> float:
+        return self.uploads / self.wall
+
+    def keeps_up(self, arrivals: float) -> bool:
+        """A worker taking what has arrived, up to a batch, keeps up when full passes (if any) drain faster
+        than uploads arrive, and the newest upload waited no longer than a pass: it arrived during the
+        pass before its own, not behind a queue of them."""
+        if self.full_uploads and self.full_uploads / self.full_seconds < arrivals:
+            return False
+        return self.last_wait <= self.longest_pass
+
+
+def drain(queued: list[int], rate: float, batch_size: int) -> Drained:
+    """Do the owed analyses of ``queued`` (oldest first) as one worker would, had they arrived at
+    ``rate`` a second, with ``OWED_BATCH_SIZE`` = ``batch_size``."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from hub.outbox.models import OwedWork, WorkState
+    from hub.outbox.services import claims
+
+    work = dict(
+        OwedWork.objects.filter(subject_id__in=queued, topic="upload.stored").values_list("subject_id", "pk")
+    )
+    OwedWork.objects.filter(pk__in=work.values()).update(due_at=timezone.now() + timedelta(days=1))
+    arrival = {upload: n / rate for n, upload in enumerate(queued)}
+    previous, settings.OWED_BATCH_SIZE = settings.OWED_BATCH_SIZE, batch_size
+    clock = busy = cpu = 0.0
+    waits: list[float] = []
+    latencies: list[float] = []
+    passes = full_uploads = 0
+    full_seconds = longest = 0.0
+    try:
+        position = 0
+        while position < len(queued):
+            clock = max(clock, arrival[queued[position]])
+            arrived = [u for u in queued[position:] if arrival[u] <= clock]
+            OwedWork.objects.filter(pk__in=[work[u] for u in arrived]).update(
+                due_at=timezone.now() - timedelta(hours=1)
+            )
+            started, started_cpu = time.perf_counter(), time.process_time()
+            state = claims.perform(work[queued[position]])
+            seconds = time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
+            assert state == WorkState.DONE, state
+            done = set(
+                OwedWork.objects.filter(pk__in=[work[u] for u in arrived], state=WorkState.DONE).values_list(
+                    "subject_id", flat=True
+                )
+            )
+            batch = [u for u in queued[position:] if u in done]
+            assert batch == queued[position : position + len(batch)], "a pass skipped an older upload"
+            waits.extend(clock - arrival[u] for u in batch)
+            latencies.extend(clock + seconds - arrival[u] for u in batch)
+            clock += seconds
+            busy += seconds
+            longest = max(longest, seconds)
+            if len(batch) == batch_size:
+                full_uploads, full_seconds = full_uploads + len(batch), full_seconds + seconds
+            passes += 1
+            position += len(batch)
+    finally:
+        settings.OWED_BATCH_SIZE = previous
+    return Drained(
+        len(queued),
+        passes,
+        busy,
+        cpu,
+        max(waits),
+        max(latencies),
+        waits[-1],
+        full_uploads,
+        full_seconds,
+        longest,
+    )
+
+
+def line(name: str, result: Drained) -> str:
+    return (
+        f"  {name}: {result.rate:5.1f} analyses/s, {result.cpu_per_analysis:.3f} CPU s each; "
+        f"{result.uploads / result.passes:4.1f} uploads a pass; oldest wait {result.oldest_wait:5.1f} s, "
+        f"newest {result.last_wait:5.1f} s; upload to verdict at most {result.verdict_latency:5.1f} s"
+    )
