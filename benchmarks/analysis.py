@@ -5,7 +5,7 @@ queue of them.
                                   [--branch main|feature] [--postgres] [--quick]
 
 A scratch database (SQLite in a temporary directory, or with ``--postgres`` a scratch PostgreSQL database
-``orchestrate_bench_analysis`` on ``BENCH_POSTGRES_URL``) is migrated by the hub; a project gets
+``orchestrate_bench_analysis``, or ``BENCH_DATABASE``, on ``BENCH_POSTGRES_URL``) is migrated by the hub; a project gets
 ``--prior`` runs of a ``--cases``-case suite in which every case fails at random 2% of the time (issue
 12's load), each posted through the ingest API (Django's test client) and analysed as the hub does, so
 nearly every test has failed once and is under watch. Then, for each of ``--measured`` further uploads:
@@ -49,10 +49,11 @@ def configure(postgres: bool) -> None:
         import psycopg
 
         server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        name = os.environ.get("BENCH_DATABASE", "orchestrate_bench_analysis")
         with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS orchestrate_bench_analysis")
-            conn.execute("CREATE DATABASE orchestrate_bench_analysis")
-        os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/orchestrate_bench_analysis"
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + name
     else:
         scratch = tempfile.mkdtemp(prefix="bench-analysis-")
         os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/hub.sqlite3"
