@@ -29,9 +29,6 @@ class Drained:
     oldest_wait: float
     verdict_latency: float  # the longest, arrival to commit
     last_wait: float  # the newest upload's wait: growing with the queue when the worker falls behind
-    full_uploads: int  # uploads in passes as large as the batch size allows (one at a time: every pass)
-    full_seconds: float  # ... and the seconds those passes took
-    longest_pass: float
 
     @property
     def cpu_per_analysis(self) -> float:
@@ -42,12 +39,9 @@ class Drained:
         return self.uploads / self.wall
 
     def keeps_up(self, arrivals: float) -> bool:
-        """A worker taking what has arrived, up to a batch, keeps up when full passes (if any) drain faster
-        than uploads arrive, and the newest upload waited no longer than a pass: it arrived during the
-        pass before its own, not behind a queue of them."""
-        if self.full_uploads and self.full_uploads / self.full_seconds < arrivals:
-            return False
-        return self.last_wait <= self.longest_pass
+        """Whether the worker, busy, analyses uploads at least as fast as they arrive: then the queue
+        stays bounded (with passes, it only gets faster as they grow)."""
+        return self.rate >= arrivals
 
 
 def drain(queued: list[int], rate: float, batch_size: int) -> Drained:
@@ -68,8 +62,7 @@ def drain(queued: list[int], rate: float, batch_size: int) -> Drained:
     clock = busy = cpu = 0.0
     waits: list[float] = []
     latencies: list[float] = []
-    passes = full_uploads = 0
-    full_seconds = longest = 0.0
+    passes = 0
     try:
         position = 0
         while position < len(queued):
@@ -94,25 +87,11 @@ def drain(queued: list[int], rate: float, batch_size: int) -> Drained:
             latencies.extend(clock + seconds - arrival[u] for u in batch)
             clock += seconds
             busy += seconds
-            longest = max(longest, seconds)
-            if len(batch) == batch_size:
-                full_uploads, full_seconds = full_uploads + len(batch), full_seconds + seconds
             passes += 1
             position += len(batch)
     finally:
         settings.OWED_BATCH_SIZE = previous
-    return Drained(
-        len(queued),
-        passes,
-        busy,
-        cpu,
-        max(waits),
-        max(latencies),
-        waits[-1],
-        full_uploads,
-        full_seconds,
-        longest,
-    )
+    return Drained(len(queued), passes, busy, cpu, max(waits), max(latencies), waits[-1])
 
 
 def line(name: str, result: Drained) -> str:
