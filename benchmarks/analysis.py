@@ -5,10 +5,11 @@ queue of them.
                                   [--branch main|feature] [--postgres] [--quick]
 
 A scratch database (SQLite in a temporary directory, or with ``--postgres`` a scratch PostgreSQL database
-``orchestrate_bench_analysis``, or ``BENCH_DATABASE``, on ``BENCH_POSTGRES_URL``) is migrated by the hub; a
-project gets ``--prior`` runs of a ``--cases``-case suite in which every case fails at random 2% of the time (issue
-12's load), each posted through the ingest API (Django's test client) and analysed as the hub does, so
-nearly every test has failed once and is under watch. Then, for each of ``--measured`` further uploads:
+``orchestrate_bench_analysis``, or ``BENCH_DATABASE``, on ``BENCH_POSTGRES_URL``) is migrated by the hub;
+a project gets ``--prior`` runs of a ``--cases``-case suite in which every case fails at random 2% of the
+time (issue 12's load), each posted through the ingest API (Django's test client) and analysed as the hub
+does, so nearly every test has failed once and is under watch. Then, for each of ``--measured`` further
+uploads:
 
 * **rescan** (the old path, rebuilt here only): judge every watched test present in the upload plus the
   tests whose earlier failures on the same commit or branch a pass may turn into evidence, found by
