@@ -34,11 +34,14 @@ def upload_stored(upload_id: int) -> None:
 
 
 def uploads_stored(upload_ids: list[int]) -> None:
-    """``upload_stored`` for each of ``upload_ids`` in order, as one pass over a backlog."""
+    """``upload_stored`` for each of ``upload_ids`` as one pass over a backlog: each project's uploads in
+    their order, the projects in id order (a pass locks a project's verdicts whole: two passes over the
+    same projects then lock them in the same order)."""
     from hub.flaky.services import detection_run
 
+    project_of = dict(Upload.objects.filter(pk__in=upload_ids).values_list("pk", "project_id"))
     with detection_run.backlog_pass():
-        for upload_id in upload_ids:
+        for upload_id in sorted(upload_ids, key=lambda pk: project_of.get(pk, 0)):
             upload_stored(upload_id)
 
 

@@ -141,3 +141,23 @@ def test_work_another_worker_holds_is_left_out_of_the_pass(settings):
         together_ids[2]: WorkState.DONE,
     }
     assert OwedWork.objects.get(pk=held).attempts == 1
+
+
+def test_a_pass_over_two_projects_backlogs_gives_each_the_effects_of_one_at_a_time(settings):
+    settings.OWED_BATCH_SIZE = 1
+    alone = [analysed(World(f"acme/alone-{seed}", seed), 12) for seed in (7, 8)]
+    together = [analysed(World(f"acme/together-{seed}", seed), 12) for seed in (7, 8)]
+    for world in alone:
+        for upload_id in [world.land() for _ in range(5)]:
+            assert claims.perform(world.owed(upload_id)) == WorkState.DONE
+    interleaved = [world.land() for _ in range(5) for world in together]
+    settings.OWED_BATCH_SIZE = 20
+
+    assert claims.perform(together[0].owed(interleaved[0])) == WorkState.DONE
+
+    for one, other in zip(alone, together, strict=True):
+        assert (other.failures(), other.verdicts(), other.changes()) == (
+            one.failures(),
+            one.verdicts(),
+            one.changes(),
+        )
