@@ -33,6 +33,7 @@ class Drained:
     oldest_wait: float
     verdict_latency: float  # the longest, arrival to commit
     last_wait: float  # the newest upload's wait: growing with the queue when the worker falls behind
+    sizes: tuple[tuple[int, float], ...] = ()  # each pass: (uploads, seconds)
 
     @property
     def cpu_per_analysis(self) -> float:
@@ -42,10 +43,30 @@ class Drained:
     def rate(self) -> float:
         return self.uploads / self.wall
 
-    def keeps_up(self, arrivals: float) -> bool:
-        """Whether the worker, busy, analyses uploads at least as fast as they arrive: then the queue
-        stays bounded (with passes, it only gets faster as they grow)."""
-        return self.rate >= arrivals
+    def cost(self) -> tuple[float, float] | None:
+        """(seconds a pass costs whatever its size, seconds each upload adds), fitted over passes of
+        different sizes by least squares; None when they were all of one size."""
+        n = len(self.sizes)
+        mean_b = sum(b for b, _ in self.sizes) / n
+        mean_t = sum(t for _, t in self.sizes) / n
+        spread = sum((b - mean_b) ** 2 for b, _ in self.sizes)
+        if spread == 0:
+            return None
+        marginal = sum((b - mean_b) * (t - mean_t) for b, t in self.sizes) / spread
+        return max(mean_t - marginal * mean_b, 0.0), marginal
+
+    def keeps_up(self, arrivals: float, batch: int) -> bool:
+        """Whether the queue stays bounded at ``arrivals`` a second. One at a time: the worker, busy,
+        analyses at least that fast. In passes of up to ``batch``: a pass of b uploads takes F + b*m
+        seconds, so the pass size settles where F + b*m = b / arrivals, which exists when each upload
+        adds less than the time between arrivals (m < 1/arrivals) and is at most ``batch``."""
+        cost = self.cost() if batch > 1 else None
+        if cost is None:
+            return self.rate >= arrivals
+        fixed, marginal = cost
+        if marginal * arrivals >= 1:
+            return False
+        return arrivals * fixed / (1 - marginal * arrivals) <= batch
 
 
 def cpu_seconds() -> float:
@@ -86,6 +107,7 @@ def drain(queued: list[int], rate: float, batch_size: int) -> Drained:
     waits: list[float] = []
     latencies: list[float] = []
     passes = 0
+    sizes: list[tuple[int, float]] = []
     try:
         position = 0
         while position < len(queued):
@@ -110,16 +132,19 @@ def drain(queued: list[int], rate: float, batch_size: int) -> Drained:
             latencies.extend(clock + seconds - arrival[u] for u in batch)
             clock += seconds
             busy += seconds
+            sizes.append((len(batch), seconds))
             passes += 1
             position += len(batch)
     finally:
         settings.OWED_BATCH_SIZE = previous
-    return Drained(len(queued), passes, busy, cpu, max(waits), max(latencies), waits[-1])
+    return Drained(len(queued), passes, busy, cpu, max(waits), max(latencies), waits[-1], tuple(sizes))
 
 
 def line(name: str, result: Drained) -> str:
+    cost = result.cost()
+    fitted = f"; a pass {cost[0]:.3f} s + {cost[1]:.3f} s an upload" if cost else ""
     return (
         f"  {name}: {result.rate:5.1f} analyses/s, {result.cpu_per_analysis:.3f} CPU s each; "
         f"{result.uploads / result.passes:4.1f} uploads a pass; oldest wait {result.oldest_wait:5.1f} s, "
-        f"newest {result.last_wait:5.1f} s; upload to verdict at most {result.verdict_latency:5.1f} s"
+        f"newest {result.last_wait:5.1f} s; upload to verdict at most {result.verdict_latency:5.1f} s{fitted}"
     )

@@ -286,11 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(_drain.line("one at a time       ", old))
     print(_drain.line(f"passes of up to {args.batch:<4}", new))
-    kept_up = new.keeps_up(ARRIVALS_PER_SECOND)
+    kept_up = new.keeps_up(ARRIVALS_PER_SECOND, args.batch)
     met = kept_up and new.oldest_wait < OLDEST_TARGET and new.verdict_latency < OLDEST_TARGET
     print(
         f"  target: keeps up with {ARRIVALS_PER_SECOND}/s ({'yes' if kept_up else 'no'}; one at a time: "
-        f"{'yes' if old.keeps_up(ARRIVALS_PER_SECOND) else 'no'}), oldest wait and upload to verdict < "
+        f"{'yes' if old.keeps_up(ARRIVALS_PER_SECOND, 1) else 'no'}), oldest wait and upload to verdict < "
         f"{OLDEST_TARGET:.0f} s: {'PASS' if met else 'FAIL'}; CPU bound: "
         f"{1 / new.cpu_per_analysis:.1f} analyses/s ({1 / old.cpu_per_analysis:.1f} one at a time)"
     )
