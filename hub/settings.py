@@ -260,6 +260,8 @@ if OWED_LEASE_SECONDS <= Q_TIMEOUT:
     )
 OWED_MAX_ATTEMPTS = envint("OWED_MAX_ATTEMPTS", 5, minimum=1)
 OWED_RETRY_BACKOFF_SECONDS = envint("OWED_RETRY_BACKOFF_SECONDS", 30, minimum=1)  # doubles per attempt
+# Owed work of one batchable consumer (an upload's analysis) a worker takes in one pass when behind.
+OWED_BATCH_SIZE = envint("OWED_BATCH_SIZE", 20, minimum=1)
 OWED_SWEEP_BATCH = envint("OWED_SWEEP_BATCH", 500, minimum=1)  # re-enqueued per sweep at most
 OWED_KEEP_DONE_DAYS = envint("OWED_KEEP_DONE_DAYS", 7, minimum=1)  # done work kept to answer redeliveries
 

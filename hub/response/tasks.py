@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from hub.outbox.services.claims import batched
 from hub.response.services import fix_jobs, pipeline
 
 
+@batched(pipeline.uploads_stored)
 def upload_stored(upload_id: int) -> None:
     pipeline.upload_stored(upload_id)
 

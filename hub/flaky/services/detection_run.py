@@ -10,7 +10,8 @@ moves only through ``states.change_state``, which keeps the audit trail.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -21,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from hub.flaky import detection
 from hub.flaky.models import TestHealth, TestState
-from hub.flaky.services import history
+from hub.flaky.services import history, one_pass
 from hub.flaky.services.states import Move, change_states
 from hub.projects.models import Project
 from hub.runs.models import Upload
@@ -94,8 +95,11 @@ def judge_tests(
         counted = sorted(set(passed_clean) - set(test_ids))
         current = _locked_health_rows(project, test_ids, also_lock=counted)
         _count_clean_passes(counted)
+        pending = one_pass.take_clean_passes(test_ids)
+        for test_id, times in pending.items():
+            _add_clean_passes(current[test_id], times)  # the row as it would be, had they been written
         now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
-        outcomes = history.histories(project.pk, test_ids, project.default_branch)
+        outcomes = one_pass.histories(project.pk, test_ids, project.default_branch, history.histories)
         stored = {test_id: _written(health) for test_id, health in current.items()}
         for test_id in test_ids:
             health = current[test_id]
@@ -103,13 +107,18 @@ def judge_tests(
                 # Someone (a person, or quarantine ending) cleared it since the last verdict: what that
                 # verdict saw is spent.
                 health.evidence_after = max(health.evidence_after, health.judged_through)
-            verdict = detection.judge(
-                outcomes.get(test_id, ()), previous=health.state, evidence_after=health.evidence_after
+            history_of = outcomes.get(test_id, ())
+            verdict = one_pass.judge(
+                test_id, history_of, previous=health.state, evidence_after=health.evidence_after
             )
             _apply(health, verdict, now)
             verdicts[test_id] = verdict
             if stored[test_id] != _written(health) or verdict.state != health.state:
                 rows.append(health)  # unchanged rows are not rewritten: a nightly recompute changes few
+        rewritten = {health.test_id for health in rows}
+        for test_id, times in pending.items():
+            if test_id not in rewritten:  # its figures stand as counted: still to be written
+                one_pass.defer_clean_passes([test_id], times)
         TestHealth.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["test"], update_fields=list(_UPDATE_FIELDS)
         )
@@ -129,20 +138,62 @@ def judge_tests(
     return verdicts
 
 
-def _count_clean_passes(test_ids: list[int], rules: detection.Rules = detection.DEFAULT_RULES) -> None:
-    """One more clean default-branch run for each test, kept in its figures as ``signals.aggregates``
-    would count it (the newest run weighs 1, older ones decay), without reading its history: the streaks,
-    runs and recent outcomes stay current; score, confidence and evidence wait for the next verdict."""
+def _count_clean_passes(test_ids: list[int]) -> None:
+    """One more clean default-branch run for each test (in a backlog pass, counted when it ends)."""
+    if not one_pass.defer_clean_passes(test_ids):
+        _write_clean_passes(test_ids, 1)
+
+
+def _write_clean_passes(
+    test_ids: list[int], times: int, rules: detection.Rules = detection.DEFAULT_RULES
+) -> None:
+    """``times`` more clean default-branch runs for each test, kept in its figures as
+    ``signals.aggregates`` would count them (the newest run weighs 1, older ones decay), without reading
+    its history: the streaks, runs and recent outcomes stay current; score, confidence and evidence wait
+    for the next verdict. Each run is one step of the same arithmetic (``_add_clean_passes``), so
+    counting them together or one at a time writes the same figures."""
     decay = 0.5 ** (1.0 / rules.half_life)
+    weighted_runs, weighted_failures = F("weighted_runs"), F("weighted_failures")
+    for _ in range(times):
+        weighted_runs, weighted_failures = weighted_runs * decay + 1, weighted_failures * decay
     for chunk in history.chunks(test_ids):
         TestHealth.objects.filter(test_id__in=chunk).update(
-            clean_streak=F("clean_streak") + 1,
+            clean_streak=F("clean_streak") + times,
             failure_streak=0,
-            runs=Least(F("runs") + 1, history.WINDOW),
-            weighted_runs=F("weighted_runs") * decay + 1,
-            weighted_failures=F("weighted_failures") * decay,
-            recent=Right(Concat(F("recent"), Value("p")), 200),
+            runs=Least(F("runs") + times, history.WINDOW),
+            weighted_runs=weighted_runs,
+            weighted_failures=weighted_failures,
+            recent=Right(Concat(F("recent"), Value("p" * times)), 200),
         )
+
+
+def _add_clean_passes(
+    health: TestHealth, times: int, rules: detection.Rules = detection.DEFAULT_RULES
+) -> None:
+    """``_write_clean_passes`` on a health row in memory."""
+    decay = 0.5 ** (1.0 / rules.half_life)
+    for _ in range(times):
+        health.weighted_runs = health.weighted_runs * decay + 1
+        health.weighted_failures = health.weighted_failures * decay
+    health.clean_streak += times
+    health.failure_streak = 0
+    health.runs = min(health.runs + times, history.WINDOW)
+    health.recent = (health.recent + "p" * times)[-200:]
+
+
+@contextmanager
+def backlog_pass() -> Iterator[None]:
+    """Analyse several uploads inside as one pass (``one_pass``); the clean passes it counted are
+    written when it ends (or, earlier, by ``write_clean_passes``)."""
+    with one_pass.one_pass():
+        yield
+        write_clean_passes()
+
+
+def write_clean_passes() -> None:
+    """Write the clean passes a backlog pass has counted so far (before anything else reads them)."""
+    for times, test_ids in one_pass.take_all_clean_passes().items():
+        _write_clean_passes(test_ids, times)
 
 
 def _written(health: TestHealth) -> tuple:
@@ -157,6 +208,9 @@ def _locked_health_rows(
     ``also_lock`` until the transaction ends: in test order, so that two judges never deadlock
     (``select_for_update`` on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
     if connection.features.has_select_for_update:
+        if one_pass.first_in_project(project.pk):
+            every = TestHealth.objects.select_for_update().filter(project_id=project.pk).order_by("test_id")
+            list(every.values_list("pk", flat=True))
         for chunk in history.chunks(sorted({*test_ids, *also_lock})):
             locked = TestHealth.objects.select_for_update().filter(test_id__in=chunk).order_by("test_id")
             list(locked.values_list("pk", flat=True))

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 
 from hub.flaky.detection import DEFAULT_RULES, Outcome, Rules
 from hub.flaky.models import TestHealth, TestState
+from hub.flaky.services import one_pass
 from hub.runs.models import Job, Run, Test, TestResult, Upload
 from hub.runs.services import segments
 
@@ -141,11 +142,12 @@ def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
         for test_id, state, clean_streak, needed in watched:
             if test_id not in present or test_id in judge:
                 continue
+            clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
             if infrastructure or pass_may_change_state(state, clean_streak, needed):
                 judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
             else:
                 passed_clean.append(test_id)
-    judge.update(failed_before_here(upload, rules))
+    judge.update(failed_before_here(upload, rules, present))
     return UploadPlan(sorted(judge), sorted(set(passed_clean) - judge))
 
 
@@ -167,7 +169,9 @@ def pass_may_change_state(state: str, clean_streak: int, clean_runs_needed: int)
     return clean_streak + 1 >= clean_runs_needed
 
 
-def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]:
+def failed_before_here(
+    upload: Upload, rules: Rules = DEFAULT_RULES, present: set[int] | None = None
+) -> set[int]:
     """The upload's tests whose earlier failures (outside an infrastructure failure) this upload may turn
     into evidence: failures on the same commit SHA (a pass now is a same-commit flake); for a run off the
     default branch, failures on the same pull request (or branch, when there is none), which a pass now
@@ -192,7 +196,7 @@ def failed_before_here(upload: Upload, rules: Rules = DEFAULT_RULES) -> set[int]
     elif run.branch and run.branch != upload.project.default_branch:
         scope = runs.filter(branch=run.branch, pull_request=None)
         scopes.append(_since_previous_upload(upload, scope, rules))
-    return failed_in_scopes(upload, [*scopes, *other_branches_since_default(upload)], rules)
+    return failed_in_scopes(upload, [*scopes, *other_branches_since_default(upload)], rules, present)
 
 
 def other_branches_since_default(upload: Upload) -> list[Q]:
@@ -221,22 +225,28 @@ def other_branches_since_default(upload: Upload) -> list[Q]:
     return [Q(job__in=between.values("job_id"), upload__in=between)]
 
 
-def failed_in_scopes(upload: Upload, scopes: Sequence[Q], rules: Rules = DEFAULT_RULES) -> set[int]:
-    """The upload's tests with a failing result in any of ``scopes`` (filters on results), outside an
-    infrastructure failure."""
+def failed_in_scopes(
+    upload: Upload, scopes: Sequence[Q], rules: Rules = DEFAULT_RULES, present: set[int] | None = None
+) -> set[int]:
+    """The upload's tests (``present``, read when not given) with a failing result in any of ``scopes``
+    (filters on results), outside an infrastructure failure.
+
+    The scopes' failing tests are few (a commit's, a few uploads'); they are read, then kept if the upload
+    ran them. Asking the database which of the upload's results match them instead probes each test's
+    results across every segment (PostgreSQL chose that plan: 0.3 s an upload at 2,000 tests)."""
     found: set[int] = set()
     for where in scopes:
-        failed = (
-            TestResult.objects.filter(where, status__in=FAILED)
-            .exclude(_infrastructure(rules))
-            .values("test_id")
+        failed = TestResult.objects.filter(where, status__in=FAILED).exclude(_infrastructure(rules))
+        found.update(failed.values_list("test_id", flat=True).distinct())
+    if not found:
+        return found
+    if present is None:
+        present = set(
+            TestResult.objects.filter(job_id=upload.job_id, upload_id=upload.pk).values_list(
+                "test_id", flat=True
+            )
         )
-        found.update(
-            TestResult.objects.filter(job_id=upload.job_id, upload_id=upload.pk, test_id__in=failed)
-            .values_list("test_id", flat=True)
-            .distinct()
-        )
-    return found
+    return found & present
 
 
 def _since_previous_upload(upload: Upload, runs, rules: Rules = DEFAULT_RULES) -> Q:

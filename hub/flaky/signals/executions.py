@@ -61,7 +61,8 @@ class Outcome(NamedTuple):
 
 @dataclass(slots=True)
 class Execution:
-    """A test's attempts in one job."""
+    """A test's attempts in one job. The last three fields are derived from the others once they are all
+    read (``settle``): signals ask them of every execution many times over, so they are not properties."""
 
     job_id: int
     run_id: int
@@ -79,18 +80,15 @@ class Execution:
     passed_attempts: int = 0
     failed_seconds: float = 0.0
     branch: str = ""
+    final_failed: bool = False  # its final attempt failed (or errored)
+    any_failed: bool = False  # any attempt failed
+    retried_flake: bool = False  # an attempt failed and another passed, in one job
 
-    @property
-    def final_failed(self) -> bool:
-        return self.final_status in FAILED_STATUSES
-
-    @property
-    def any_failed(self) -> bool:
-        return self.failed_attempts > 0
-
-    @property
-    def retried_flake(self) -> bool:
-        return self.failed_attempts > 0 and self.passed_attempts > 0
+    def settle(self) -> Execution:
+        self.final_failed = self.final_status in FAILED_STATUSES
+        self.any_failed = self.failed_attempts > 0
+        self.retried_flake = self.any_failed and self.passed_attempts > 0
+        return self
 
 
 def is_infrastructure(tests: int, failed: int, errors: int, rules: Rules = DEFAULT_RULES) -> bool:
@@ -133,7 +131,7 @@ def executions(outcomes: Iterable[Outcome]) -> list[Execution]:
             e.passed_attempts += 1
         if final and result_id > e.final_id:
             e.final_id, e.final_status = result_id, status
-    return sorted(by_job.values(), key=_first_id)
+    return sorted((e.settle() for e in by_job.values()), key=_first_id)
 
 
 def _first_id(e: Execution) -> int:

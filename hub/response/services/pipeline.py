@@ -8,6 +8,9 @@ be the fact they were waiting for. A failed job's log categorised after its run 
 (``job_log.stored``, from hub.operations) is such a fact too. A completed run goes to every responder:
 first to settle what was awaiting it, then to decide what to open. Fix jobs opened here are dispatched
 after commit.
+
+A worker behind on analyses takes its backlog in one pass (``uploads_stored``): the same steps for each
+upload, in order, in one transaction, sharing what does not change between them (``flaky.one_pass``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,20 @@ def upload_stored(upload_id: int) -> None:
     classification.classify_upload(upload_id)
     run = Run.objects.filter(pk__in=Upload.objects.filter(pk=upload_id).values("run_id")).first()
     if run is not None and run.status == RunStatus.COMPLETED:
+        detection_run.write_clean_passes()  # the responders read the figures as they stand
         respond(run, besides_upload=upload_id)
+
+
+def uploads_stored(upload_ids: list[int]) -> None:
+    """``upload_stored`` for each of ``upload_ids`` as one pass over a backlog: each project's uploads in
+    their order, the projects in id order (a pass locks a project's verdicts whole: two passes over the
+    same projects then lock them in the same order)."""
+    from hub.flaky.services import detection_run
+
+    project_of = dict(Upload.objects.filter(pk__in=upload_ids).values_list("pk", "project_id"))
+    with detection_run.backlog_pass():
+        for upload_id in sorted(upload_ids, key=lambda pk: project_of.get(pk, 0)):
+            upload_stored(upload_id)
 
 
 def run_completed(run_id: int) -> None:
