@@ -113,7 +113,8 @@ def _reds(project: Project, since: datetime) -> list[figures.Red]:
 def merges(project: Project | None = None, since: datetime | None = None) -> list[figures.Merge]:
     """Each fix the merge flow merged (its ``merge:merge:`` effect done), with the tests failing on its
     project's default branch in the last completed run created before the merge and in the first
-    completed run created after it (runs started before the merge do not hold the fix)."""
+    completed run of the merge commit (its webhook can beat the merge's record), else the first created
+    after the merge (runs started before the merge do not hold the fix)."""
     effects = Effect.objects.filter(key__startswith=MERGE, state=EffectState.DONE).select_related(
         "fix_job__project"
     )
@@ -128,8 +129,17 @@ def merges(project: Project | None = None, since: datetime | None = None) -> lis
             branch=effect.fix_job.project.default_branch,
             status=RunStatus.COMPLETED,
         )
-        before = branch.filter(created_at__lt=effect.updated_at).order_by("-created_at", "-id").first()
-        after = branch.filter(created_at__gt=effect.updated_at).order_by("created_at", "id").first()
+        merged = branch.filter(commit_sha=effect.external_id) if effect.external_id else branch.none()
+        before = (
+            branch.filter(created_at__lt=effect.updated_at)
+            .exclude(pk__in=merged.values("pk"))
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        after = (
+            merged.order_by("created_at", "id").first()
+            or branch.filter(created_at__gt=effect.updated_at).order_by("created_at", "id").first()
+        )
         found.append(
             figures.Merge(
                 effect.updated_at,

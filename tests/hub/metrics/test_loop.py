@@ -35,8 +35,10 @@ def finish(job: FixJob, state: str, detail: dict | None = None) -> None:
     fix_jobs.transition(job, state, f"now {state}", detail=detail)
 
 
-def default_branch_run(agent, run_id: str, failing: str, created: datetime, *, reported: bool) -> Run:
-    agent.post_report(report(case(failing, "failed", message="AssertionError"), run_id=run_id))
+def default_branch_run(
+    agent, run_id: str, failing: str, created: datetime, *, reported: bool, sha: str = "a" * 40
+) -> Run:
+    agent.post_report(report(case(failing, "failed", message="AssertionError"), run_id=run_id, sha=sha))
     run = Run.objects.get(provider_run_id=run_id)
     Run.objects.filter(pk=run.pk).update(
         status="completed", conclusion="failure", from_provider=reported, created_at=created,
@@ -120,6 +122,18 @@ def test_a_failure_main_already_had_before_the_merge_is_not_the_fixs_doing(proje
     assert loop_figures(project)["fixes_that_broke_something"] == 0
 
 
+def test_the_run_of_the_merge_commit_judges_the_merge_even_when_created_before_it_was_recorded(
+    project, agent, loop, run_tasks
+):
+    Run.objects.filter(provider_run_id="3").delete()
+    with run_tasks():
+        default_branch_run(agent, "4", "test_d", loop + 2 * HOUR - HOUR / 60, reported=False, sha="c" * 40)
+
+    figures = loop_figures(project)
+
+    assert (figures["fixes_judged"], figures["fixes_that_broke_something"]) == (1, 1)
+
+
 def test_the_api_shows_the_loop(project, teammate, client_for, loop):
     response = client_for(teammate).get(f"/api/v1/projects/{project.pk}/metrics?weeks=1")
 
@@ -145,7 +159,9 @@ def test_the_admin_lists_this_weeks_loop(admin_client, loop):
 def test_prometheus_counts_reruns_whose_tests_failed_again_as_wasted(project, loop):
     wasted = FixJob.objects.create(project=project, responder="rerun", key="rerun:1:1")
     healed = FixJob.objects.create(project=project, responder="rerun", key="rerun:2:1")
+    lost = FixJob.objects.create(project=project, responder="rerun", key="rerun:3:1")
     finish(wasted, FixState.FAILED, {"failed_again": ["test_a"]})
     finish(healed, FixState.SUCCEEDED)
+    finish(lost, FixState.FAILED)  # its attempt never ran: a failure, but not the same tests again
 
     assert registry().get_sample_value("orchestrate_reruns_wasted_total") == 1
