@@ -18,7 +18,8 @@ def _percent(value: float | None) -> str:
 
 @admin.register(ProjectMetrics)
 class ProjectMetricsAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "detection", "rerun_success", "median_resolution", "false_positive_rate")
+    list_display = ("full_name", "detection", "rerun_success", "median_resolution", "false_positive_rate",
+                    "loop", "broke_something")  # fmt: skip
     search_fields = ("full_name",)
     list_per_page = 25
 
@@ -53,6 +54,24 @@ class ProjectMetricsAdmin(admin.ModelAdmin):
         return (
             f"{_percent(figures['rate'])} of {figures['reruns_finished']} re-run(s) and "
             f"{figures['issues_closed']} issue(s) closed ({figures['closed_as_not_a_problem']} not a problem)"
+        )
+
+    @admin.display(description="the loop (this week's failed runs)")
+    def loop(self, project: ProjectMetrics) -> str:
+        figures = self._week(project)["loop"]
+        p50, p90 = figures["red_to_merged_p50_seconds"], figures["red_to_merged_p90_seconds"]
+        merged = "" if p50 is None else f"; red to merged p50 {p50 / 60:.0f} min, p90 {p90 / 60:.0f} min"
+        return (
+            f"{figures['failures_seen']} failed run(s): {figures['responded']} responded, "
+            f"{figures['fixed']} fixed, {figures['merged']} merged{merged}"
+        )
+
+    @admin.display(description="merged fixes that broke something; wasted re-runs")
+    def broke_something(self, project: ProjectMetrics) -> str:
+        figures = self._week(project)["loop"]
+        return (
+            f"{figures['fixes_that_broke_something']} of {figures['fixes_judged']} judged "
+            f"({figures['fixes_merged']} merged); {figures['reruns_wasted']} re-run(s) wasted"
         )
 
     def has_add_permission(self, request) -> bool:

@@ -8,6 +8,7 @@ conclusions), never per project or per test.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
@@ -16,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from hub.failures.models import Failure, JobFailure
+from hub.metrics import figures, services
 from hub.outbox.models import OwedWork, WorkState
 from hub.response import decisions
 from hub.response.models import Effect, FixJob, FixJobEvent, FixState, Responder
@@ -79,6 +81,33 @@ def _response_loop() -> Iterator[Metric]:
     )
     closed.add_metric(["not_a_problem"], sum(len(detail.get("dismissals") or []) for detail in dismissals))
     yield closed
+    yield from _loop_outcomes()
+
+
+def _loop_outcomes() -> Iterator[Metric]:
+    """Merged fixes by whether they broke the default branch, and re-runs wasted (docs/metrics.md: what
+    the loop achieved). Judging a merge reads the default branch's runs either side of it: two small
+    queries per merged fix, and the hub merges few."""
+    merged = CounterMetricFamily(
+        "orchestrate_fixes_merged",
+        "Fixes the hub merged, by whether the default branch's next run failed a test it passed before",
+        labels=["broke_something"],
+    )
+    verdicts = Counter(
+        "not_yet_known" if merge.failing_after is None else "yes" if figures.broke_something(merge) else "no"
+        for merge in services.merges()
+    )
+    for verdict in ("yes", "no", "not_yet_known"):
+        merged.add_metric([verdict], verdicts[verdict])
+    yield merged
+    yield CounterMetricFamily(
+        "orchestrate_reruns_wasted",
+        "Re-runs whose new attempt failed again on the same tests",
+        FixJob.objects.filter(
+            responder=Responder.RERUN, state=FixState.FAILED, events__to_state=FixState.FAILED,
+            events__detail__has_key="failed_again",
+        ).distinct().count(),
+    )  # fmt: skip
 
 
 def _queue() -> Iterator[Metric]:

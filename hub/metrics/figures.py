@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from math import ceil
 from statistics import median
 
 FINISHED_OUTCOMES = frozenset({"succeeded", "failed", "dead"})  # a cancelled job proved nothing
@@ -60,6 +61,42 @@ class IssueClosed:
     not_a_problem: bool
 
 
+@dataclass(frozen=True)
+class Red:
+    """A run the CI reported failed (``FailedRun``), and what the loop made of it: whether a fix job
+    answered it, whether one of them succeeded, and when a fix of it was merged (``None``: not merged)."""
+
+    finished: datetime
+    responded: bool
+    fixed: bool
+    merged: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A fix the hub merged, with the tests failing on the default branch's last completed run before the
+    merge and on its first completed run after (``None``: no such run yet, so nothing is known)."""
+
+    at: datetime
+    failing_before: frozenset[str]
+    failing_after: frozenset[str] | None
+
+
+def broke_something(merge: Merge) -> bool:
+    """A merged fix broke something when the default branch's first run after it has a failing test its
+    last run before it did not have (a failure that was already there is not the fix's doing)."""
+    return merge.failing_after is not None and bool(merge.failing_after - merge.failing_before)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (``share`` in (0, 1]): the smallest value with at least that share of
+    the values at or below it; ``None`` for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, ceil(share * len(ordered))) - 1]
+
+
 @dataclass
 class Week:
     week: str
@@ -71,6 +108,13 @@ class Week:
     reruns_failed_again: int = 0
     issues_closed: int = 0
     issues_not_a_problem: int = 0
+    reds: int = 0
+    reds_responded: int = 0
+    reds_fixed: int = 0
+    red_to_merged_seconds: list[float] = field(default_factory=list)
+    fixes_merged: int = 0
+    merges_judged: int = 0
+    merges_broke: int = 0
 
     def as_dict(self) -> dict:
         seconds = [s for subject in self.resolution_seconds.values() for s in subject]
@@ -102,6 +146,18 @@ class Week:
                     self.reruns_finished + self.issues_closed,
                 ),
             },
+            "loop": {
+                "failures_seen": self.reds,
+                "responded": self.reds_responded,
+                "fixed": self.reds_fixed,
+                "merged": len(self.red_to_merged_seconds),
+                "red_to_merged_p50_seconds": percentile(self.red_to_merged_seconds, 0.5),
+                "red_to_merged_p90_seconds": percentile(self.red_to_merged_seconds, 0.9),
+                "fixes_merged": self.fixes_merged,
+                "fixes_judged": self.merges_judged,
+                "fixes_that_broke_something": self.merges_broke,
+                "reruns_wasted": self.reruns_failed_again,
+            },
         }
 
 
@@ -115,6 +171,8 @@ def weekly(
     responses: Iterable[Response] = (),
     resolutions: Iterable[Resolution] = (),
     issues_closed: Iterable[IssueClosed] = (),
+    reds: Iterable[Red] = (),
+    merges: Iterable[Merge] = (),
 ) -> list[Week]:
     """One ``Week`` per name in ``weeks`` (newest first, as given); rows outside them are left out.
 
@@ -125,7 +183,12 @@ def weekly(
     - time to resolution: from a test's (or cluster's) first failure to its fix or heal, by the week of
       the fix or heal;
     - false positives: (re-runs whose tests failed again + issues closed as not a problem) / (finished
-      re-runs + issues closed), by the week each ended.
+      re-runs + issues closed), by the week each ended;
+    - the loop: the failed runs of the week the run finished (failures seen), those a fix job answered
+      (responded), those one of whose fix jobs succeeded (fixed), those a fix of which was merged
+      (merged), with the p50 and p90 of the time from the run's end to the merge; by the week of each
+      merge, the fixes merged, those whose default branch has run since (judged) and those that broke
+      something (``broke_something``); wasted re-runs are the re-runs whose tests failed again.
     """
     table = {name: Week(name) for name in weeks}
     for run in failed_runs:
@@ -150,6 +213,18 @@ def weekly(
         if (week := table.get(iso_week(closed.at))) is not None:
             week.issues_closed += 1
             week.issues_not_a_problem += closed.not_a_problem
+    for red in reds:
+        if (week := table.get(iso_week(red.finished))) is not None:
+            week.reds += 1
+            week.reds_responded += red.responded
+            week.reds_fixed += red.fixed
+            if red.merged is not None:
+                week.red_to_merged_seconds.append(max(0.0, (red.merged - red.finished).total_seconds()))
+    for merge in merges:
+        if (week := table.get(iso_week(merge.at))) is not None:
+            week.fixes_merged += 1
+            week.merges_judged += merge.failing_after is not None
+            week.merges_broke += broke_something(merge)
     return [table[name] for name in weeks]
 
 

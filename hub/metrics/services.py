@@ -22,7 +22,8 @@ from hub.metrics import figures
 from hub.projects.models import Project
 from hub.response import decisions
 from hub.response.decisions import CLEARED, ISSUE_KINDS
-from hub.response.models import Effect, FixJob, FixJobEvent, FixState, Responder
+from hub.response.models import Effect, EffectState, FixJob, FixJobEvent, FixState, Responder
+from hub.response.services.merging import MERGE
 from hub.runs.models import Run, RunStatus
 from hub.runs.services.state import FAILED_CONCLUSIONS
 
@@ -58,6 +59,8 @@ def weekly(project: Project, weeks: int, now: datetime | None = None) -> list[di
         responses=_responses(project, since),
         resolutions=[*_tests_resolved(project, since), *_clusters_resolved(project, since)],
         issues_closed=_issues_closed(project, since),
+        reds=_reds(project, since),
+        merges=merges(project, since),
     )
     return [week.as_dict() for week in table]
 
@@ -80,6 +83,75 @@ def _failed_runs(project: Project, since: datetime) -> list[figures.FailedRun]:
         figures.FailedRun(ended, tests or jobs)
         for ended, tests, jobs in runs.values_list("ended", "failed_tests", "failed_jobs")
     ]
+
+
+def _reds(project: Project, since: datetime) -> list[figures.Red]:
+    """The same failed runs, each with whether a fix job answered it, whether one succeeded, and when the
+    first fix of it was merged (its ``merge:merge:`` effect recorded done)."""
+    jobs = FixJob.objects.filter(run=OuterRef("pk"))
+    merged = Effect.objects.filter(
+        fix_job__run=OuterRef("pk"), key__startswith=MERGE, state=EffectState.DONE
+    ).order_by("updated_at")
+    runs = (
+        Run.objects.filter(
+            project=project, from_provider=True, status=RunStatus.COMPLETED, conclusion__in=FAILED_CONCLUSIONS
+        )
+        .annotate(ended=Coalesce("finished_at", "updated_at"))
+        .filter(ended__gte=since)
+        .annotate(
+            responded=Exists(jobs),
+            fixed=Exists(jobs.filter(state=FixState.SUCCEEDED)),
+            merged=Subquery(merged.values("updated_at")[:1]),
+        )
+    )
+    return [
+        figures.Red(ended, responded, fixed, merged)
+        for ended, responded, fixed, merged in runs.values_list("ended", "responded", "fixed", "merged")
+    ]
+
+
+def merges(project: Project | None = None, since: datetime | None = None) -> list[figures.Merge]:
+    """Each fix the merge flow merged (its ``merge:merge:`` effect done), with the tests failing on its
+    project's default branch in the last completed run created before the merge and in the first
+    completed run of the merge commit (its webhook can beat the merge's record), else the first created
+    after the merge (runs started before the merge do not hold the fix)."""
+    effects = Effect.objects.filter(key__startswith=MERGE, state=EffectState.DONE).select_related(
+        "fix_job__project"
+    )
+    if project is not None:
+        effects = effects.filter(fix_job__project=project)
+    if since is not None:
+        effects = effects.filter(updated_at__gte=since)
+    found = []
+    for effect in effects.order_by("updated_at", "id"):
+        branch = Run.objects.filter(
+            project=effect.fix_job.project,
+            branch=effect.fix_job.project.default_branch,
+            status=RunStatus.COMPLETED,
+        )
+        merged = branch.filter(commit_sha=effect.external_id) if effect.external_id else branch.none()
+        before = (
+            branch.filter(created_at__lt=effect.updated_at)
+            .exclude(pk__in=merged.values("pk"))
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        after = (
+            merged.order_by("created_at", "id").first()
+            or branch.filter(created_at__gt=effect.updated_at).order_by("created_at", "id").first()
+        )
+        found.append(
+            figures.Merge(
+                effect.updated_at,
+                _failing(before) if before is not None else frozenset(),
+                _failing(after) if after is not None else None,
+            )
+        )
+    return found
+
+
+def _failing(run: Run) -> frozenset[str]:
+    return frozenset(str(test) for test in Failure.objects.filter(run=run).values_list("test_id", flat=True))
 
 
 def _responses(project: Project, since: datetime) -> list[figures.Response]:

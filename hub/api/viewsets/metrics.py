@@ -8,13 +8,13 @@ docs/metrics.md.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.errors import error_body
+from hub.api.errors import ErrorSerializer, error_body
+from hub.api.serializers_metrics import ProjectMetrics
 from hub.api.viewsets.base import ReadApiMixin
 from hub.metrics import services
 from hub.projects.models import Project
@@ -27,8 +27,8 @@ class ProjectMetricsView(ReadApiMixin, APIView):
     @extend_schema(
         tags=["metrics"],
         operation_id="projects_metrics",
-        summary="A project's failure detection, response success, time to resolution and false positives "
-        "per ISO week",
+        summary="A project's failure detection, response success, time to resolution, false positives "
+        "and what the loop achieved, per ISO week",
         parameters=[
             OpenApiParameter(
                 "weeks",
@@ -37,8 +37,8 @@ class ProjectMetricsView(ReadApiMixin, APIView):
             )
         ],
         responses={
-            200: OpenApiResponse(OpenApiTypes.OBJECT, description="{project, weeks: [...]}; docs/metrics.md"),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="weeks out of range."),
+            200: OpenApiResponse(ProjectMetrics, description="docs/metrics.md has each definition"),
+            400: OpenApiResponse(ErrorSerializer, description="weeks out of range."),
         },
     )
     def get(self, request, project_id: int):

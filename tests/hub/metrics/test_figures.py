@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hub.metrics.figures import FailedRun, IssueClosed, Resolution, Response, iso_week, last_weeks, weekly
+import pytest
+
+from hub.metrics.figures import (
+    FailedRun,
+    IssueClosed,
+    Merge,
+    Red,
+    Resolution,
+    Response,
+    broke_something,
+    iso_week,
+    last_weeks,
+    percentile,
+    weekly,
+)
 
 MONDAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # ISO week 2026-W49
 WEEK = iso_week(MONDAY)
@@ -123,3 +137,93 @@ def test_a_job_counts_in_the_week_it_finished():
     last_week = Response("rerun", "succeeded", MONDAY - timedelta(days=7))
 
     assert one_week(responses=[last_week])["response_success"] == {}
+
+
+# What the loop achieved: each definition with a table.
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "broke"),
+    [
+        (set(), {"test_a"}, True),  # a test that passed before fails after the merge
+        ({"test_a"}, {"test_a"}, False),  # already failing: not the fix's doing
+        ({"test_a"}, set(), False),  # the fix fixed it
+        ({"test_a"}, {"test_a", "test_b"}, True),  # one more failure than before
+        (set(), None, False),  # the default branch has not run since: nothing is known
+    ],
+)
+def test_a_merged_fix_broke_something_when_the_next_default_branch_run_fails_a_new_test(before, after, broke):
+    merge = Merge(MONDAY, frozenset(before), None if after is None else frozenset(after))
+
+    assert broke_something(merge) is broke
+
+
+@pytest.mark.parametrize(
+    ("values", "share", "expected"),
+    [
+        ([], 0.5, None),
+        ([7.0], 0.9, 7.0),
+        ([4.0, 1.0, 3.0, 2.0], 0.5, 2.0),
+        ([4.0, 1.0, 3.0, 2.0], 0.9, 4.0),
+        ([float(n) for n in range(1, 11)], 0.9, 9.0),
+        ([float(n) for n in range(1, 11)], 0.5, 5.0),
+    ],
+)
+def test_percentiles_are_nearest_rank(values, share, expected):
+    assert percentile(values, share) == expected
+
+
+def test_the_loop_counts_a_weeks_failed_runs_by_what_became_of_them():
+    hour = timedelta(hours=1)
+    reds = [
+        Red(MONDAY, responded=False, fixed=False),
+        Red(MONDAY, responded=True, fixed=False),
+        Red(MONDAY, responded=True, fixed=True),
+        Red(MONDAY, responded=True, fixed=True, merged=MONDAY + hour),
+        Red(MONDAY, responded=True, fixed=True, merged=MONDAY + 3 * hour),
+        Red(MONDAY - timedelta(days=7), responded=True, fixed=True, merged=MONDAY),  # last week's red
+    ]
+
+    loop = one_week(reds=reds)["loop"]
+
+    assert {key: loop[key] for key in ("failures_seen", "responded", "fixed", "merged")} == {
+        "failures_seen": 5,
+        "responded": 4,
+        "fixed": 3,
+        "merged": 2,
+    }
+    assert (loop["red_to_merged_p50_seconds"], loop["red_to_merged_p90_seconds"]) == (3600.0, 10800.0)
+
+
+def test_fixes_that_broke_something_count_by_the_week_of_the_merge_and_only_when_judged():
+    merges = [
+        Merge(MONDAY, frozenset(), frozenset({"test_b"})),
+        Merge(MONDAY, frozenset({"test_a"}), frozenset()),
+        Merge(MONDAY, frozenset(), None),
+        Merge(MONDAY + timedelta(days=7), frozenset(), frozenset({"test_b"})),  # next week
+    ]
+
+    loop = one_week(merges=merges)["loop"]
+
+    assert (loop["fixes_merged"], loop["fixes_judged"], loop["fixes_that_broke_something"]) == (3, 2, 1)
+
+
+def test_wasted_reruns_are_reruns_whose_tests_failed_again():
+    responses = [
+        Response("rerun", "failed", MONDAY, failed_again=True),
+        Response("rerun", "failed", MONDAY, failed_again=False),
+        Response("rerun", "succeeded", MONDAY),
+        Response("fixer", "failed", MONDAY, failed_again=True),  # only a re-run can be wasted
+    ]
+
+    assert one_week(responses=responses)["loop"]["reruns_wasted"] == 1
+
+
+def test_a_week_without_merges_has_no_red_to_merged_time_rather_than_zero():
+    loop = one_week(reds=[Red(MONDAY, responded=True, fixed=True)])["loop"]
+
+    assert (loop["merged"], loop["red_to_merged_p50_seconds"], loop["red_to_merged_p90_seconds"]) == (
+        0,
+        None,
+        None,
+    )
