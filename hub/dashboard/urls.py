@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from hub.dashboard.views import clusters, fix_jobs, flaky, projects, runs, tests
+from hub.dashboard.views import clusters, fix_jobs, flaky, logs, projects, runs, tests
 
 app_name = "dashboard"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("runs/", runs.runs, name="runs"),
     path("runs/<int:run_id>/", runs.run, name="run"),
+    path("jobs/<int:job_id>/log/", logs.job_log, name="job-log"),
+    path("jobs/<int:job_id>/log/fetch/", logs.fetch_log, name="job-log-fetch"),
     path("tests/<int:test_id>/", tests.test, name="test"),
     path("flaky/", flaky.board, name="flaky"),
     path("flaky/fixed/", flaky.fixed, name="fixed"),
