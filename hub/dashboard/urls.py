@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from hub.dashboard.views import clusters, fix_jobs, flaky, logs, operate, projects, runs, tests
+from hub.dashboard.views import clusters, fix_jobs, flaky, live, logs, operate, projects, runs, tests
 
 app_name = "dashboard"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("runs/<int:run_id>/", runs.run, name="run"),
     path("jobs/<int:job_id>/log/", logs.job_log, name="job-log"),
     path("jobs/<int:job_id>/log/fetch/", logs.fetch_log, name="job-log-fetch"),
+    path("live/stream/", live.stream, name="live-stream"),
+    path("live/changes/", live.changes, name="live-changes"),
     path("runs/<int:run_id>/rerun/", operate.rerun, name="run-rerun"),
     path("runs/<int:run_id>/cancel/", operate.cancel, name="run-cancel"),
     path("runs/<int:run_id>/respond/", operate.respond, name="run-respond"),
