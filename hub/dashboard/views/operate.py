@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,6 +27,7 @@ from hub.response.services import fix_jobs, respond_now
 from hub.runs.models import Job, Run, Test
 
 MAX_REASON = 2000
+SCOPES = {"failed": "the failed jobs", "all": "every job", "job": ""}
 MEMBERS = "the project's members may do this"
 OWNERS = "the project's owners may ask the hub to respond to a run"
 
@@ -57,11 +59,11 @@ def _run(request, run_id: int) -> Run:
 def rerun(request, run_id: int):
     run = _run(request, run_id)
     back = reverse("dashboard:run", args=[run.pk])
-    scope = request.POST.get("scope", "failed")
-    job = None
-    if scope == "job":
-        job = get_object_or_404(Job, run=run, pk=request.POST.get("job") or 0)
-    what = {"all": "every job", "failed": "the failed jobs"}.get(scope, f"job {job.name if job else ''}")
+    scope = request.POST.get("scope", "")
+    if scope not in SCOPES:
+        return HttpResponseBadRequest("Say what to re-run: scope=failed, all or job (with job=<id>).")
+    job = get_object_or_404(Job, run=run, pk=request.POST.get("job") or 0) if scope == "job" else None
+    what = f"job {job.name}" if job else SCOPES[scope]
     if answer := _confirm(request, f"Re-run {what} of this run at the CI?", back):
         return answer
     try:

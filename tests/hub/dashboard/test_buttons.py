@@ -80,6 +80,14 @@ def test_re_running_one_job_sends_its_provider_id(as_member, stuck, api):  # noq
     assert api.calls[0].request.url.endswith("/actions/jobs/399444496/rerun")
 
 
+def test_a_re_run_of_an_unknown_scope_is_refused_with_the_choices(as_member, stuck, api):  # noqa: F811
+    response = as_member.post(f"/runs/{stuck.pk}/rerun/", {"scope": "everything", **CONFIRMED})
+
+    assert response.status_code == 400
+    assert b"scope=failed, all or job" in response.content
+    assert not api.calls
+
+
 def test_cancel_reaches_the_ci(as_member, stuck, api):  # noqa: F811
     api.post(repo_url(stuck.project, "/actions/runs/30433642/cancel"), status=202, json={})
 
