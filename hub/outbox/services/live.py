@@ -21,7 +21,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -80,6 +80,7 @@ class Fanout:
     """One process's view of the newest change id, kept by one listener thread; streams wait on it."""
 
     def __init__(self, backend: str | None = None) -> None:
+        self.chosen = backend
         self.backend = backend
         self.newest = 0
         self.condition = threading.Condition()
@@ -90,13 +91,22 @@ class Fanout:
         with self.condition:
             if self.started:
                 return
-            self.backend = self.backend or backend_name()
-            self.newest = latest()
+            self.backend = self.chosen or backend_name()
+            self.newest = max(self.newest, latest())
             self.started = True
-        threading.Thread(target=self._listen, name=f"live-{self.backend}", daemon=True).start()
+            self.stopping = stopping = threading.Event()
+        listen = {"redis": self._listen_redis, "postgresql": self._listen_postgresql}.get(
+            self.backend, self._poll
+        )
+        threading.Thread(
+            target=self._listen, args=(listen, stopping), name=f"live-{self.backend}", daemon=True
+        ).start()
 
     def stop(self) -> None:
-        self.stopping.set()
+        """End the listener thread (it closes its connections); the next wait starts a new one."""
+        with self.condition:
+            self.stopping.set()
+            self.started = False
 
     def wait_beyond(self, seen: int, timeout: float) -> int:
         """The newest change id once it is past ``seen``, or when ``timeout`` seconds have passed."""
@@ -111,41 +121,42 @@ class Fanout:
                 self.newest = value
                 self.condition.notify_all()
 
-    def _listen(self) -> None:
-        listen = {"redis": self._listen_redis, "postgresql": self._listen_postgresql}.get(
-            self.backend, self._poll
-        )
-        while not self.stopping.is_set():
-            try:
-                listen()
-            except Exception as error:  # reconnect after a pause; the streams' heartbeat covers the gap
-                log.warning("live listener (%s) stopped: %s; reconnecting", self.backend, error)
-                self.stopping.wait(1.0)
-            finally:
-                close_old_connections()
+    def _listen(self, listen, stopping: threading.Event) -> None:
+        try:
+            while not stopping.is_set():
+                try:
+                    listen(stopping)
+                except Exception as error:  # reconnect after a pause; the heartbeat covers the gap
+                    log.warning("live listener (%s) stopped: %s; reconnecting", self.backend, error)
+                    stopping.wait(1.0)
+        finally:
+            connection.close()  # this thread's own database connection
 
-    def _poll(self) -> None:
-        while not self.stopping.is_set():
+    def _poll(self, stopping: threading.Event) -> None:
+        while not stopping.is_set():
             self.bump(latest())
-            self.stopping.wait(settings.LIVE_POLL_MS / 1000)
+            stopping.wait(settings.LIVE_POLL_MS / 1000)
 
-    def _listen_redis(self) -> None:
+    def _listen_redis(self, stopping: threading.Event) -> None:
         subscription = _redis().pubsub(ignore_subscribe_messages=True)
-        subscription.subscribe(LIVE_CHANNEL)
-        self.bump(latest())  # anything committed before the subscription
-        while not self.stopping.is_set():
-            message = subscription.get_message(timeout=1.0)
-            if message and str(message.get("data", b""), "ascii", "replace").isdigit():
-                self.bump(int(message["data"]))
+        try:
+            subscription.subscribe(LIVE_CHANNEL)
+            self.bump(latest())  # anything committed before the subscription
+            while not stopping.is_set():
+                message = subscription.get_message(timeout=1.0)
+                if message and str(message.get("data", b""), "ascii", "replace").isdigit():
+                    self.bump(int(message["data"]))
+        finally:
+            subscription.close()
 
-    def _listen_postgresql(self) -> None:
+    def _listen_postgresql(self, stopping: threading.Event) -> None:
         import psycopg
 
         params = connection.get_connection_params()
         with psycopg.connect(**params, autocommit=True) as listener:
             listener.execute(f"LISTEN {LIVE_CHANNEL}")
             self.bump(latest())
-            while not self.stopping.is_set():
+            while not stopping.is_set():
                 for notice in listener.notifies(timeout=1.0):
                     if notice.payload.isdigit():
                         self.bump(int(notice.payload))

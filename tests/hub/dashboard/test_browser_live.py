@@ -16,6 +16,16 @@ from tests.hub.operations.conftest import api, github_run, give_token, repo_url 
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _listener_stopped_after_each_test():
+    """The process's live listener holds a database connection: none outlives its test's database."""
+    from hub.outbox.services import live as fanout
+
+    yield
+    fanout.FANOUT.stop()
+
+
 ESC = "\x1b"
 
 
