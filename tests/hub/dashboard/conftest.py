@@ -123,3 +123,13 @@ def many_failures(project: Project, count: int) -> Run:
     agent = Agent(AgentToken.issue(project=project, name="bulk")[1])
     cases = [case(f"test_case_{n:05d}", "failed", message=f"assert {n} == 0") for n in range(count)]
     return land(agent, report(*cases, run_id="many", status="completed", conclusion="failure")).run
+
+
+@pytest.fixture(autouse=True)
+def _live_listener_stopped():
+    """Pages start the process's live listener (hub.outbox.services.live), which holds a database
+    connection of its own: it is stopped after each test, so none outlives the test's database."""
+    from hub.outbox.services.live import FANOUT
+
+    yield
+    FANOUT.stop()

@@ -17,15 +17,6 @@ from tests.hub.operations.conftest import api, github_run, give_token, repo_url 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _listener_stopped_after_each_test():
-    """The process's live listener holds a database connection: none outlives its test's database."""
-    from hub.outbox.services import live as fanout
-
-    yield
-    fanout.FANOUT.stop()
-
-
 ESC = "\x1b"
 
 
@@ -102,3 +93,22 @@ def test_re_run_failed_jobs_is_confirmed_sent_to_the_ci_and_answered(session, se
     assert "re-run of the failed jobs requested" in visitor.page.inner_text(".messages")
     assert Action.objects.get().via == "web"
     assert visitor.errors == []
+
+
+def test_a_change_never_throws_away_what_the_reader_typed(session, seeded):  # noqa: F811
+    from hub.outbox.services.live import changed
+
+    visitor = session(viewport=DESKTOP)
+    visitor.open("/runs/")
+    visitor.page.wait_for_selector("html[data-live-mode=stream]", timeout=5000)
+    visitor.page.wait_for_timeout(1500)  # a refresh for the seeding's last second, if any, is over
+    refreshes = "document.documentElement.getAttribute('data-live-refreshes')"
+    before = visitor.page.evaluate(refreshes)
+    visitor.page.get_by_label("Pull request").fill("7")
+    visitor.page.locator("h1").click()  # the field loses focus, its value stays typed
+
+    changed("run.moved", seeded.project.pk, run_id=seeded.pr_run.pk)
+    visitor.page.wait_for_timeout(1500)
+
+    assert visitor.page.get_by_label("Pull request").input_value() == "7"
+    assert visitor.page.evaluate(refreshes) == before

@@ -25,15 +25,6 @@ from tests.hub.conftest import Agent, case, report
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
-@pytest.fixture(autouse=True)
-def _listener_stopped_after_each_test():
-    """The process's live listener holds a database connection: none outlives its test's database."""
-    from hub.outbox.services import live as fanout
-
-    yield
-    fanout.FANOUT.stop()
-
-
 @pytest.mark.parametrize(
     ("text", "watch"),
     [("run:5", Watch("run", 5)), ("fix-job:12", Watch("fix-job", 12)), ("all", Watch("all"))],

@@ -11,7 +11,16 @@
   var streamUrl = marker.getAttribute("data-live-stream");
   var pollUrl = marker.getAttribute("data-live-poll");
   var READY_WITHIN = 3000, POLL_EVERY = 1000;
-  var fetching = false, again = false, refreshes = 0;
+  var fetching = false, again = false, refreshes = 0, edited = false;
+
+  // What the reader typed or chose is never thrown away: once a field of the page is edited, the page
+  // stops swapping itself (submitting the form loads the new page anyway).
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.closest && event.target.closest("main")) { edited = true; }
+  }, true);
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.closest && event.target.closest("main")) { edited = true; }
+  }, true);
 
   function busy() {
     var active = document.activeElement;
@@ -19,6 +28,7 @@
   }
 
   function refresh() {
+    if (edited) { return; }
     if (fetching) { again = true; return; }
     if (busy()) { setTimeout(refresh, POLL_EVERY); return; }
     fetching = true;
@@ -28,7 +38,7 @@
         if (html === null) { return; }
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
         var main = document.querySelector("main");
-        if (fresh && main) {
+        if (fresh && main && !edited && !busy()) {
           main.innerHTML = fresh.innerHTML;
           if (window.orchestrateLocalise) { window.orchestrateLocalise(main); }
           refreshes += 1;
