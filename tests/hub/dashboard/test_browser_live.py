@@ -112,3 +112,15 @@ def test_a_change_never_throws_away_what_the_reader_typed(session, seeded):  # n
 
     assert visitor.page.get_by_label("Pull request").input_value() == "7"
     assert visitor.page.evaluate(refreshes) == before
+
+
+def test_the_trigger_form_loads_clean_and_passes_the_accessibility_check(session, seeded):  # noqa: F811
+    visitor = session(viewport=DESKTOP)
+
+    response = visitor.open(f"/projects/{seeded.project.pk}/trigger/?workflow=ci.yml&ref=main")
+
+    assert response.status == 200
+    assert visitor.page.get_by_label("Branch or tag").input_value() == "main"
+    assert visitor.errors == []
+    assert visitor.page.evaluate(A11Y) == []
+    visitor.page.screenshot(path=str(SCREENSHOTS / "trigger-desktop.png"), full_page=True)
