@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
 from hub.dashboard.live import BadWatch, Watch, parse_watch, since
@@ -109,6 +110,13 @@ class _Stream:
 
 
 def _events(user, watch: Watch, cursor: int | None):
+    try:
+        yield from _changes(user, watch, cursor)
+    finally:
+        connection.close()  # a stream's connection is not kept for the thread's next request
+
+
+def _changes(user, watch: Watch, cursor: int | None):
     seen = latest() if cursor is None else cursor
     if cursor is not None and since(user, watch, cursor):
         yield _event("change", seen := latest())

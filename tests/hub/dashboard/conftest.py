@@ -126,10 +126,12 @@ def many_failures(project: Project, count: int) -> Run:
 
 
 @pytest.fixture(autouse=True)
-def _live_listener_stopped():
-    """Pages start the process's live listener (hub.outbox.services.live), which holds a database
-    connection of its own: it is stopped after each test, so none outlives the test's database."""
+def _live_listener_stopped(settings):
+    """Pages start the process's live listener (hub.outbox.services.live) and open streams, which hold
+    database connections: streams notice a departed page within a second, and the listener is stopped
+    after each test, so none outlives the test's database."""
     from hub.outbox.services.live import FANOUT
 
+    settings.LIVE_HEARTBEAT_SECONDS = 1
     yield
     FANOUT.stop()
