@@ -209,6 +209,13 @@ RECONCILE_EVERY_MINUTES = envint("RECONCILE_EVERY_MINUTES", 10)  # 0 turns recon
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", 30, minimum=1)  # a run unchanged this long
 RECONCILE_BATCH = envint("RECONCILE_BATCH", 50, minimum=1)  # runs asked about per pass
 MONITOR_SWEEP_MINUTES = envint("MONITOR_SWEEP_MINUTES", 1)  # how often due monitors are polled; 0: never
+# Live pages (docs/dashboard.md#live-updates): streams held per process, how long one lasts before the
+# browser reconnects, how often SQLite's change cursor is polled, and how long changes are kept.
+LIVE_MAX_STREAMS = envint("LIVE_MAX_STREAMS", 24)
+LIVE_STREAM_SECONDS = envint("LIVE_STREAM_SECONDS", 300, minimum=1)
+LIVE_HEARTBEAT_SECONDS = envint("LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
+LIVE_POLL_MS = envint("LIVE_POLL_MS", 100, minimum=10)
+LIVE_KEEP_SECONDS = envint("LIVE_KEEP_SECONDS", 3600, minimum=60)
 JOB_LOG_MAX_BYTES = envsize("JOB_LOG_MAX_BYTES", 1 << 20)  # a failed job's log tail kept (before gzip)
 # A run no provider describes (only the agent reported it) completes once its jobs said they finished and
 # nothing arrived for this long (docs/runs.md); 0 leaves such runs in progress.

@@ -33,9 +33,7 @@ def require_owner(project, user, what: str) -> None:
     ``what`` completes "Only the project's owners may ..."."""
     from rest_framework.exceptions import PermissionDenied
 
-    from hub.projects.models import Membership
+    from hub.projects.services import is_owner
 
-    if user.is_superuser:
-        return
-    if not Membership.objects.filter(project=project, user=user, role=Membership.Role.OWNER).exists():
+    if not is_owner(project, user):
         raise PermissionDenied(f"Only the project's owners may {what}; ask one.")

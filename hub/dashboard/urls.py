@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from hub.dashboard.views import clusters, fix_jobs, flaky, logs, projects, runs, tests
+from hub.dashboard.views import clusters, fix_jobs, flaky, live, logs, operate, projects, runs, tests
 
 app_name = "dashboard"
 
@@ -13,7 +13,22 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("runs/", runs.runs, name="runs"),
     path("runs/<int:run_id>/", runs.run, name="run"),
-    path("jobs/<int:job_id>/log.txt", logs.job_log, name="job-log"),
+    path("jobs/<int:job_id>/log/", logs.job_log, name="job-log"),
+    path("jobs/<int:job_id>/log.txt", logs.job_log_text, name="job-log-text"),
+    path("jobs/<int:job_id>/log/fetch/", logs.fetch_log, name="job-log-fetch"),
+    path("live/stream/", live.stream, name="live-stream"),
+    path("live/changes/", live.changes, name="live-changes"),
+    path("runs/<int:run_id>/rerun/", operate.rerun, name="run-rerun"),
+    path("runs/<int:run_id>/cancel/", operate.cancel, name="run-cancel"),
+    path("runs/<int:run_id>/respond/", operate.respond, name="run-respond"),
+    path("projects/<int:project_id>/trigger/", operate.trigger, name="trigger"),
+    path("tests/<int:test_id>/quarantine/", operate.quarantine, name="test-quarantine"),
+    path("tests/<int:test_id>/unquarantine/", operate.unquarantine, name="test-unquarantine"),
+    path("tests/<int:test_id>/mark-fixed/", operate.mark_fixed, name="test-mark-fixed"),
+    path("fix-jobs/<int:fix_job_id>/retry/", operate.fix_job_step, {"step": "retry"}, name="fix-job-retry"),
+    path(
+        "fix-jobs/<int:fix_job_id>/cancel/", operate.fix_job_step, {"step": "cancel"}, name="fix-job-cancel"
+    ),
     path("tests/<int:test_id>/", tests.test, name="test"),
     path("flaky/", flaky.board, name="flaky"),
     path("flaky/fixed/", flaky.fixed, name="fixed"),

@@ -38,6 +38,7 @@ class ActionVia(models.TextChoices):
     ADMIN = "admin", "Admin"
     API = "api", "API"
     RESPONSE = "response", "A responder (hub.response)"
+    DASHBOARD = "web", "Dashboard"
 
 
 class ActionOutcome(models.TextChoices):

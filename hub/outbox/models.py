@@ -54,3 +54,18 @@ class OwedWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.subject_id} → {self.consumer} ({self.state})"
+
+
+class Change(models.Model):
+    """A change people may be watching ("run 5 moved"), recorded in the changing transaction so a page's
+    cursor (the last id it saw) finds exactly the committed changes after it. Plain ids, no foreign keys:
+    this app knows nothing of runs; rows older than ``LIVE_KEEP_SECONDS`` are pruned as new ones come."""
+
+    topic = models.CharField(max_length=64, help_text="What happened, e.g. run.completed, fix_job.moved.")
+    project_id = models.BigIntegerField()
+    run_id = models.BigIntegerField(null=True, blank=True)
+    fix_job_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.topic} in project {self.project_id}"

@@ -31,6 +31,17 @@ def visible(queryset: QuerySet, user, project_path: str = "project") -> QuerySet
     return queryset.filter(**{f"{prefix}memberships__user": user})
 
 
+def is_owner(project: Project, user) -> bool:
+    """Whether ``user`` owns ``project`` (superusers own everything): members read and operate, owners
+    decide (the project's policy, responding to a run)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_superuser
+        or Membership.objects.filter(project=project, user=user, role=Membership.Role.OWNER).exists()
+    )
+
+
 class ProjectExists(Exception):
     """The full name is taken; projects are never silently reused, since their tokens would leak."""
 

@@ -42,7 +42,7 @@ from hub.integrations.clients import ClientUnavailable, client_for
 from hub.operations.models import JobLog, LogState
 from hub.outbox.services.announce import announce
 from hub.projects.models import Provider as ProjectProvider
-from hub.runs.models import Conclusion, Job, Run
+from hub.runs.models import Conclusion, Job, Run, RunStatus
 from hub.runs.services.state import FAILED_CONCLUSIONS
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,15 @@ CUT_MARK = "[... "  # how the clients start a log whose head they cut (agent.pro
 JOB_LOG_STORED = "job_log.stored"  # announced with the job's id, once, when its log is stored and categorised
 
 
-def fetch_job_log(job_id: int) -> JobLog | None:
+def fetch_job_log(job_id: int, *, requested: bool = False) -> JobLog | None:
     """Fetch, store and categorise the log of failed job ``job_id`` once; None when there is nothing to
-    do (no such job, not failed, already fetched or being fetched)."""
+    do (no such job, not failed, already fetched or being fetched).
+
+    ``requested``: a person asked to read the log (the dashboard's log viewer), so any completed job's
+    log is fetched and stored the same way; only a failed job's is diagnosed and categorised."""
     job = Job.objects.select_related("run__project").filter(pk=job_id).first()
-    if job is None or job.conclusion not in FAILED_CONCLUSIONS:
+    failed = job is not None and job.conclusion in FAILED_CONCLUSIONS
+    if job is None or not (failed or (requested and job.status == RunStatus.COMPLETED)):
         return None
     job_log = _claim(job)
     if job_log is None:
@@ -75,6 +79,8 @@ def fetch_job_log(job_id: int) -> JobLog | None:
         )
         return _failed(job_log, str(error), permanent or job_log.attempts >= MAX_ATTEMPTS)
     content, truncated = bounded(text, settings.JOB_LOG_MAX_BYTES)
+    if not failed:
+        return _stored(job_log, content, truncated)
     kept = content.decode("utf-8", errors="replace")
     baseline = baseline_log(job, client)
     match = diagnose_log(rules_for(project), kept, baseline.text() if baseline else None)
@@ -92,6 +98,21 @@ def fetch_job_log(job_id: int) -> JobLog | None:
         _write_failure(job, match.category, match.rule, match.excerpt)
         announce(JOB_LOG_STORED, job.pk)
     log.info("job %s: log stored (%s bytes), category %s", job.pk, len(content), match.category)
+    job_log.refresh_from_db()
+    return job_log
+
+
+def _stored(job_log: JobLog, content: bytes, truncated: bool) -> JobLog:
+    """Keep a log that explains no failure (a passing job's, asked for by a reader): no diagnosis."""
+    JobLog.objects.filter(pk=job_log.pk).update(
+        state=LogState.STORED,
+        content=JobLog.compress(content),
+        size=len(content),
+        truncated=truncated,
+        error="",
+        fetched_at=timezone.now(),
+    )
+    log.info("job %s: log stored on request (%s bytes)", job_log.job_id, len(content))
     job_log.refresh_from_db()
     return job_log
 

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from hub.outbox.services.live import changed
 from hub.response import machine
 from hub.response.models import FixJob, FixJobEvent, FixState
 from hub.response.responders import responder_for
@@ -32,6 +33,9 @@ from hub.response.services import effects
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000
+
+
+FIX_JOB_MOVED = "fix_job.moved"  # announced to open pages whenever a fix job changes state
 
 
 def lease() -> timedelta:
@@ -71,6 +75,7 @@ def transition(
                 fix_job_id=job.pk, from_state=current or "", to_state=to, reason=reason,
                 detail=detail or {}, actor=actor[:150],
             )  # fmt: skip
+            changed(FIX_JOB_MOVED, job.project_id, run_id=job.run_id, fix_job_id=job.pk)
     if moved:
         job.state = to
     return bool(moved)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from agent.model import Coverage
 from hub.outbox.services.announce import announce
+from hub.outbox.services.live import changed
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
 from hub.runs.services import load, segments, state, test_ids
@@ -135,6 +136,7 @@ def ingest(
         if header.coverage is not None:
             _store_coverage(job, upload, header.coverage)
         announce(UPLOAD_STORED, upload.pk)  # the work it owes commits with it, or not at all
+        changed(UPLOAD_STORED, project.pk, run_id=run.pk)  # and so do the open pages' news
     return Receipt(upload, replayed=False)
 
 

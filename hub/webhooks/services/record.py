@@ -17,12 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from hub.outbox.services.live import changed
 from hub.projects.models import Project
 from hub.runs.models import Job, Run, RunStatus
 from hub.runs.services import ingest, load
 from hub.runs.services.state import FAILED_CONCLUSIONS
 
 log = logging.getLogger(__name__)
+
+RUN_MOVED = "run.moved"  # a provider's event about a run or its jobs was recorded
 
 
 def record(
@@ -40,6 +43,7 @@ def record(
             if before != RunStatus.COMPLETED and job.status == RunStatus.COMPLETED:
                 on_job_completed(job)
             written.append(job)
+        changed(RUN_MOVED, project.pk, run_id=found.pk)
     return found, written
 
 

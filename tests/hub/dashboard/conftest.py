@@ -123,3 +123,15 @@ def many_failures(project: Project, count: int) -> Run:
     agent = Agent(AgentToken.issue(project=project, name="bulk")[1])
     cases = [case(f"test_case_{n:05d}", "failed", message=f"assert {n} == 0") for n in range(count)]
     return land(agent, report(*cases, run_id="many", status="completed", conclusion="failure")).run
+
+
+@pytest.fixture(autouse=True)
+def _live_listener_stopped(settings):
+    """Pages start the process's live listener (hub.outbox.services.live) and open streams, which hold
+    database connections: streams notice a departed page within a second, and the listener is stopped
+    after each test, so none outlives the test's database."""
+    from hub.outbox.services.live import FANOUT
+
+    settings.LIVE_HEARTBEAT_SECONDS = 1
+    yield
+    FANOUT.stop()

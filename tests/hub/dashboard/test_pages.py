@@ -243,7 +243,8 @@ def test_a_jobs_stored_log_is_linked_and_served_as_text_with_secrets_redacted(cl
     page = client.get(f"/runs/{seeded.pr_run.pk}/").content.decode()
     log = client.get(f"/jobs/{job.pk}/log.txt")
 
-    assert f'href="/jobs/{job.pk}/log.txt">Stored log</a>' in page
+    assert f'href="/jobs/{job.pk}/log/">Open the log</a>' in page
+    assert f'href="/jobs/{job.pk}/log.txt">plain text</a>' in page
     assert "the failure at line 2" in page
     assert log["Content-Type"] == "text/plain; charset=utf-8"
     assert "npm ERR! 401" in log.content.decode()

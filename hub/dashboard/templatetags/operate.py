@@ -1,0 +1,47 @@
+"""The action buttons of a run, a test and a fix job, shown only to those who may press them
+(``hub.dashboard.operate``), and only those the object's state allows."""
+
+from __future__ import annotations
+
+from django import template
+
+from hub.dashboard.operate import may_operate, may_respond
+from hub.response.machine import ALLOWED
+from hub.response.models import FixState
+from hub.runs.models import RunStatus
+
+register = template.Library()
+
+
+@register.inclusion_tag("dashboard/actions_run.html", takes_context=True)
+def run_actions(context, run) -> dict:
+    user = context["request"].user
+    return {
+        "run": run,
+        "csrf_token": context.get("csrf_token"),
+        "can_operate": may_operate(user, run.project),
+        "can_respond": may_respond(user, run.project),
+        "running": run.status != RunStatus.COMPLETED,
+        "jobs": [job for job in run.jobs.order_by("name", "id") if job.provider_job_id],
+    }
+
+
+@register.inclusion_tag("dashboard/actions_test.html", takes_context=True)
+def test_actions(context, test, quarantined) -> dict:
+    return {
+        "test": test,
+        "quarantined": quarantined,
+        "csrf_token": context.get("csrf_token"),
+        "can_operate": may_operate(context["request"].user, test.project),
+    }
+
+
+@register.inclusion_tag("dashboard/actions_fix_job.html", takes_context=True)
+def fix_job_actions(context, fix_job) -> dict:
+    return {
+        "fix_job": fix_job,
+        "csrf_token": context.get("csrf_token"),
+        "can_operate": may_operate(context["request"].user, fix_job.project),
+        "can_retry": fix_job.state in ALLOWED[FixState.PENDING] - {FixState.RUNNING},
+        "can_cancel": fix_job.state in ALLOWED[FixState.CANCELLED],
+    }
