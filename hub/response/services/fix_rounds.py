@@ -1,0 +1,135 @@
+"""Auto-fix with limits: a fix whose own run ends red goes back to the fixer, up to ``fixer.max_rounds``
+rounds in all; then one comment on its pull request asks a person, listing every round, and the job fails.
+
+Round 1 is the first dispatch (``fixer:dispatch:<job>``). Each later round dispatches the fix workflow
+again on the fix branch itself, with the red run as the failure to fix (``orchestrate fix --push`` then
+adds its commit to the branch and the pull request stays the same). A round is an ``effects.once``
+dispatch keyed ``fixer:dispatch:<job>:round:<n>`` and names the red run that started it, so a
+redelivered webhook of that run dispatches nothing more. The asking comment is one effect per job, found
+again by its marker after a crash.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from agent.providers import ProviderError
+from hub.integrations.clients import ClientUnavailable, client_for
+from hub.response.models import Effect, EffectState, FixJob, FixState
+from hub.response.policy import store
+from hub.response.services import effects, facts, fix_jobs
+from hub.runs.models import Run
+
+DISPATCH, ROUND, ASK = "fixer:dispatch:", ":round:", "fixer:rounds:ask:"
+
+
+def rounds(job: FixJob) -> list[Effect]:
+    """The job's dispatches that went, round 1 first."""
+    made = job.effects.filter(key__startswith=f"{DISPATCH}{job.pk}", state=EffectState.DONE)
+    return sorted(made, key=lambda effect: _number(job, effect.key))
+
+
+def _number(job: FixJob, key: str) -> int:
+    return 1 if key == f"{DISPATCH}{job.pk}" else int(key.rsplit(ROUND, 1)[1])
+
+
+def after_red(job: FixJob, run: Run) -> str:
+    """The fix branch's run ``run`` ended red: dispatch the next round, or ask a person when the policy's
+    rounds are spent (and fail the job); the job's state."""
+    done = rounds(job)
+    if any(effect.detail.get("after_run") == run.pk for effect in done):
+        return job.state  # this red run already started its round (a redelivered webhook)
+    limit = store.effective(job.project)["fixer"]["max_rounds"]
+    if len(done) >= limit:
+        return _ask(job, run, done, limit)
+    return _dispatch(job, run, len(done) + 1)
+
+
+def _dispatch(job: FixJob, run: Run, number: int) -> str:
+    from hub.response.responders.fixer import REFUSALS, branch  # the fixer builds on this module
+
+    rules = store.effective(job.project)["fixer"]
+    ref = branch(job)
+    inputs = {**rules["inputs"], "run": str(run.pk), "fix_job": str(job.pk), "hub_url": settings.SITE_URL}
+
+    def call() -> effects.Made:
+        try:
+            triggered = client.trigger(workflow=rules["workflow"], ref=ref, inputs=inputs)
+        except ProviderError as exc:
+            if isinstance(exc, REFUSALS) or (exc.status and 400 <= exc.status < 500 and exc.status != 429):
+                raise effects.Refused(str(exc), {"provider_status": exc.status}) from None
+            raise
+        run_id = triggered.run.id if triggered.run is not None else ""
+        return effects.Made(run_id, triggered.url, {"after_run": run.pk, "ref": ref, "round": number})
+
+    def check() -> effects.Made | None:
+        raise effects.Refused(
+            f"round {number}'s dispatch may have reached the provider; it is not sent again: start the fix "
+            f"workflow on {ref} at the CI if it did not run"
+        )
+
+    try:
+        client = client_for(job.project)
+        effect, _ = effects.once(job, f"{DISPATCH}{job.pk}{ROUND}{number}", "fixer", call, check)
+    except (effects.Refused, ClientUnavailable) as exc:
+        reason = f"round {number} of the fix could not be dispatched: {exc}"
+        fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, reason, {"run": run.pk}))
+        return job.state
+    ended = run.conclusion or "without a conclusion"
+    fix_jobs.note(job, f"the fix's run on {ref} ended {ended}; round {number} dispatched on {ref} with that "
+                  "failure", {"run": run.pk, "effect": effect.pk, "round": number})  # fmt: skip
+    return job.state
+
+
+def _ask(job: FixJob, run: Run, done: list[Effect], limit: int) -> str:
+    """One comment on the pull request listing every round, then the job fails with that reason."""
+    from hub.response.responders.fixer import PULL_REQUEST  # the fixer builds on this module
+
+    pull = job.effects.filter(key=f"{PULL_REQUEST}{job.pk}", state=EffectState.DONE).first()
+    tried = summary(job, done, run)
+    ended = run.conclusion or "without a conclusion"
+    reason = (
+        f"the fix's run on {run.branch} ended {ended} after {limit} round(s) (fixer.max_rounds); "
+        "a person decides"
+    )
+    if pull is not None:
+        number = int(pull.external_id)
+        marker = f"<!-- orchestrate:fix-rounds:{job.pk} -->"
+        body = f"Orchestrate's fixer tried {len(done)} round(s) and the fix's CI is still red; a person " \
+               f"decides what to do with this pull request.\n\n{tried}\n\n{marker}"  # fmt: skip
+        try:
+            client = client_for(job.project)
+
+            def call() -> effects.Made:
+                comment = client.create_comment(number, body)
+                return effects.Made(comment.id, comment.url)
+
+            def check() -> effects.Made | None:
+                found = next((c for c in client.list_comments(number) if marker in c.body), None)
+                return effects.Made(found.id, found.url) if found is not None else None
+
+            effects.once(job, f"{ASK}{job.pk}", "comment", call, check)
+        except (ProviderError, ClientUnavailable, effects.Refused) as exc:
+            reason += f"; the pull request could not be commented on ({exc}): ask on it by hand"
+    fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, reason, {"run": run.pk, "rounds": tried}))
+    return job.state
+
+
+def summary(job: FixJob, done: list[Effect], last: Run) -> str:
+    """Each round as one line: what was dispatched, and the red run that followed it."""
+    reds = {effect.detail.get("after_run") for effect in done} | {last.pk}
+    runs = {red.pk: red for red in Run.objects.filter(pk__in=[pk for pk in reds if pk is not None])}
+    lines = []
+    for index, effect in enumerate(done):
+        following = done[index + 1].detail.get("after_run") if index + 1 < len(done) else last.pk
+        red = runs.get(following)
+        where = effect.external_url or f"the fix workflow (run {effect.external_id or 'unknown'})"
+        failed = ", ".join(facts.failed_test_names(red)) if red is not None else ""
+        outcome = (
+            f"its run {red.url or red.provider_run_id} ended {red.conclusion or 'without a conclusion'}"
+            + (f", failing {failed}" if failed else "")
+            if red is not None
+            else "its run is no longer kept"
+        )
+        lines.append(f"- round {index + 1}: {where}; {outcome}")
+    return "\n".join(lines)
