@@ -5,16 +5,19 @@ Round 1 is the first dispatch (``fixer:dispatch:<job>``). Each later round dispa
 again on the fix branch itself, with the red run as the failure to fix (``orchestrate fix --push`` then
 adds its commit to the branch and the pull request stays the same). A round is an ``effects.once``
 dispatch keyed ``fixer:dispatch:<job>:round:<n>`` and names the red run that started it, so a
-redelivered webhook of that run dispatches nothing more. The asking comment is one effect per job, found
+redelivered webhook of that run dispatches nothing more; after a crash, GitHub is asked for a run on the
+branch titled for the job before anything is sent again. The asking comment is one effect per job, found
 again by its marker after a crash.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 
 from agent.providers import ProviderError
-from hub.integrations.clients import ClientUnavailable, client_for
+from hub.integrations.clients import ClientUnavailable, client_for, provider_name
 from hub.response.models import Effect, EffectState, FixJob, FixState
 from hub.response.policy import store
 from hub.response.services import effects, facts, fix_jobs
@@ -42,11 +45,13 @@ def after_red(job: FixJob, run: Run) -> str:
     limit = store.effective(job.project)["fixer"]["max_rounds"]
     if len(done) >= limit:
         return _ask(job, run, done, limit)
-    return _dispatch(job, run, len(done) + 1)
+    return _dispatch(job, run, done)
 
 
-def _dispatch(job: FixJob, run: Run, number: int) -> str:
-    from hub.response.responders.fixer import REFUSALS, branch  # the fixer builds on this module
+def _dispatch(job: FixJob, run: Run, done: list[Effect]) -> str:
+    from hub.response.responders.fixer import REFUSALS, TITLED_RUNS, branch  # the fixer builds on this
+
+    number = len(done) + 1
 
     rules = store.effective(job.project)["fixer"]
     ref = branch(job)
@@ -63,10 +68,21 @@ def _dispatch(job: FixJob, run: Run, number: int) -> str:
         return effects.Made(run_id, triggered.url, {"after_run": run.pk, "ref": ref, "round": number})
 
     def check() -> effects.Made | None:
-        raise effects.Refused(
-            f"round {number}'s dispatch may have reached the provider; it is not sent again: start the fix "
-            f"workflow on {ref} at the CI if it did not run"
-        )
+        """Whether an earlier attempt's dispatch went: on GitHub, a run on the branch titled for the job
+        that no earlier round started (the shipped workflow's run-name); elsewhere it is not sent again."""
+        if provider_name(job.project) not in TITLED_RUNS:
+            raise effects.Refused(
+                f"round {number}'s dispatch may have reached the provider, whose runs do not show which fix "
+                f"job they are for; it is not sent again: start the fix workflow on {ref} if it did not run"
+            )
+        known = {effect.external_id for effect in done}
+        title = re.compile(rf"\bfix job #{job.pk}\b")
+        for found in client.list_runs(workflow=rules["workflow"], branch=ref, limit=20):
+            if found.id not in known and title.search(str(found.raw.get("display_title") or "")):
+                return effects.Made(
+                    found.id, found.url, {"after_run": run.pk, "round": number, "adopted": "run"}
+                )
+        return None
 
     try:
         client = client_for(job.project)

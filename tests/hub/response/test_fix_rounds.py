@@ -186,3 +186,42 @@ def test_max_rounds_must_be_a_whole_number_of_at_least_one(value) -> None:
     assert validate({"version": 1, "fixer": {"max_rounds": value}}) == [
         "fixer.max_rounds: must be an integer >= 1"
     ]
+
+
+class WorkerKilled(BaseException):
+    """The worker dies between GitHub's answer and the effect's record."""
+
+
+def test_after_a_killed_round_dispatch_the_run_titled_for_the_job_on_its_branch_is_adopted(
+    linked, octo_agent, run_tasks, api
+):
+    job, _ = linked
+    branch = f"orchestrate/fix-{job.pk}"
+    with run_tasks():
+        octo_agent.post_report(report(case("test_sums", "failed"), run_id="555", sha=HEAD, branch=branch))
+    red = Run.objects.get(provider_run_id="555")
+
+    def killed(request):
+        raise WorkerKilled
+
+    api.remove("POST", DISPATCH)
+    api.add_callback("POST", DISPATCH, callback=killed)
+    with pytest.raises(WorkerKilled):
+        fix_rounds.after_red(job, red)
+    api.remove("POST", DISPATCH)
+    round_one = github_run(
+        30433642, display_title=f"Orchestrate fix job #{job.pk}", event="workflow_dispatch"
+    )
+    titled = github_run(
+        ROUND_TWO_RUN, display_title=f"Orchestrate fix job #{job.pk}", event="workflow_dispatch"
+    )
+    api.get(f"{REPO}/actions/workflows/orchestrate-fix.yml/runs",
+            json={"total_count": 2, "workflow_runs": [titled, round_one]})  # fmt: skip
+
+    assert fix_rounds.after_red(job, red) == FixState.AWAITING_VERIFICATION
+
+    effect = job.effects.get(key=f"fixer:dispatch:{job.pk}:round:2")
+    assert (effect.state, effect.external_id) == (EffectState.DONE, str(ROUND_TWO_RUN))
+    assert len(dispatches(api)) == 2  # round 1's and the killed worker's
+    asked = [c.request.url for c in api.calls if "/workflows/orchestrate-fix.yml/runs" in c.request.url]
+    assert f"branch=orchestrate%2Ffix-{job.pk}" in asked[0]
