@@ -187,7 +187,7 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
         if job is None or facts.analysis_pending(run, besides=besides_upload):
             return
         if run.conclusion != Conclusion.SUCCESS:
-            fix_rounds.after_red(job, run)  # the next round, or a person asked (fixer.max_rounds)
+            fix_rounds.hand_off(job, run)  # the next round, or a person asked (fixer.max_rounds)
             return
         if merging.wanted(job):
             merging.hand_off(job, run)  # the merge decision settles the job (services/merging.py)
@@ -207,7 +207,7 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
         reason = f"the fix workflow's run {run.provider_run_id} ended {ended} without a pull request"
         fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, reason, {"run": run.pk}))
     elif not facts.analysis_pending(run, besides=besides_upload):
-        fix_rounds.after_red(job, run)  # a later round's fix workflow ended red: that round failed
+        fix_rounds.hand_off(job, run)  # a later round's fix workflow ended red: that round failed
 
 
 def _awaiting(project_id: int, job_id: int) -> FixJob | None:

@@ -7,7 +7,9 @@ adds its commit to the branch and the pull request stays the same). A round is a
 dispatch keyed ``fixer:dispatch:<job>:round:<n>`` and names the red run that started it, so a
 redelivered webhook of that run dispatches nothing more; after a crash, GitHub is asked for a run on the
 branch titled for the job before anything is sent again. The asking comment is one effect per job, found
-again by its marker after a crash.
+again by its marker after a crash. The fixer's ``verify`` hands the job here in a task after commit
+(``hand_off``), outside the pipeline's transaction so each effect's row is committed before its call;
+``fix_jobs.hold`` keeps it to one worker at a time.
 """
 
 from __future__ import annotations
@@ -34,6 +36,32 @@ def rounds(job: FixJob) -> list[Effect]:
 
 def _number(job: FixJob, key: str) -> int:
     return 1 if key == f"{DISPATCH}{job.pk}" else int(key.rsplit(ROUND, 1)[1])
+
+
+def hand_off(job: FixJob, run: Run) -> None:
+    """Decide after commit, in a task: the pipeline runs in a transaction, and an effect's row must be
+    committed before its call."""
+    from django.db import transaction
+    from django_q.tasks import async_task
+
+    job_id, run_id = job.pk, run.pk
+    transaction.on_commit(
+        lambda: async_task("hub.response.tasks.fix_round", job_id, run_id, task_name=f"fix-round-{job_id}")
+    )
+
+
+def settle(job_id: int, run_id: int) -> str:
+    """The next round or a person asked, for fix job ``job_id`` after its red run ``run_id``; its state."""
+    job = FixJob.objects.select_related("project").filter(pk=job_id).first()
+    run = Run.objects.filter(pk=run_id).first()
+    if job is None or run is None or job.state != FixState.AWAITING_VERIFICATION:
+        return job.state if job is not None else "missing"
+    if not fix_jobs.hold(job):
+        return job.state  # another worker settles it now
+    try:
+        return after_red(job, run)
+    finally:
+        fix_jobs.release(job)
 
 
 def after_red(job: FixJob, run: Run) -> str:
