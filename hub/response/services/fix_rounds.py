@@ -119,6 +119,11 @@ def _dispatch(job: FixJob, run: Run, done: list[Effect]) -> str:
         reason = f"round {number} of the fix could not be dispatched: {exc}"
         fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, reason, {"run": run.pk}))
         return job.state
+    except ProviderError as exc:  # no clear answer: the effect stays unknown, checked before any resend
+        fix_jobs.note(job, f"round {number}'s dispatch got no clear answer ({exc}); the branch's next red "
+                      "run checks for it before sending again, else the job fails at "
+                      "rerun.verify_within_minutes", {"run": run.pk, "round": number})  # fmt: skip
+        return job.state
     ended = run.conclusion or "without a conclusion"
     fix_jobs.note(job, f"the fix's run on {ref} ended {ended}; round {number} dispatched on {ref} with that "
                   "failure", {"run": run.pk, "effect": effect.pk, "round": number})  # fmt: skip

@@ -225,3 +225,18 @@ def test_after_a_killed_round_dispatch_the_run_titled_for_the_job_on_its_branch_
     assert len(dispatches(api)) == 2  # round 1's and the killed worker's
     asked = [c.request.url for c in api.calls if "/workflows/orchestrate-fix.yml/runs" in c.request.url]
     assert f"branch=orchestrate%2Ffix-{job.pk}" in asked[0]
+
+
+def test_a_round_dispatch_without_a_clear_answer_is_noted_and_the_job_keeps_waiting(
+    linked, sender, octo_agent, run_tasks, api
+):
+    job, _ = linked
+    api.remove("POST", DISPATCH)
+    api.post(DISPATCH, status=502, json={"message": "Server Error"})
+
+    fix_run(sender, octo_agent, run_tasks, job, 555, "failure")
+
+    job.refresh_from_db()
+    assert job.state == FixState.AWAITING_VERIFICATION
+    assert job.effects.get(key=f"fixer:dispatch:{job.pk}:round:2").state == EffectState.UNKNOWN
+    assert "round 2's dispatch got no clear answer" in job.events.last().reason
