@@ -104,16 +104,7 @@ def act(job: FixJob) -> fix_jobs.Outcome:
     workflow = rules["workflow"]
 
     def call() -> effects.Made:
-        try:
-            triggered = client.trigger(workflow=workflow, ref=ref, inputs=inputs)
-        except ProviderError as exc:
-            if isinstance(exc, REFUSALS) or (exc.status and 400 <= exc.status < 500 and exc.status != 429):
-                raise effects.Refused(str(exc), {"provider_status": exc.status}) from None
-            raise  # a 5xx, a timeout, a rate limit: the dispatch may or may not have happened
-        run_id = triggered.run.id if triggered.run is not None else ""
-        return effects.Made(
-            run_id, triggered.url, {"workflow": workflow, "ref": ref, "said": triggered.message}
-        )
+        return trigger(client, workflow, ref, inputs, {"workflow": workflow, "ref": ref})
 
     try:
         effect, _ = effects.once(
@@ -128,6 +119,21 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         f"fix workflow {workflow} dispatched on {ref}; waiting for its pull request from {branch(job)}",
         {"effect": effect.pk, "external_id": effect.external_id, "inputs": inputs},
     )
+
+
+def trigger(
+    client: Provider, workflow: str, ref: str, inputs: dict[str, str], detail: dict[str, Any]
+) -> effects.Made:
+    """Dispatch the fix workflow on ``ref``: the run it started (when the provider names it), with
+    ``detail`` and what the provider said. ``effects.Refused`` when the provider surely started nothing."""
+    try:
+        triggered = client.trigger(workflow=workflow, ref=ref, inputs=inputs)
+    except ProviderError as exc:
+        if isinstance(exc, REFUSALS) or (exc.status and 400 <= exc.status < 500 and exc.status != 429):
+            raise effects.Refused(str(exc), {"provider_status": exc.status}) from None
+        raise  # a 5xx, a timeout, a rate limit: the dispatch may or may not have happened
+    run_id = triggered.run.id if triggered.run is not None else ""
+    return effects.Made(run_id, triggered.url, {**detail, "said": triggered.message})
 
 
 def _origin(run: Run, client: Provider) -> decisions.Origin:

@@ -22,10 +22,11 @@ from agent.providers import ProviderError
 from hub.integrations.clients import ClientUnavailable, client_for, provider_name
 from hub.response.models import Effect, EffectState, FixJob, FixState
 from hub.response.policy import store
+from hub.response.responders import fixer
 from hub.response.services import effects, facts, fix_jobs
 from hub.runs.models import Run
 
-DISPATCH, ROUND, ASK = "fixer:dispatch:", ":round:", "fixer:rounds:ask:"
+DISPATCH, ROUND, ASK = fixer.DISPATCH, ":round:", "fixer:rounds:ask:"
 
 
 def rounds(job: FixJob) -> list[Effect]:
@@ -77,28 +78,19 @@ def after_red(job: FixJob, run: Run) -> str:
 
 
 def _dispatch(job: FixJob, run: Run, done: list[Effect]) -> str:
-    from hub.response.responders.fixer import REFUSALS, TITLED_RUNS, branch  # the fixer builds on this
-
     number = len(done) + 1
-
     rules = store.effective(job.project)["fixer"]
-    ref = branch(job)
+    ref = fixer.branch(job)
     inputs = {**rules["inputs"], "run": str(run.pk), "fix_job": str(job.pk), "hub_url": settings.SITE_URL}
 
     def call() -> effects.Made:
-        try:
-            triggered = client.trigger(workflow=rules["workflow"], ref=ref, inputs=inputs)
-        except ProviderError as exc:
-            if isinstance(exc, REFUSALS) or (exc.status and 400 <= exc.status < 500 and exc.status != 429):
-                raise effects.Refused(str(exc), {"provider_status": exc.status}) from None
-            raise
-        run_id = triggered.run.id if triggered.run is not None else ""
-        return effects.Made(run_id, triggered.url, {"after_run": run.pk, "ref": ref, "round": number})
+        detail = {"workflow": rules["workflow"], "ref": ref, "after_run": run.pk, "round": number}
+        return fixer.trigger(client, rules["workflow"], ref, inputs, detail)
 
     def check() -> effects.Made | None:
         """Whether an earlier attempt's dispatch went: on GitHub, a run on the branch titled for the job
         that no earlier round started (the shipped workflow's run-name); elsewhere it is not sent again."""
-        if provider_name(job.project) not in TITLED_RUNS:
+        if provider_name(job.project) not in fixer.TITLED_RUNS:
             raise effects.Refused(
                 f"round {number}'s dispatch may have reached the provider, whose runs do not show which fix "
                 f"job they are for; it is not sent again: start the fix workflow on {ref} if it did not run"
@@ -132,9 +124,7 @@ def _dispatch(job: FixJob, run: Run, done: list[Effect]) -> str:
 
 def _ask(job: FixJob, run: Run, done: list[Effect], limit: int) -> str:
     """One comment on the pull request listing every round, then the job fails with that reason."""
-    from hub.response.responders.fixer import PULL_REQUEST  # the fixer builds on this module
-
-    pull = job.effects.filter(key=f"{PULL_REQUEST}{job.pk}", state=EffectState.DONE).first()
+    pull = job.effects.filter(key=f"{fixer.PULL_REQUEST}{job.pk}", state=EffectState.DONE).first()
     tried = summary(job, done, run)
     ended = run.conclusion or "without a conclusion"
     reason = (
