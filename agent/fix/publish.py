@@ -12,9 +12,12 @@
 4. opens a pull request (a merge request on GitLab) from it into the branch the fix was made on.
 
 Publishing the same fix job again changes nothing: the branch exists, so its pull request is found (or
-opened, when the first attempt stopped before it) and returned. The hub links the pull request to its fix
-job by the branch name (or the trailer). Everything the caller knows comes in as arguments and ``env``;
-nothing is read from ``os.environ`` here, so tests and the CLI drive it alike.
+opened, when the first attempt stopped before it) and returned. A later round is different: the hub
+dispatched the fix workflow on the job's own branch (its run was red, ``fixer.max_rounds``), so the
+checkout is that branch; the new commit is pushed onto it when the branch's tip is still the commit the
+round started from (never forced), and the pull request stays the same. The hub links the pull request
+to its fix job by the branch name (or the trailer). Everything the caller knows comes in as arguments
+and ``env``; nothing is read from ``os.environ`` here, so tests and the CLI drive it alike.
 """
 
 from __future__ import annotations
@@ -131,6 +134,8 @@ def _publish(
     )  # fmt: skip
     default = client.repository().default_branch
     base = _git.current_branch(repo) or _first(env, BRANCH_VARIABLES) or default
+    if fix_job is not None and branch == base and branch != default:
+        return _next_round(repo, client, branch, commit, parent, config.provider)
     if branch in (default, base):
         raise PublishError(f"refusing to publish onto {branch!r}, the default or current branch; fix jobs "
                            f"publish on their own {BRANCH_PREFIX}<job> branch")  # fmt: skip
@@ -150,6 +155,31 @@ def _publish(
         text = body_for(body, fix_job, run_url)
         found = client.open_pull_request(head=branch, base=base, title=title.strip(), body=text)
     return {**result, "pull_request": found.number, "pull_request_url": found.url}
+
+
+def _next_round(repo: _git.Repo, client: Any, branch: str, commit: str, parent: str, provider: str) -> dict:
+    """A later round of the fix job (the hub dispatched the fix workflow on its own branch): the commit
+    goes onto that branch, on top of the tip it was made from (never forced), and its pull request stays."""
+    tip = client.branch_sha(branch)
+    if tip != parent:
+        where = (
+            "is not on the host"
+            if tip is None
+            else f"moved to {tip[:12]} since {parent[:12]} was checked out"
+        )
+        raise PublishError(f"refusing to publish onto {branch!r}: the fix branch {where}; dispatch the round "
+                           "again on the branch as it is now")  # fmt: skip
+    refused = _git.push(repo, commit, branch)
+    if refused is not None:
+        raise PublishError(f"the push of the round's commit onto {branch!r} was refused ({refused}); give "
+                           "the fix workflow a checkout credential that may push to it")  # fmt: skip
+    found = next(iter(client.find_pull_requests(branch)), None)
+    if found is None:
+        raise PublishError(f"{branch!r} has no open pull request; open one from it, or start a new fix job")
+    return {
+        "branch": branch, "base": found.base, "provider": provider, "reused": False, "commit": commit,
+        "via": "git", "round": True, "pull_request": found.number, "pull_request_url": found.url,
+    }  # fmt: skip
 
 
 def _first(env: Mapping[str, str], names: tuple[str, ...]) -> str | None:

@@ -49,3 +49,9 @@ def decide_merge(fix_job_id: int, run_id: int) -> str:
     from hub.response.services import merging
 
     return merging.settle(fix_job_id, run_id)
+
+
+def fix_round(fix_job_id: int, run_id: int) -> str:
+    from hub.response.services import fix_rounds
+
+    return fix_rounds.settle(fix_job_id, run_id)

@@ -230,6 +230,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "inputs": Key({}, fixer_inputs),
         "max_per_day": Key(10, count),
+        "max_rounds": Key(2, positive),
     },
     # Read by the merge decision (hub/response/merge.py, MergeRules), acted on by services/merging.py.
     # Approvals and flaky-fix re-runs are not gathered yet: only their defaults are accepted.

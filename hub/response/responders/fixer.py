@@ -11,8 +11,10 @@ elsewhere an unsettled dispatch is never repeated. A run from a fork's pull requ
 fix workflow holds the repository's secrets (``decisions.fork_refusal``).
 
 The job then awaits verification: its pull request is linked by webhook or poll
-(``services/fixer_links.py``), and the fix branch's own run settles it (passed: succeeded; else failed),
-through the merge decision when the policy's ``merge.enabled`` is on (``services/merging.py``).
+(``services/fixer_links.py``), and the fix branch's own run settles it: passed, succeeded (through the
+merge decision when the policy's ``merge.enabled`` is on, ``services/merging.py``); red, the fixer gets
+another round on the fix branch up to ``fixer.max_rounds``, then a person is asked
+(``services/fix_rounds.py``).
 The fix workflow's run ending red before any pull request means no fix was published: failed.
 """
 
@@ -102,16 +104,7 @@ def act(job: FixJob) -> fix_jobs.Outcome:
     workflow = rules["workflow"]
 
     def call() -> effects.Made:
-        try:
-            triggered = client.trigger(workflow=workflow, ref=ref, inputs=inputs)
-        except ProviderError as exc:
-            if isinstance(exc, REFUSALS) or (exc.status and 400 <= exc.status < 500 and exc.status != 429):
-                raise effects.Refused(str(exc), {"provider_status": exc.status}) from None
-            raise  # a 5xx, a timeout, a rate limit: the dispatch may or may not have happened
-        run_id = triggered.run.id if triggered.run is not None else ""
-        return effects.Made(
-            run_id, triggered.url, {"workflow": workflow, "ref": ref, "said": triggered.message}
-        )
+        return trigger(client, workflow, ref, inputs, {"workflow": workflow, "ref": ref})
 
     try:
         effect, _ = effects.once(
@@ -126,6 +119,21 @@ def act(job: FixJob) -> fix_jobs.Outcome:
         f"fix workflow {workflow} dispatched on {ref}; waiting for its pull request from {branch(job)}",
         {"effect": effect.pk, "external_id": effect.external_id, "inputs": inputs},
     )
+
+
+def trigger(
+    client: Provider, workflow: str, ref: str, inputs: dict[str, str], detail: dict[str, Any]
+) -> effects.Made:
+    """Dispatch the fix workflow on ``ref``: the run it started (when the provider names it), with
+    ``detail`` and what the provider said. ``effects.Refused`` when the provider surely started nothing."""
+    try:
+        triggered = client.trigger(workflow=workflow, ref=ref, inputs=inputs)
+    except ProviderError as exc:
+        if isinstance(exc, REFUSALS) or (exc.status and 400 <= exc.status < 500 and exc.status != 429):
+            raise effects.Refused(str(exc), {"provider_status": exc.status}) from None
+        raise  # a 5xx, a timeout, a rate limit: the dispatch may or may not have happened
+    run_id = triggered.run.id if triggered.run is not None else ""
+    return effects.Made(run_id, triggered.url, {**detail, "said": triggered.message})
 
 
 def _origin(run: Run, client: Provider) -> decisions.Origin:
@@ -176,31 +184,36 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
     """Settle a fix job by its fix branch's run; fail it when its workflow's run ended red."""
     if run.status != RunStatus.COMPLETED:
         return
+    from hub.response.services import fix_rounds, merging  # they build on this module
+
+    dispatch = _dispatched_run(run)
     job_id = fix_job_of(run.branch)
-    if job_id is not None and job_id.isdigit():
+    if dispatch is None and job_id is not None and job_id.isdigit():
         job = _awaiting(run.project_id, int(job_id))
         if job is None or facts.analysis_pending(run, besides=besides_upload):
             return
-        from hub.response.services import merging  # it builds on this module
-
+        if run.conclusion != Conclusion.SUCCESS:
+            fix_rounds.hand_off(job, run)  # the next round, or a person asked (fixer.max_rounds)
+            return
         if merging.wanted(job):
             merging.hand_off(job, run)  # the merge decision settles the job (services/merging.py)
             return
-        passed = run.conclusion == Conclusion.SUCCESS
-        ended = "passed" if passed else f"ended {run.conclusion or 'without a conclusion'}"
-        state = FixState.SUCCEEDED if passed else FixState.FAILED
         fix_jobs.verify(
-            job, fix_jobs.Outcome(state, f"the fix's run on {run.branch} {ended}", {"run": run.pk})
+            job,
+            fix_jobs.Outcome(FixState.SUCCEEDED, f"the fix's run on {run.branch} passed", {"run": run.pk}),
         )
         return
-    dispatch = _dispatched_run(run)
     if dispatch is None or run.conclusion == Conclusion.SUCCESS:
         return
     job = _awaiting(run.project_id, dispatch.fix_job_id)
-    if job is not None and not job.effects.filter(key__startswith=PULL_REQUEST).exists():
+    if job is None:
+        return
+    if not job.effects.filter(key__startswith=PULL_REQUEST).exists():
         ended = run.conclusion or "without a conclusion"
         reason = f"the fix workflow's run {run.provider_run_id} ended {ended} without a pull request"
         fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, reason, {"run": run.pk}))
+    elif not facts.analysis_pending(run, besides=besides_upload):
+        fix_rounds.hand_off(job, run)  # a later round's fix workflow ended red: that round failed
 
 
 def _awaiting(project_id: int, job_id: int) -> FixJob | None:

@@ -43,6 +43,19 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.FIX_JOB_LEASE_SECONDS)
 
 
+def hold(job: FixJob) -> bool:
+    """Hold a job awaiting verification for one settling worker at a time (two deliveries of one run
+    may both reach a task); False when another worker holds it. ``release`` gives it back."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    held = FixJob.objects.filter(free, pk=job.pk, state=FixState.AWAITING_VERIFICATION)
+    return bool(held.update(claimed_until=now + lease()))
+
+
+def release(job: FixJob) -> None:
+    FixJob.objects.filter(pk=job.pk).update(claimed_until=None)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a responder's act or verify came to: the state to move to, why, and what it saw."""

@@ -19,9 +19,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q
-from django.utils import timezone
-
 from agent.providers import Provider, ProviderError, UnsupportedOperation
 from agent.providers.changes import MERGED, OPEN, PullRequestInfo
 from agent.providers.merges import HEAD_CHANGED, MergeRefused
@@ -67,20 +64,12 @@ def settle(job_id: int, run_id: int) -> str:
     run = Run.objects.filter(pk=run_id).first()
     if job is None or run is None or job.state != FixState.AWAITING_VERIFICATION:
         return job.state if job is not None else "missing"
-    if not _claim(job):
+    if not fix_jobs.hold(job):
         return job.state  # another worker decides on it now
     try:
         return _settle(job, run)
     finally:
-        FixJob.objects.filter(pk=job.pk).update(claimed_until=None)
-
-
-def _claim(job: FixJob) -> bool:
-    """Hold the job for one decision at a time (two deliveries of one run may both reach the task)."""
-    now = timezone.now()
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    held = FixJob.objects.filter(free, pk=job.pk, state=FixState.AWAITING_VERIFICATION)
-    return bool(held.update(claimed_until=now + fix_jobs.lease()))
+        fix_jobs.release(job)
 
 
 def _settle(job: FixJob, run: Run) -> str:

@@ -178,6 +178,53 @@ def test_publishing_the_same_fix_job_again_returns_its_pull_request_and_writes_n
     assert len(github.pulls) == 1
 
 
+def round_two(tmp_path: Path, api: responses.RequestsMock) -> tuple[Path, Path, dict]:
+    """Round 1 published; the checkout is now the fix branch (the hub's round 2 dispatch), changed again."""
+    remote = bare_remote(tmp_path)
+    tree = work_tree(tmp_path, remote=remote)
+    FakeGitHub(remote=remote).install(api)
+    fix_work_tree(tree)
+    first = call(tree, GITHUB_ENV)
+    git(tree, "checkout", "-q", "-f", "-B", "orchestrate/fix-42", first["commit"])
+    (tree / "app.py").write_text("import os\n\nx = 2\n")
+    return tree, remote, first
+
+
+def test_a_later_round_pushes_onto_its_fix_branch_and_keeps_its_pull_request(tmp_path, api) -> None:
+    tree, remote, first = round_two(tmp_path, api)
+
+    result = call(tree, GITHUB_ENV)
+
+    assert (result["round"], result["via"]) == (True, "git")
+    assert git(remote, "rev-parse", "refs/heads/orchestrate/fix-42") == result["commit"]
+    assert git(remote, "rev-parse", f"{result['commit']}^") == first["commit"]
+    assert result["pull_request_url"] == first["pull_request_url"]
+    assert len(posted(api, "/pulls")) == 1
+
+
+def test_a_later_round_whose_branch_moved_meanwhile_is_refused(tmp_path, api) -> None:
+    tree, remote, first = round_two(tmp_path, api)
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", "-b", "orchestrate/fix-42", str(remote), str(other))
+    git(
+        other,
+        "-c",
+        "user.email=p@example.com",
+        "-c",
+        "user.name=P",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
+    git(other, "push", "-q", "origin", "orchestrate/fix-42")
+
+    with pytest.raises(PublishError, match=r"the fix branch moved to \w+ since"):
+        call(tree, GITHUB_ENV)
+    assert git(remote, "rev-parse", "refs/heads/orchestrate/fix-42^") == first["commit"]
+
+
 def test_it_refuses_to_publish_onto_the_branch_checked_out(tmp_path, api) -> None:
     remote = bare_remote(tmp_path)
     tree = work_tree(tmp_path, remote=remote)
@@ -185,7 +232,9 @@ def test_it_refuses_to_publish_onto_the_branch_checked_out(tmp_path, api) -> Non
     FakeGitHub(remote=remote).install(api)
     fix_work_tree(tree)
 
-    with pytest.raises(PublishError, match="refusing to publish onto 'orchestrate/fix-42'"):
+    with pytest.raises(
+        PublishError, match="refusing to publish onto 'orchestrate/fix-42': the fix branch is not"
+    ):
         call(tree, GITHUB_ENV)
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
     assert posted(api, "/pulls") == []

@@ -115,7 +115,9 @@ def test_the_fix_branchs_run_passing_settles_the_job_as_succeeded(waiting, sende
     assert FixJob.objects.filter(responder="fixer").count() == 1  # a fix's branch is never fixed again
 
 
-def test_the_fix_branchs_run_failing_fails_the_job(waiting, sender) -> None:
+def test_the_fix_branchs_run_failing_after_the_last_round_fails_the_job(waiting, sender) -> None:
+    store.save(waiting.project, {**ROUTED, "fixer": {"max_rounds": 1}})
+
     sender.github("workflow_run", run_completed_event(556, f"orchestrate/fix-{waiting.pk}", "failure"))
 
     waiting.refresh_from_db()

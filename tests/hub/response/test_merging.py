@@ -117,9 +117,10 @@ def test_a_merge_github_refuses_as_stale_is_recorded_as_wait_and_not_retried_wit
     assert linked.effects.get(kind="merge").state == EffectState.FAILED
 
 
-def test_a_fix_whose_run_has_a_new_failure_is_not_merged_and_fails_with_the_reasons(
+def test_a_fix_whose_run_is_red_after_its_last_round_is_not_merged_and_a_person_is_asked(
     linked, pull, sender, octo_agent, run_tasks
 ):
+    store.save(linked.project, {**ROUTED, "merge": MERGING, "fixer": {"max_rounds": 1}})
     with run_tasks():
         octo_agent.post_report(report(
             case("test_loads_config"), case("test_sums", "failed", message="AssertionError: 2 != 3"),
@@ -131,11 +132,10 @@ def test_a_fix_whose_run_has_a_new_failure_is_not_merged_and_fails_with_the_reas
     assert pull.merges == []
     [comment] = pull.comments
     assert "a person decides" in comment
-    assert "new failures on the head: tests.test_widgets.test_sums" in comment.replace("::", ".")
+    assert "failing tests.test_widgets.test_sums" in comment.replace("::", ".")
     linked.refresh_from_db()
     assert linked.state == FixState.FAILED
-    assert "not merged:" in linked.events.last().reason
-    assert "new failures on the head" in linked.events.last().reason
+    assert "(fixer.max_rounds); a person decides" in linked.events.last().reason
 
 
 def test_a_change_outside_the_allowed_paths_asks_a_person_once(linked, pull, sender):
