@@ -14,13 +14,13 @@ typo is an error rather than a permission silently not granted.
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from agent import globs
 from agent.commands.base import UsageError
 
 FIX_KEYS = frozenset({"paths", "commands", "allow_workflow_files", "checks"})
@@ -45,7 +45,7 @@ class FixConfig:
         return any(prefix and words[: len(prefix)] == list(prefix) for prefix in allowed)
 
     def path_allowed(self, path: str) -> bool:
-        return any(_glob_match(path, pattern) for pattern in self.paths)
+        return any(globs.matches(path, pattern) for pattern in self.paths)
 
 
 def is_workflow_file(path: str) -> bool:
@@ -98,32 +98,3 @@ def _words(command: str, where: str) -> tuple[str, ...]:
         return tuple(shlex.split(command))
     except ValueError as exc:
         raise UsageError(f"{where}.commands: {command!r} is not a valid command ({exc})") from None
-
-
-def _glob_match(path: str, pattern: str) -> bool:
-    """Glob ``pattern`` against ``path``: ``**`` crosses directories, ``*`` and ``?`` do not; a pattern
-    ending in ``/`` covers what is under that directory."""
-    if pattern.endswith("/"):
-        return path.startswith(pattern)
-    return re.fullmatch(_glob_regex(pattern), path) is not None
-
-
-def _glob_regex(pattern: str) -> str:
-    parts, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(parts)

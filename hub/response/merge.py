@@ -18,13 +18,12 @@ docs/merge.md is the reference for people.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
+from agent import globs
 from hub.response.proof import confidence, runs_to_prove
 
 PASSING_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
@@ -217,7 +216,7 @@ def _paths(facts: PullRequestFacts, rules: MergeRules) -> Found:
     if not rules.allowed_paths:
         return [(Verdict.ASK, "merge.allowed_paths is empty: no path may be changed without a person")]
     outside = [
-        path for path in facts.touched_paths if not any(_glob(p).match(path) for p in rules.allowed_paths)
+        path for path in facts.touched_paths if not any(globs.matches(path, p) for p in rules.allowed_paths)
     ]
     if not outside:
         return []
@@ -242,26 +241,3 @@ def _approvals(facts: PullRequestFacts, rules: MergeRules) -> Found:
     if facts.approvals >= rules.approvals:
         return []
     return [(Verdict.ASK, f"{facts.approvals} of {rules.approvals} required approvals given")]
-
-
-@lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A path glob as a regex: ``**`` any number of directories, ``*`` and ``?`` within one name."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
