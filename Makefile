@@ -49,8 +49,12 @@ bench: install
 	$(BIN)/python benchmarks/flaky_recompute.py
 	$(BIN)/python benchmarks/diagnose.py
 	$(BIN)/python benchmarks/failure_categories.py
+	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/fix_jobs.py
+	$(BIN)/python benchmarks/fix_quality.py
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/live.py
 	for fault in worker-kill db-terminate redis-restart hub-down provider-storm; do \
 		$(BIN)/python benchmarks/faults.py $$fault || exit 1; \
 	done
