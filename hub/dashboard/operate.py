@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 
 from hub.projects.models import Project
 from hub.projects.services import is_owner, visible
+from hub.response.machine import ALLOWED
+from hub.response.models import FixJob, FixState
 
 MAX_INPUTS = 10  # GitHub's workflow_dispatch takes at most 10 inputs
 INPUT_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
@@ -25,6 +27,15 @@ def may_operate(user, project: Project) -> bool:
 
 def may_respond(user, project: Project) -> bool:
     return is_owner(project, user)
+
+
+def may_retry(job: FixJob) -> bool:
+    """A fix job (or a task's) can be tried again from the states that may go back to pending."""
+    return job.state in ALLOWED[FixState.PENDING] - {FixState.RUNNING}
+
+
+def may_cancel(job: FixJob) -> bool:
+    return job.state in ALLOWED[FixState.CANCELLED]
 
 
 def require(allowed: bool, what: str) -> None:

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from hub.dashboard.views import clusters, fix_jobs, flaky, live, logs, operate, projects, runs, tests
+from hub.dashboard.views import clusters, fix_jobs, flaky, live, logs, operate, projects, runs, tasks, tests
 
 app_name = "dashboard"
 
@@ -36,4 +36,9 @@ urlpatterns = [
     path("clusters/<int:cluster_id>/", clusters.cluster, name="cluster"),
     path("fix-jobs/", fix_jobs.fix_jobs, name="fix-jobs"),
     path("fix-jobs/<int:fix_job_id>/", fix_jobs.fix_job, name="fix-job"),
+    path("tasks/", tasks.tasks, name="tasks"),
+    path("tasks/new/", tasks.new_task, name="task-new"),
+    path("tasks/<int:task_id>/", tasks.task, name="task"),
+    path("tasks/<int:task_id>/retry/", tasks.task_step, {"step": "retry"}, name="task-retry"),
+    path("tasks/<int:task_id>/cancel/", tasks.task_step, {"step": "cancel"}, name="task-cancel"),
 ]

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from hub.dashboard.operate import may_operate, may_respond
-from hub.response.machine import ALLOWED
-from hub.response.models import FixState
+from hub.dashboard.operate import may_cancel, may_operate, may_respond, may_retry
 from hub.runs.models import RunStatus
 
 register = template.Library()
@@ -42,6 +40,6 @@ def fix_job_actions(context, fix_job) -> dict:
         "fix_job": fix_job,
         "csrf_token": context.get("csrf_token"),
         "can_operate": may_operate(context["request"].user, fix_job.project),
-        "can_retry": fix_job.state in ALLOWED[FixState.PENDING] - {FixState.RUNNING},
-        "can_cancel": fix_job.state in ALLOWED[FixState.CANCELLED],
+        "can_retry": may_retry(fix_job),
+        "can_cancel": may_cancel(fix_job),
     }

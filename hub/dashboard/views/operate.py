@@ -32,7 +32,7 @@ MEMBERS = "the project's members may do this"
 OWNERS = "the project's owners may ask the hub to respond to a run"
 
 
-def _confirm(request, question: str, back: str):
+def confirmed_or_ask(request, question: str, back: str):
     """The confirmation page, unless this POST is the confirmed one (then None)."""
     if request.POST.get("confirm") == "yes":
         return None
@@ -64,7 +64,7 @@ def rerun(request, run_id: int):
         return HttpResponseBadRequest("Say what to re-run: scope=failed, all or job (with job=<id>).")
     job = get_object_or_404(Job, run=run, pk=request.POST.get("job") or 0) if scope == "job" else None
     what = f"job {job.name}" if job else SCOPES[scope]
-    if answer := _confirm(request, f"Re-run {what} of this run at the CI?", back):
+    if answer := confirmed_or_ask(request, f"Re-run {what} of this run at the CI?", back):
         return answer
     try:
         action = actions.rerun(
@@ -82,7 +82,7 @@ def rerun(request, run_id: int):
 def cancel(request, run_id: int):
     run = _run(request, run_id)
     back = reverse("dashboard:run", args=[run.pk])
-    if answer := _confirm(request, "Cancel this run at the CI?", back):
+    if answer := confirmed_or_ask(request, "Cancel this run at the CI?", back):
         return answer
     _told(request, actions.cancel(run, user=request.user, via=ActionVia.DASHBOARD))
     return redirect(back)
@@ -94,7 +94,7 @@ def respond(request, run_id: int):
     run = get_object_or_404(visible(Run.objects.select_related("project"), request.user), pk=run_id)
     require(may_respond(request.user, run.project), OWNERS)
     back = reverse("dashboard:run", args=[run.pk])
-    if answer := _confirm(request, "Respond to this run now under the project's policy?", back):
+    if answer := confirmed_or_ask(request, "Respond to this run now under the project's policy?", back):
         return answer
     try:
         done = respond_now.respond(run, user=request.user, via=ActionVia.DASHBOARD)
@@ -124,7 +124,7 @@ def trigger(request, project_id: int):
         context["error"] = "Name the workflow to run (its file name, e.g. ci.yml, or its id)."
         return render(request, "dashboard/trigger.html", context, status=400)
     question = f"Trigger {given['workflow']} on {given['ref']} at the CI?"
-    if answer := _confirm(request, question, reverse("dashboard:trigger", args=[project.pk])):
+    if answer := confirmed_or_ask(request, question, reverse("dashboard:trigger", args=[project.pk])):
         return answer
     action = actions.trigger(
         project, workflow=given["workflow"], ref=given["ref"], inputs=inputs, user=request.user,
@@ -156,7 +156,7 @@ def quarantine(request, test_id: int):
     if not _reason(request):
         messages.error(request, "A quarantine needs a reason: say why the test's failures may be ignored.")
         return redirect(back)
-    if answer := _confirm(request, f"Quarantine {test.name}? Its failures will not fail runs.", back):
+    if answer := confirmed_or_ask(request, f"Quarantine {test.name}? Its failures will not fail runs.", back):
         return answer
     owner = request.POST.get("owner", "").strip()[:200]
     return _quarantine_step(request, back, lambda: quarantine_service.quarantine(
@@ -168,7 +168,7 @@ def quarantine(request, test_id: int):
 def unquarantine(request, test_id: int):
     test = _test(request, test_id)
     back = reverse("dashboard:test", args=[test.pk])
-    if answer := _confirm(request, f"Take {test.name} off the quarantine list?", back):
+    if answer := confirmed_or_ask(request, f"Take {test.name} off the quarantine list?", back):
         return answer
     reason = _reason(request) or "removed from the dashboard"
     return _quarantine_step(request, back, lambda: quarantine_service.unquarantine(
@@ -180,7 +180,7 @@ def unquarantine(request, test_id: int):
 def mark_fixed(request, test_id: int):
     test = _test(request, test_id)
     back = reverse("dashboard:test", args=[test.pk])
-    if answer := _confirm(request, f"Mark {test.name} fixed?", back):
+    if answer := confirmed_or_ask(request, f"Mark {test.name} fixed?", back):
         return answer
     reason = _reason(request) or "marked fixed from the dashboard"
     return _quarantine_step(request, back, lambda: quarantine_service.mark_fixed(
@@ -205,7 +205,7 @@ def fix_job_step(request, fix_job_id: int, step: str):
     require(may_operate(request.user, job.project), MEMBERS)
     back = reverse("dashboard:fix-job", args=[job.pk])
     question = "Try this fix job again from the start?" if step == "retry" else "Cancel this fix job?"
-    if answer := _confirm(request, question, back):
+    if answer := confirmed_or_ask(request, question, back):
         return answer
     operation = fix_jobs.retry if step == "retry" else fix_jobs.cancel
     if operation(job, request.user.get_username()):
