@@ -101,6 +101,7 @@ def pages(seeded) -> dict[str, str]:
         "cluster": f"/clusters/{FailureCluster.objects.filter(project=seeded.project).first().pk}/",
         "fix-jobs": "/fix-jobs/",
         "fix-job": f"/fix-jobs/{FixJob.objects.get(project=seeded.project).pk}/",
+        "tasks": "/tasks/",
         "login": "/login/",
     }
 
@@ -116,6 +117,7 @@ PAGE_NAMES = (
     "cluster",
     "fix-jobs",
     "fix-job",
+    "tasks",
     "login",
 )
 
@@ -231,3 +233,28 @@ def test_a_project_card_leads_to_a_failed_run_and_its_error(session, seeded):
     assert "assert 10 == 4" in failure.inner_text()
     visitor.page.locator("article.failure summary", has_text="Trace").first.click()
     assert visitor.page.locator("article.failure pre").first.is_visible()
+
+
+def test_an_owner_gives_the_agent_a_task_from_the_form_and_lands_on_its_page(session, seeded):
+    from hub.response.agents.models import Task
+    from tests.hub.response.conftest import agent_fixtures
+
+    agent_fixtures.route(seeded.project)
+    visitor = session("olivia", viewport=DESKTOP)
+    visitor.open("/tasks/")
+    visitor.page.get_by_role("link", name="Give the agent a task").click()
+    visitor.page.wait_for_url("**/tasks/new/")
+    assert visitor.page.evaluate(A11Y) == []
+    visitor.page.get_by_label("Goal (a title)").fill("Retry uploads on 503")
+    visitor.page.get_by_label("What the agent should do, and why").fill("Retry with backoff.")
+    visitor.page.get_by_label("Priority").select_option("high")
+    visitor.page.get_by_role("button", name="Send to the agent…").click()
+    visitor.page.get_by_role("button", name="Yes, do it").click()
+    visitor.page.wait_for_url("**/tasks/*/")
+
+    task = Task.objects.get()
+    assert (task.title, task.priority, task.project) == ("Retry uploads on 503", "high", seeded.project)
+    assert f"Task {task.pk} sent to acme/widgets's coding agent." in visitor.page.inner_text("main")
+    assert visitor.page.evaluate(A11Y) == []
+    assert visitor.errors == []
+    visitor.page.screenshot(path=str(SCREENSHOTS / "task-desktop.png"), full_page=True)

@@ -63,14 +63,7 @@ def test_sending_the_form_first_asks_for_confirmation_and_makes_nothing(client, 
     assert not Task.objects.exists()
 
 
-def test_a_confirmed_task_reaches_the_agent_and_its_page_shows_the_pull_request_and_validation(
-    client,
-    connected,
-    otto,
-    tina,
-    codegen,
-    run_tasks,  # noqa: F811
-):
+def test_a_sent_task_shows_its_pull_request_and_validation(client, connected, otto, tina, codegen, run_tasks):  # noqa: F811
     codegen.plans = [Plan("COMPLETE", [PULL])]
     with run_tasks():
         sent = as_user(client, otto).post("/tasks/new/", {"project": connected.pk, **FORM, **CONFIRMED})
