@@ -85,7 +85,7 @@ def _settle(job: FixJob, run: Run) -> str:
             fix_jobs.note(job, f"merge decision: ask: {refusal}", {"pull_request": number})
             return _settle_by_run(job, run, refusal)
         decision = decide(_facts(job, run, pr, client, rules), rules)
-        fix_jobs.note(job, f"merge decision: {decision.summary()}", _detail(decision, number))
+        record(job, decision, number)
         if decision.verdict is Verdict.WAIT:
             return job.state
         if decision.verdict is Verdict.MERGE:
@@ -198,6 +198,11 @@ def _merge(
     detail = {"run": run.pk, "merge": effect.pk, "merge_sha": effect.external_id}
     fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, reason, detail))
     return job.state
+
+
+def record(job: FixJob, decision: MergeDecision, number: str) -> None:
+    """The decision and every reason on the job's timeline (the dashboard's fix job page reads them)."""
+    fix_jobs.note(job, f"merge decision: {decision.summary()}", _detail(decision, number))
 
 
 def _asking(decision: MergeDecision) -> str:
