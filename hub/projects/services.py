@@ -42,6 +42,16 @@ def is_owner(project: Project, user) -> bool:
     )
 
 
+def owned(projects: QuerySet, user) -> QuerySet:
+    """``projects`` limited to those ``user`` owns (superusers: all): ``is_owner``'s rule in one query,
+    for forms that offer only the projects a person may act on."""
+    if not user.is_authenticated:
+        return projects.none()
+    if user.is_superuser:
+        return projects
+    return projects.filter(memberships__user=user, memberships__role=Membership.Role.OWNER)
+
+
 class ProjectExists(Exception):
     """The full name is taken; projects are never silently reused, since their tokens would leak."""
 

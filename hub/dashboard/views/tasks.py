@@ -21,7 +21,7 @@ from hub.dashboard.operate import may_cancel, may_retry, require
 from hub.dashboard.paging import page
 from hub.dashboard.views.operate import confirmed_or_ask
 from hub.projects.models import Project
-from hub.projects.services import is_owner, visible
+from hub.projects.services import is_owner, owned, visible
 from hub.response.agents.models import Priority, Task
 from hub.response.services import agent_tasks, fix_jobs
 
@@ -30,7 +30,7 @@ FIELDS = ("title", "description", "requirements", "acceptance_criteria", "priori
 
 
 def _owned(user) -> list[Project]:
-    return [p for p in visible(Project.objects.order_by("full_name"), user, "") if is_owner(p, user)]
+    return list(owned(Project.objects.order_by("full_name"), user))
 
 
 @login_required
@@ -46,7 +46,7 @@ def tasks(request):
         "page": listed,
         "projects": visible(Project.objects.all(), request.user, "").values_list("full_name", flat=True),
         "given": {"project": project},
-        "can_create": bool(_owned(request.user)),
+        "can_create": owned(Project.objects.all(), request.user).exists(),
     }
     return render(request, "dashboard/tasks.html", context)
 
