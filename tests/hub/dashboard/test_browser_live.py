@@ -95,6 +95,25 @@ def test_re_run_failed_jobs_is_confirmed_sent_to_the_ci_and_answered(session, se
     assert visitor.errors == []
 
 
+def test_a_live_refresh_keeps_the_message_of_the_action_just_taken(session, seeded):  # noqa: F811
+    from hub.outbox.services.live import changed
+
+    visitor = session(viewport=DESKTOP)
+    visitor.open(f"/runs/{seeded.pr_run.pk}/")
+    visitor.page.wait_for_selector("html[data-live-mode=stream]", timeout=5000)
+    visitor.page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('afterbegin',"
+        ' \'<ul class="messages" role="status"><li>Quarantined.</li></ul>\')'
+    )
+    refreshes = "Number(document.documentElement.getAttribute('data-live-refreshes') || 0)"
+    before = visitor.page.evaluate(refreshes)
+
+    changed("run.moved", seeded.project.pk, run_id=seeded.pr_run.pk)
+    visitor.page.wait_for_function(f"{refreshes} > {before}", timeout=5000)
+
+    assert visitor.page.inner_text(".messages") == "Quarantined."
+
+
 def test_a_change_never_throws_away_what_the_reader_typed(session, seeded):  # noqa: F811
     from hub.outbox.services.live import changed
 

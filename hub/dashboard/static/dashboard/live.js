@@ -39,7 +39,10 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
         var main = document.querySelector("main");
         if (fresh && main && !edited && !busy()) {
+          // What the last action said (its message) is shown once, by the page it led to: keep it.
+          var said = main.querySelector(":scope > .messages");
           main.innerHTML = fresh.innerHTML;
+          if (said && !main.querySelector(":scope > .messages")) { main.insertBefore(said, main.firstChild); }
           if (window.orchestrateLocalise) { window.orchestrateLocalise(main); }
           refreshes += 1;
           root.setAttribute("data-live-refreshes", String(refreshes));
