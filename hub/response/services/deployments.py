@@ -23,10 +23,11 @@ from html import escape
 from typing import Any
 
 import requests
+from django.core.cache import cache
 from django.utils import timezone
 
-from agent.providers import Provider, ProviderError
-from hub.integrations.clients import client_for
+from agent.providers import Provider, ProviderError, UnsupportedOperation
+from hub.integrations.clients import ClientUnavailable, client_for
 from hub.response.channels import email, slack
 from hub.response.models import Effect, EffectState, FixJob
 from hub.response.policy import store
@@ -126,34 +127,55 @@ def watch(now: datetime | None = None) -> int:
             fix_jobs.note(job, f"deployment failed: health check: {problem}", {"effect": effect.pk})
             effects.revise(
                 effect, effects.Made(detail={"settled": "failed", "failure": f"health check: {problem}"})
-            )
-            roll_back(effect.pk)
+            )  # undone just below
         elif now >= datetime.fromisoformat(effect.detail["watch_until"]):
             effects.revise(effect, effects.Made(detail={"settled": "healthy"}))
             fix_jobs.note(job, f"deployment healthy: {url or 'no health URL'} answered for the whole watch",
                           {"effect": effect.pk})  # fmt: skip
+    unfinished = Effect.objects.filter(kind=KIND, detail__settled="failed").exclude(detail__has_key="undone")
+    for effect in unfinished.order_by("updated_at")[:WATCH_LIMIT]:  # just failed, or an answer was lost
+        roll_back(effect.pk)
     return failed
 
 
 def roll_back(effect_id: int) -> str:
-    """Undo a failed deployment once (a revert pull request or the rollback workflow) and tell people."""
+    """Undo a failed deployment once (a revert pull request or the rollback workflow) and tell people; an
+    answer lost on the way leaves it for the next watch pass. One worker at a time (a lock in the shared
+    cache): the task handed off by the run's webhook and the watch pass may both reach it."""
     effect = Effect.objects.select_related("fix_job__project").get(pk=effect_id)
-    job, policy = effect.fix_job, store.effective(effect.fix_job.project)
-    merge_sha, base = effect.detail["merge_sha"], effect.detail["base"]
-    why = effect.detail.get("failure", "the deployment failed")
+    if effect.detail.get("undone"):
+        return str(effect.detail["undone"])
+    lock = f"deploy:undo:{effect_id}"
+    if not cache.add(lock, 1, timeout=int(fix_jobs.lease().total_seconds())):
+        return "being undone by another worker"
+    try:
+        undone = _undo(effect)
+    finally:
+        cache.delete(lock)
+    if undone:
+        job, why = effect.fix_job, effect.detail.get("failure", "the deployment failed")
+        notify = store.effective(job.project)["notify"]
+        _tell(job, notify, f"Orchestrate: the deployment of fix job #{job.pk} failed ({why}); {undone}")
+        effects.revise(effect, effects.Made(detail={"undone": undone}))
+    return undone or "not undone yet: tried again on the next watch pass"
+
+
+def _undo(effect: Effect) -> str:
+    """What was done to undo ``effect``'s deployment; '' when the provider's answer was lost."""
+    job, rollback = effect.fix_job, store.effective(effect.fix_job.project)["deploy"]["rollback"]
+    merge_sha, why = effect.detail["merge_sha"], effect.detail.get("failure", "the deployment failed")
     try:
         client = client_for(job.project)
-        if policy["deploy"]["rollback"] == REVERTING:
-            undone = _revert(job, client, merge_sha, base, why)
-        else:
-            undone = _rollback_workflow(
-                job, client, policy["deploy"]["rollback"], effect.detail["ref"], merge_sha
-            )
-    except (effects.Refused, ProviderError) as exc:
-        undone = f"not undone: {exc}; a person undoes the merge of {merge_sha[:12]}"
+        if rollback == REVERTING:
+            return _revert(job, client, merge_sha, effect.detail["base"], why)
+        return _rollback_workflow(job, client, rollback, effect.detail["ref"], merge_sha)
+    except (effects.Refused, UnsupportedOperation, ClientUnavailable) as exc:  # surely not: a person undoes
         fix_jobs.note(job, f"deployment rollback failed: {exc}", {"effect": effect.pk})
-    _tell(job, policy["notify"], f"Orchestrate: the deployment of fix job #{job.pk} failed ({why}); {undone}")
-    return undone
+        return f"not undone: {exc}; a person undoes the merge of {merge_sha[:12]}"
+    except ProviderError as exc:  # perhaps made: the next pass asks the provider before calling again
+        fix_jobs.note(job, f"deployment rollback not done yet: {exc}; tried again on the next watch pass",
+                      {"effect": effect.pk})  # fmt: skip
+        return ""
 
 
 def _revert(job: FixJob, client: Provider, merge_sha: str, base: str, why: str) -> str:
@@ -174,10 +196,9 @@ def _revert(job: FixJob, client: Provider, merge_sha: str, base: str, why: str) 
         found = next((pr for pr in client.find_pull_requests(branch) if not pr.from_fork), None)
         return effects.Made(found.number, found.url, {"branch": branch}) if found is not None else None
 
-    effect, made = effects.once(job, f"{REVERT}{job.pk}:{merge_sha}", "pull_request", call, check)
-    if made:
-        fix_jobs.note(job, f"deployment rollback: revert pull request {effect.external_id} opened: "
-                      f"{effect.external_url}", {"effect": effect.pk})  # fmt: skip
+    effect, _ = effects.once(job, f"{REVERT}{job.pk}:{merge_sha}", "pull_request", call, check)
+    opened = f"revert pull request {effect.external_id} opened: {effect.external_url}"
+    fix_jobs.note(job, f"deployment rollback: {opened}", {"effect": effect.pk})
     return f"revert pull request {effect.external_url}"
 
 
@@ -194,10 +215,9 @@ def _rollback_workflow(job: FixJob, client: Provider, workflow: str, ref: str, m
         found = next((r for r in runs if r.created_at is not None and r.created_at >= since), None)
         return effects.Made(found.id, found.url) if found is not None else None
 
-    effect, made = effects.once(job, key, "rollback", call, check)
-    if made:
-        fix_jobs.note(job, f"deployment rollback: triggered {workflow} on {ref}: {effect.external_url}",
-                      {"effect": effect.pk})  # fmt: skip
+    effect, _ = effects.once(job, key, "rollback", call, check)
+    triggered = f"triggered {workflow} on {ref}: {effect.external_url}"
+    fix_jobs.note(job, f"deployment rollback: {triggered}", {"effect": effect.pk})
     return f"rollback workflow {workflow} triggered {effect.external_url}".strip()
 
 

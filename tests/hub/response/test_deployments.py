@@ -67,13 +67,23 @@ class HealthHandler(BaseHTTPRequestHandler):
 
 @dataclass
 class MergedRepo(FakeGitHub):
-    """GitHub's git data after the merge: the merge commit and its first parent, each with its tree."""
+    """GitHub's git data after the merge: the merge commit and its first parent, each with its tree;
+    ``lost_pulls`` pull requests opened whose answer is a 502 (made, the answer lost on the way)."""
+
+    lost_pulls: int = 0
 
     def commit(self, request) -> tuple[int, dict, str]:
         sha = request.url.rsplit("/", 1)[1]
         parents = [{"sha": BEFORE, "url": f"{REPO}/git/commits/{BEFORE}"}] if sha == MERGED else []
         tree = MERGED_TREE if sha == MERGED else BEFORE_TREE
         return 200, {}, json.dumps({"sha": sha, "tree": {"sha": tree, "url": ""}, "parents": parents})
+
+    def open_pull(self, request) -> tuple[int, dict, str]:
+        status, headers, body = super().open_pull(request)
+        if self.lost_pulls:
+            self.lost_pulls -= 1
+            return 502, {}, json.dumps({"message": "Server Error"})
+        return status, headers, body
 
 
 @pytest.fixture
@@ -175,6 +185,26 @@ def test_a_failing_health_check_ends_in_exactly_one_revert_pull_request_and_one_
         f"deployment failed: health check: {health.url} answered 503",
         f"deployment rollback: revert pull request 1 opened: {revert['html_url']}",
     ]
+
+
+def test_a_revert_whose_answer_was_lost_is_found_on_the_next_pass_and_not_opened_again(
+    linked, pull, repo, health, sender, api
+):
+    deploy_policy(linked, health)
+    fix_run_ends(sender, linked)
+    deployment_run_ends(sender, "success")
+    health.status, repo.lost_pulls = 503, 1
+
+    deployments.watch()
+    assert timeline(linked)[-1].startswith("deployment rollback not done yet: ")
+    assert posts(api, SLACK) == []  # told once it is done
+    deployments.watch()
+
+    assert len(repo.commits) == 1
+    [revert] = repo.pulls
+    assert timeline(linked)[-1] == f"deployment rollback: revert pull request 1 opened: {revert['html_url']}"
+    assert Effect.objects.get(key__startswith="deploy:revert:").external_url == revert["html_url"]
+    assert len(posts(api, SLACK)) == 1
 
 
 def test_redelivered_webhooks_make_no_second_deployment_or_revert(linked, pull, repo, health, sender, api):
