@@ -5,7 +5,8 @@ hub's merge of a fix (``services/merging.py``) starts it: the workflow is trigge
 ``effects.once`` effect keyed by job and merge commit, found again after a crash as the workflow's run on
 the merge commit), or, with no workflow (a deployment that runs by itself on push), the watch is recorded.
 The deployment's run completes like any run (webhook or reconciliation) and is matched to its effect by
-its run id, as the fixer matches its dispatched run. A passed run (or none to wait for) starts the watch:
+its run id, as the fixer matches its dispatched run (a CI that does not name the run it started: the
+health watch starts at the trigger). A passed run (or none to wait for) starts the watch:
 ``health_url`` is asked on the resume schedule for ``watch_minutes``; a 2xx answer each time ends the watch
 healthy. A failed run or health check ends it failed: a revert pull request (GitHub: a commit whose tree is
 the merge's first parent's, on ``orchestrate/revert-<job>``) or the ``deploy.rollback`` workflow, once
@@ -77,14 +78,20 @@ def start(job: FixJob, client: Provider, merge_sha: str, base: str) -> None:
     try:
         effect, made = effects.once(job, key, KIND, call, check)
     except (effects.Refused, ProviderError) as exc:
-        fix_jobs.note(
-            job, f"deployment not triggered: {exc}; start {workflow} at the CI", {"merge_sha": merge_sha}
-        )
+        fix_jobs.note(job, f"deployment trigger failed: {exc}; check the CI and start {workflow} if it did "
+                      "not run", {"merge_sha": merge_sha})  # fmt: skip
         return
-    if made:
-        fix_jobs.note(
-            job, f"deployment: triggered {workflow} on {ref}: {effect.external_url}", {"effect": effect.pk}
-        )
+    if not made:
+        return
+    fix_jobs.note(
+        job, f"deployment: triggered {workflow} on {ref}: {effect.external_url}", {"effect": effect.pk}
+    )
+    if not effect.external_id:  # the CI did not name the run it started: it cannot be followed
+        watched = {**_watch(job), "unfollowed": True} if policy["health_url"] else {"settled": "unfollowed"}
+        effects.revise(effect, effects.Made(detail=watched))
+        fix_jobs.note(job, "deployment run not named by the CI, so not followed; "
+                      + ("its health is watched from now" if policy["health_url"] else "nothing is watched"),
+                      {"effect": effect.pk})  # fmt: skip
 
 
 def verify(run: Run) -> None:
@@ -252,23 +259,14 @@ def _unhealthy(url: str) -> str:
 
 
 def _deployment_of(run: Run) -> Effect | None:
-    """The deployment effect whose workflow run ``run`` is: by its run id, or (a trigger that could not
-    name its run) by its workflow's run on the merge commit."""
-    found = Effect.objects.filter(kind=KIND, key__startswith=DEPLOY, state=EffectState.DONE,
-                                  fix_job__project_id=run.project_id)  # fmt: skip
-    by_id = (
-        found.filter(external_id=run.provider_run_id)
+    """The deployment effect whose workflow run ``run`` is, by its run id (as the fixer's dispatch)."""
+    return (
+        Effect.objects.filter(kind=KIND, key__startswith=DEPLOY, state=EffectState.DONE,
+                              fix_job__project_id=run.project_id, external_id=run.provider_run_id)
         .exclude(external_id="")
         .select_related("fix_job")
         .first()
-    )
-    if by_id is not None:
-        return by_id
-    unnamed = found.filter(external_id="", detail__merge_sha=run.commit_sha, detail__ref=run.branch)
-    effect = unnamed.exclude(detail__workflow="").select_related("fix_job").first()
-    if effect is not None:
-        effects.revise(effect, effects.Made(run.provider_run_id))
-    return effect
+    )  # fmt: skip
 
 
 def _watch(job: FixJob) -> dict[str, str]:
