@@ -99,6 +99,25 @@ def create_commit(
     return str(commit["sha"])
 
 
+def revert_merge(http: ApiClient, base: str, *, branch: str, merge_sha: str, message: str) -> str:
+    merge = http.get_json(
+        f"{base}/git/commits/{quote(merge_sha)}",
+        not_found_hint="the merge commit is not on GitHub: was the merge undone by hand?",
+    )
+    if not merge.get("parents"):
+        raise ProviderError(f"commit {merge_sha[:12]} has no parent: there is nothing to revert to")
+    before = http.get_json(f"{base}/git/commits/{quote(merge['parents'][0]['sha'])}")
+    commit = http.json_body(
+        http.request(
+            "POST",
+            f"{base}/git/commits",
+            json={"message": message, "tree": before["tree"]["sha"], "parents": [merge_sha]},
+        )
+    )
+    http.request("POST", f"{base}/git/refs", json={"ref": f"refs/heads/{branch}", "sha": commit["sha"]})
+    return str(commit["sha"])
+
+
 def open_pull_request(
     http: ApiClient, base: str, *, head: str, base_branch: str, title: str, body: str
 ) -> PullRequestInfo:

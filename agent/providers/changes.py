@@ -92,3 +92,10 @@ class ChangeRequests:
     def pull_request_files(self, number: str) -> list[ChangedFile]:
         """The files pull request ``number`` changes, each with its lines added and deleted."""
         raise self._no_repository("list a pull request's files")
+
+    def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
+        """Write one commit on ``merge_sha`` whose tree is the merge's first parent's (the merge undone)
+        and create ``branch`` at it; returns its sha. The branch must not exist."""
+        raise self.unsupported(  # type: ignore[attr-defined]
+            "write a revert commit", "revert the merge by hand, or name a rollback workflow (deploy.rollback)"
+        )

@@ -267,6 +267,11 @@ class GitHubProvider(Provider):
             self.http, self.base, branch=branch, parent=parent, message=message, files=files
         )
 
+    def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
+        return _github_changes.revert_merge(
+            self.http, self.base, branch=branch, merge_sha=merge_sha, message=message
+        )
+
     def open_pull_request(self, *, head: str, base: str, title: str, body: str) -> PullRequestInfo:
         return _github_changes.open_pull_request(
             self.http, self.base, head=head, base_branch=base, title=title, body=body

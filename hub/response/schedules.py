@@ -12,6 +12,7 @@ NAME = "response.resume"
 FIXER = "response.fixer"  # pull requests of fix workflows whose webhook was lost (FIXER_POLL_MINUTES)
 ISSUES = "response.issues"  # state changes made outside runs (a test marked fixed), for the issues responder
 AGENTS = "response.agent_poll"  # coding-agent runs followed to their end
+DEPLOYMENTS = "response.deployments"  # health checks of merged fixes' deployments (FIX_JOB_RESUME_MINUTES)
 
 
 def ensure_schedules(**kwargs) -> None:
@@ -44,4 +45,11 @@ def ensure_schedules(**kwargs) -> None:
         Schedule.MINUTES,
         enabled=bool(settings.FIXER_POLL_MINUTES),
         minutes=settings.FIXER_POLL_MINUTES,
+    )
+    keep_schedule(
+        DEPLOYMENTS,
+        "hub.response.tasks.watch_deployments",
+        Schedule.MINUTES,
+        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
+        minutes=settings.FIX_JOB_RESUME_MINUTES,
     )

@@ -55,3 +55,15 @@ def fix_round(fix_job_id: int, run_id: int) -> str:
     from hub.response.services import fix_rounds
 
     return fix_rounds.settle(fix_job_id, run_id)
+
+
+def roll_back_deployment(effect_id: int) -> str:
+    from hub.response.services import deployments
+
+    return deployments.roll_back(effect_id)
+
+
+def watch_deployments() -> int:
+    from hub.response.services import deployments
+
+    return deployments.watch()

@@ -71,6 +71,14 @@ def https_url(value: Any) -> str | None:
     return None if ok else "must be an https:// URL (or empty)"
 
 
+@described({"type": "string", "pattern": "^(https?://[\\s\\S]*)?$"})
+def http_url(value: Any) -> str | None:
+    """An address the hub itself asks (a health check): http:// is allowed, for services on a private
+    network."""
+    ok = isinstance(value, str) and (value == "" or value.startswith(("http://", "https://")))
+    return None if ok else "must be an http:// or https:// URL (or empty)"
+
+
 def one_of(*choices: str) -> Check:
     @described({"type": "string", "enum": list(choices)})
     def check(value: Any) -> str | None:
@@ -169,6 +177,9 @@ def fixer_inputs(value: Any) -> str | None:
     return None
 
 
+WORKFLOW = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. /-]{0,199}")  # a workflow's file or name
+
+
 @dataclass(frozen=True)
 class Key:
     default: Any
@@ -215,9 +226,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "workflow": Key(
             "orchestrate-fix.yml",
             pattern_text(
-                re.compile(r"[A-Za-z0-9_][A-Za-z0-9_. /-]{0,199}"),
-                "a workflow file or name (letters, digits, _ . / - and spaces)",
-                max_length=200,
+                WORKFLOW, "a workflow file or name (letters, digits, _ . / - and spaces)", max_length=200
             ),
         ),
         "ref": Key(
@@ -243,6 +252,33 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_lines": Key(200, count),
         "approvals": Key(0, count, built=False, builds="counting approvals"),
         "flaky_max_runs": Key(100, count, built=False, builds="proving flaky fixes"),
+    },
+    # After the merge (services/deployments.py): the deployment a merged fix triggers and the health
+    # watched after it; empty ``workflow`` and ``health_url``: no deployment. ``rollback`` is ``revert``
+    # (a revert pull request) or the name of a rollback workflow.
+    "deploy": {
+        "workflow": Key(
+            "",
+            pattern_text(
+                re.compile(f"(?:{WORKFLOW.pattern})?"),
+                "a workflow file or name (letters, digits, _ . / - and spaces), or empty (no deployment run)",
+                max_length=200,
+            ),
+        ),
+        "ref": Key(
+            "",
+            pattern_text(
+                re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_./-]{0,249})?"),
+                "a branch or tag name, or empty (the default branch)",
+                max_length=250,
+            ),
+        ),
+        "health_url": Key("", http_url),
+        "watch_minutes": Key(30, positive),
+        "rollback": Key(
+            "revert",
+            pattern_text(WORKFLOW, "'revert' or a rollback workflow's file or name", max_length=200),
+        ),
     },
 }
 VERSIONS = (1,)

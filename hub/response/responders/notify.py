@@ -79,17 +79,17 @@ def act(job: FixJob) -> fix_jobs.Outcome:
 
 def _slack(job: FixJob, run: Run, summary: RunSummary, url: str) -> str:
     message = slack.render(summary)
-    made = _message_once(job, slack.key(run.pk, url), "slack", lambda: slack.send(url, message))
+    made = message_once(job, slack.key(run.pk, url), "slack", lambda: slack.send(url, message))
     return "posted" if made else "already posted"
 
 
 def _email(job: FixJob, run: Run, summary: RunSummary, address: str) -> str:
     message = email.render(summary)
-    made = _message_once(job, email.key(run.pk, address), "email", lambda: email.send(address, message))
+    made = message_once(job, email.key(run.pk, address), "email", lambda: email.send(address, message))
     return "sent" if made else "already sent"
 
 
-def _message_once(job: FixJob, key: str, kind: str, send: Callable[[], effects.Made]) -> bool:
+def message_once(job: FixJob, key: str, kind: str, send: Callable[[], effects.Made]) -> bool:
     """A message of this run attempt, sent unless it went out or was refused for sure by an earlier
     attempt of the job (a refusal is final: the job is retried for the other deliveries only). Slack
     and mail servers cannot be asked whether a message arrived, so a message is sent again only when

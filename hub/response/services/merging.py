@@ -28,7 +28,7 @@ from hub.response.merge import Check, MergeDecision, MergeRules, PullRequestFact
 from hub.response.models import FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders.fixer import PULL_REQUEST, branch
-from hub.response.services import effects, facts, fix_jobs
+from hub.response.services import deployments, effects, facts, fix_jobs
 from hub.runs.models import Conclusion, Run, RunStatus
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,8 @@ def _merge(
     reason = f"merged pull request {pr.number} at {sha[:12]}; its branch: {gone}"
     detail = {"run": run.pk, "merge": effect.pk, "merge_sha": effect.external_id}
     fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, reason, detail))
+    if deployments.wanted(store.effective(job.project)) and effect.external_id:
+        deployments.start(job, client, effect.external_id, pr.base)  # after the merge (deploy policy)
     return job.state
 
 

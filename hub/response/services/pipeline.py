@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from hub.response.policy import store
 from hub.response.responders import modules
+from hub.response.services import deployments
 from hub.runs.models import Run, RunStatus, Upload
 
 
@@ -66,3 +67,4 @@ def respond(run: Run, *, besides_upload: int | None = None) -> None:
     for responder in modules().values():
         responder.verify(run, besides_upload=besides_upload)
         responder.consider(run, policy, besides_upload=besides_upload)
+    deployments.verify(run)  # a merged fix's deployment run (services/deployments.py)

@@ -169,7 +169,7 @@ def test_every_bad_key_is_reported_at_once():
 
 def test_a_policy_that_is_not_a_mapping_is_refused():
     assert schema.validate(["rerun"]) == [
-        "the policy must be a mapping of sections (rerun, issues, notify, route, agent, fixer, merge)"
+        "the policy must be a mapping of sections (rerun, issues, notify, route, agent, fixer, merge, deploy)"
     ]
 
 
