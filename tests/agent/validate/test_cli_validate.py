@@ -119,7 +119,10 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_stop_timeout(app, po
         f"{PYTHON} -c 'import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
         f'open("{tmp_path}/s", "w").write(str(os.getpid())); time.sleep(300)\''
     )
-    command = f"{stubborn} & {start(app, port)}"
+    # The application starts only once the stubborn process ignores SIGTERM (it wrote its pid after that):
+    # otherwise a quick health check could stop it before it had.
+    waits = f"while [ ! -s {tmp_path}/s ]; do sleep 0.05; done"
+    command = f"{stubborn} & {waits}; {start(app, port)}"
 
     status, _, _ = run(["--start", command, "--port", str(port), "--stop-timeout", "0.5"], capsys)
 
