@@ -1,6 +1,7 @@
-"""The resume pass over fix jobs every minute: what is due is handed to the queue again, and state changes
-made outside runs are answered by the issues responder, and running coding-agent runs are read
-(FIX_JOB_RESUME_MINUTES; 0 turns all three off)."""
+"""The response app's periodic passes: fix jobs that are due are handed to the queue again, state changes
+made outside runs are answered by the issues responder, running coding-agent runs are read and merged
+fixes' deployments are watched (every FIX_JOB_RESUME_MINUTES; 0 turns these four off), and fix workflows'
+pull requests whose webhook was lost are looked for (FIXER_POLL_MINUTES)."""
 
 from __future__ import annotations
 
@@ -15,41 +16,19 @@ AGENTS = "response.agent_poll"  # coding-agent runs followed to their end
 DEPLOYMENTS = "response.deployments"  # health checks of merged fixes' deployments (FIX_JOB_RESUME_MINUTES)
 
 
+# Each pass: its schedule's name, its task, and the setting that says every how many minutes (0: off).
+PASSES = (
+    (NAME, "hub.response.tasks.resume", "FIX_JOB_RESUME_MINUTES"),
+    (ISSUES, "hub.response.tasks.issues_sweep", "FIX_JOB_RESUME_MINUTES"),
+    (AGENTS, "hub.response.tasks.poll_agent_runs", "FIX_JOB_RESUME_MINUTES"),
+    (FIXER, "hub.response.tasks.fixer_poll", "FIXER_POLL_MINUTES"),
+    (DEPLOYMENTS, "hub.response.tasks.watch_deployments", "FIX_JOB_RESUME_MINUTES"),
+)
+
+
 def ensure_schedules(**kwargs) -> None:
     from django_q.models import Schedule
 
-    keep_schedule(
-        NAME,
-        "hub.response.tasks.resume",
-        Schedule.MINUTES,
-        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
-        minutes=settings.FIX_JOB_RESUME_MINUTES,
-    )
-    keep_schedule(
-        ISSUES,
-        "hub.response.tasks.issues_sweep",
-        Schedule.MINUTES,
-        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
-        minutes=settings.FIX_JOB_RESUME_MINUTES,
-    )
-    keep_schedule(
-        AGENTS,
-        "hub.response.tasks.poll_agent_runs",
-        Schedule.MINUTES,
-        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
-        minutes=settings.FIX_JOB_RESUME_MINUTES,
-    )
-    keep_schedule(
-        FIXER,
-        "hub.response.tasks.fixer_poll",
-        Schedule.MINUTES,
-        enabled=bool(settings.FIXER_POLL_MINUTES),
-        minutes=settings.FIXER_POLL_MINUTES,
-    )
-    keep_schedule(
-        DEPLOYMENTS,
-        "hub.response.tasks.watch_deployments",
-        Schedule.MINUTES,
-        enabled=bool(settings.FIX_JOB_RESUME_MINUTES),
-        minutes=settings.FIX_JOB_RESUME_MINUTES,
-    )
+    for name, task, setting in PASSES:
+        minutes = getattr(settings, setting)
+        keep_schedule(name, task, Schedule.MINUTES, enabled=bool(minutes), minutes=minutes)
