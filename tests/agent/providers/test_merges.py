@@ -4,6 +4,13 @@ request), faked at the HTTP boundary; a stale head never merges, and the branch 
 
 from __future__ import annotations
 
+from pathlib import Path as _Path
+
+import pytest
+
+if not (_Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus").is_dir():
+    pytest.skip("the shared corpus is not here; it lives beside the repository", allow_module_level=True)
+
 import copy
 import json
 from pathlib import Path
