@@ -6,7 +6,12 @@
   per file (``create``, ``update`` or ``delete``; content base64; ``execute_filemode``), which creates the
   branch at ``start_sha`` and commits on it in one request
 - merge requests: ``POST P/merge_requests``, ``GET P/merge_requests?source_branch=B&state=all``,
-  ``GET P/merge_requests/{iid}``
+  ``GET P/merge_requests/{iid}``, and the files one changes: ``GET P/merge_requests/{iid}/diffs`` (pages),
+  each file's lines counted from its unified diff; a diff GitLab leaves out as too large counts as
+  ``UNKNOWN_LINES``, over any size limit, since its size cannot be read
+- a revert: ``POST P/repository/branches`` at the merge commit, then
+  ``POST P/repository/commits/{sha}/revert`` onto that branch (GitLab writes the commit and its message,
+  ``Revert "..."``; the reason goes in the merge request's description)
 
 The token needs the ``api`` scope and at least the Developer role. A ``CI_JOB_TOKEN`` cannot call these
 (GitLab lets a job token push with git, when the project allows it, but not write commits or merge
@@ -27,13 +32,15 @@ from agent.providers.changes import (
     EXECUTABLE,
     MERGED,
     OPEN,
+    ChangedFile,
     FileChange,
     PullRequestInfo,
 )
-from agent.providers.http import ApiClient
+from agent.providers.http import ApiClient, collect
 from agent.providers.repositories import RepositoryInfo
 
 STATES = {"opened": OPEN, "closed": CLOSED, "locked": CLOSED, "merged": MERGED}
+UNKNOWN_LINES = 1_000_000  # a diff GitLab does not send: larger than any merge.max_lines
 MR_HINT = "check the project and the branches; the token needs the api scope and the Developer role"
 
 
@@ -48,6 +55,7 @@ def pull_request_info(data: Mapping[str, Any]) -> PullRequestInfo:
         title=str(data.get("title") or ""),
         from_fork=data.get("source_project_id") != data.get("target_project_id"),
         raw=dict(data),
+        auto_merge=bool(data.get("merge_when_pipeline_succeeds") or data.get("auto_merge_enabled")),
     )
 
 
@@ -114,3 +122,39 @@ def find_pull_requests(http: ApiClient, base: str, head: str) -> list[PullReques
 def get_pull_request(http: ApiClient, base: str, number: str) -> PullRequestInfo:
     number = numeric_id(number, "GitLab merge request", "a merge request is named by its iid")
     return pull_request_info(http.get_json(f"{base}/merge_requests/{number}", not_found_hint=MR_HINT))
+
+
+def pull_request_files(http: ApiClient, base: str, number: str, per_page: int) -> list[ChangedFile]:
+    number = numeric_id(number, "GitLab merge request", "a merge request is named by its iid")
+    pages = http.numbered_pages(
+        f"{base}/merge_requests/{number}/diffs", items=lambda body: body, per_page=per_page
+    )
+    return [_changed(data) for data in collect(pages, lambda body: body)]
+
+
+def _changed(data: Mapping[str, Any]) -> ChangedFile:
+    path = str(data.get("new_path") or data.get("old_path") or "")
+    diff = str(data.get("diff") or "")
+    if not diff and (data.get("too_large") or data.get("collapsed")):
+        return ChangedFile(path, UNKNOWN_LINES, 0)
+    lines = diff.splitlines()
+    added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++ "))
+    deleted = sum(1 for line in lines if line.startswith("-") and not line.startswith("--- "))
+    return ChangedFile(path, added, deleted)
+
+
+def revert_merge(http: ApiClient, base: str, *, branch: str, merge_sha: str) -> str:
+    """Create ``branch`` at ``merge_sha`` and let GitLab revert the merge onto it; the revert's sha."""
+    http.request(
+        "POST",
+        f"{base}/repository/branches",
+        params={"branch": branch, "ref": merge_sha},
+        not_found_hint="the merge commit is not on GitLab: was the merge undone by hand?",
+    )
+    response = http.request(
+        "POST",
+        f"{base}/repository/commits/{quote(merge_sha, safe='')}/revert",
+        json={"branch": branch},
+        not_found_hint=MR_HINT,
+    )
+    return str(http.json_body(response)["id"])

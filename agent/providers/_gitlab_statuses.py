@@ -1,6 +1,7 @@
 """GitLab's commit status API for ``GitLabProvider`` (``P`` = ``/projects/{id}``).
 
 - set: ``POST P/statuses/{sha}`` with ``{state, name, description, target_url}``
+- read: ``GET P/repository/commits/{sha}/statuses`` (pages; the latest status of each name)
 
 GitLab's states are not GitHub's: ours map through ``STATES`` below (``pending`` becomes ``running``,
 since validate sets it while it works; ``failure`` and ``error`` both become ``failed``), and read back
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agent.providers.base import ProviderError
-from agent.providers.http import ApiClient
+from agent.providers.http import ApiClient, collect
 from agent.providers.statuses import ERROR, FAILURE, PENDING, SUCCESS, CommitStatus, check_status
 
 STATES: dict[str, str] = {PENDING: "running", SUCCESS: "success", FAILURE: "failed", ERROR: "failed"}
@@ -77,3 +78,11 @@ def _current(http: ApiClient, base: str, sha: str, context: str, state: str) -> 
         f"GitLab refused to set {context!r} on {sha[:12]} to {STATES[state]}",
         "look at the commit's statuses on GitLab; a finished status cannot go back to running",
     )
+
+
+def commit_statuses(http: ApiClient, base: str, sha: str, per_page: int) -> list[CommitStatus]:
+    sha = check_status(sha, PENDING)
+    pages = http.numbered_pages(
+        f"{base}/repository/commits/{sha}/statuses", items=lambda body: body, per_page=per_page
+    )
+    return [status_info(sha, data) for data in collect(pages, lambda body: body)]

@@ -44,6 +44,7 @@ class PullRequestInfo:
     title: str
     from_fork: bool
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    auto_merge: bool = False  # set to merge when its pipeline succeeds (GitLab's auto-merge)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ class ChangeRequests:
 
     def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
         """Write one commit on ``merge_sha`` whose tree is the merge's first parent's (the merge undone)
-        and create ``branch`` at it; returns its sha. The branch must not exist."""
+        and create ``branch`` at it; returns its sha. The branch must not exist. GitHub's commit carries
+        ``message``; GitLab's revert API writes its own (``Revert "..."``), so callers also put the reason
+        in the pull request they open."""
         raise self.unsupported(  # type: ignore[attr-defined]
             "write a revert commit", "revert the merge by hand, or name a rollback workflow (deploy.rollback)"
         )

@@ -17,8 +17,11 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - cancel: ``POST P/pipelines/{id}/cancel``
 - artifacts: a job's artifacts are one zip, ``GET P/jobs/{id}/artifacts`` (possibly redirected to object
   storage, followed without the token), extracted safely
-- commit statuses: ``POST P/statuses/{sha}`` (``_gitlab_statuses``)
-- merge: ``PUT P/merge_requests/{iid}/merge`` with the expected head ``sha`` (``_gitlab_merges``)
+- commit statuses: ``POST P/statuses/{sha}``, ``GET P/repository/commits/{sha}/statuses``
+  (``_gitlab_statuses``)
+- merge: ``PUT P/merge_requests/{iid}/merge`` with the expected head ``sha``, auto-merge when a pipeline
+  still runs (``_gitlab_merges``); a merge request's changed files and a merge's revert
+  (``_gitlab_changes``)
 
 Issues (``_gitlab_issues``) and repository changes (``_gitlab_changes``: the default branch, a commit
 through the commits API, merge requests) live beside it.
@@ -56,7 +59,7 @@ from agent.providers.base import (
     numeric_id,
     parse_time,
 )
-from agent.providers.changes import FileChange, PullRequestInfo
+from agent.providers.changes import ChangedFile, FileChange, PullRequestInfo
 from agent.providers.extract import download_zip
 from agent.providers.http import ApiClient, collect
 from agent.providers.issues import MAX_LISTED, IssueInfo
@@ -301,6 +304,13 @@ class GitLabProvider(Provider):
     def get_pull_request(self, number: str) -> PullRequestInfo:
         return _gitlab_changes.get_pull_request(self.http, self.base, number)
 
+    def pull_request_files(self, number: str) -> list[ChangedFile]:
+        return _gitlab_changes.pull_request_files(self.http, self.base, number, PER_PAGE)
+
+    def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
+        # GitLab writes the revert commit's message itself; ``message`` goes in the merge request's body.
+        return _gitlab_changes.revert_merge(self.http, self.base, branch=branch, merge_sha=merge_sha)
+
     # -- commit statuses (_gitlab_statuses) ---------------------------------------------------------------
 
     def set_commit_status(
@@ -309,6 +319,9 @@ class GitLabProvider(Provider):
         return _gitlab_statuses.set_commit_status(
             self.http, self.base, sha, state, context=context, description=description, target_url=target_url
         )
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        return _gitlab_statuses.commit_statuses(self.http, self.base, sha, PER_PAGE)
 
     # -- merging pull requests (_gitlab_merges) ---------------------------------------------------------
 

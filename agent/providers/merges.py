@@ -39,6 +39,7 @@ class MergeResult:
     sha: str  # the merge (or squash) commit
     branch: str  # DELETED, DELETION_REQUESTED, KEPT or KEPT_FORK
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    pending: bool = False  # GitLab's auto-merge: set to merge at the same sha when its pipeline succeeds
 
 
 def check_method(method: str, allowed: tuple[str, ...] = METHODS) -> None:

@@ -92,7 +92,7 @@ def _settle(job: FixJob, run: Run) -> str:
             return _merge(job, run, pr, client, decision.head_sha, decision.passed)
         _comment(job, pr, client, decision.head_sha or pr.head_sha, _asking(decision))
         return _settle_by_run(job, run, "; ".join(reason.message for reason in decision.reasons))
-    except (UnsupportedOperation, ClientUnavailable) as exc:  # GitLab for now, no token: a person merges
+    except (UnsupportedOperation, ClientUnavailable) as exc:  # CircleCI, custom, no token: a person merges
         fix_jobs.note(job, f"merge decision: ask: {exc}", {"pull_request": number})
         return _settle_by_run(job, run, f"{exc}; a person merges")
     except ProviderError as exc:
@@ -172,13 +172,16 @@ def _merge(
             result = client.merge_pull_request(int(pr.number), sha=sha, method=METHOD, delete_branch=True)
         except MergeRefused as refused:
             raise effects.Refused(str(refused), {"refused": refused.reason}) from None
-        return effects.Made(
-            result.sha, pr.url, {"head_sha": sha, "branch": result.branch, "passed": list(passed)}
-        )
+        detail = {"head_sha": sha, "branch": result.branch, "passed": list(passed), "pending": result.pending}
+        return effects.Made(result.sha, pr.url, detail)
 
     def check() -> effects.Made | None:
         now = client.get_pull_request(pr.number)
-        return effects.Made("", pr.url, {"head_sha": sha}) if now.state == MERGED else None
+        if now.state == MERGED:
+            return effects.Made("", pr.url, {"head_sha": sha})
+        if now.state == OPEN and now.head_sha == sha and now.auto_merge:
+            return effects.Made("", pr.url, {"head_sha": sha, "pending": True})
+        return None
 
     try:
         effect, _ = effects.once(job, f"{MERGE}{job.pk}:{sha}", "merge", call, check)
@@ -191,10 +194,14 @@ def _merge(
         _comment(job, pr, client, sha, f"Orchestrate did not merge this fix: {message}. A person decides.")
         return _settle_by_run(job, run, message)
     held = ", ".join(effect.detail.get("passed") or passed) or "the merge rules"
-    body = f"Orchestrate merged this fix at {sha[:12]}: {held} held."
-    _comment(job, pr, client, sha, body)
     gone = effect.detail.get("branch", "as the provider left it")
-    reason = f"merged pull request {pr.number} at {sha[:12]}; its branch: {gone}"
+    if effect.detail.get("pending"):
+        body = f"Orchestrate set this fix to merge at {sha[:12]} when its pipeline succeeds: {held} held."
+        reason = f"auto-merge set on merge request {pr.number} at {sha[:12]}: merged when its pipeline passes"
+    else:
+        body = f"Orchestrate merged this fix at {sha[:12]}: {held} held."
+        reason = f"merged pull request {pr.number} at {sha[:12]}; its branch: {gone}"
+    _comment(job, pr, client, sha, body)
     detail = {"run": run.pk, "merge": effect.pk, "merge_sha": effect.external_id}
     fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, reason, detail))
     if deployments.wanted(store.effective(job.project)) and effect.external_id:

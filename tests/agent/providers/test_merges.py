@@ -145,7 +145,13 @@ def test_github_keeps_the_branch_when_asked(github, pull, github_example):
 
 @responses.activate
 def test_gitlab_merges_with_the_expected_head_and_removes_the_source_branch(gitlab, merge_request):
-    expected = {"sha": HEAD, "squash": True, "should_remove_source_branch": True}
+    expected = {
+        "sha": HEAD,
+        "squash": True,
+        "should_remove_source_branch": True,
+        "auto_merge": True,
+        "merge_when_pipeline_succeeds": True,
+    }
     responses.put(
         f"{GITLAB}/merge_requests/1/merge", json=merge_request, match=[matchers.json_params_matcher(expected)]
     )
@@ -180,6 +186,16 @@ def test_gitlab_a_merge_request_left_open_is_not_merged(gitlab, merge_request):
 
     with pytest.raises(MergeRefused, match="is 'opened'"):
         gitlab.merge_pull_request(1, sha=HEAD)
+
+
+@responses.activate
+def test_gitlab_sets_a_merge_request_whose_pipeline_runs_to_merge_when_it_succeeds(gitlab, merge_request):
+    waiting = {**merge_request, "state": "opened", "merge_when_pipeline_succeeds": True, "sha": HEAD}
+    responses.put(f"{GITLAB}/merge_requests/1/merge", json=waiting)
+
+    result = gitlab.merge_pull_request(1, sha=HEAD, method="merge")
+
+    assert (result.pending, result.sha, result.branch) == (True, "", DELETION_REQUESTED)
 
 
 def test_gitlab_does_not_rebase_through_the_merge_call(gitlab):

@@ -13,7 +13,6 @@ import pytest
 if not (_Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus").is_dir():
     pytest.skip("the shared corpus is not here; it lives beside the repository", allow_module_level=True)
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,11 +21,9 @@ from django.utils import timezone
 
 from hub.response.models import EffectState, FixJob, FixState
 from hub.response.policy import store
-from hub.response.services import effects, fix_jobs, merging
+from hub.response.services import merging
 from hub.runs.models import Run
-from tests.hub.api.factories import make_run
 from tests.hub.conftest import case, report
-from tests.hub.operations.conftest import give_token
 from tests.hub.response.conftest import completed
 from tests.hub.response.fake_fixer import (
     ROUTED,
@@ -36,7 +33,6 @@ from tests.hub.response.fake_fixer import (
     run_completed_event,
 )
 from tests.hub.response.fake_merges import HEAD, FakePull
-from tests.hub.webhooks.conftest import project_with_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -209,38 +205,6 @@ def test_a_task_replayed_after_its_comment_failed_comments_once_and_does_not_mer
     assert len(pull.merges) == 1
     [comment] = pull.comments
     assert comment.startswith(f"Orchestrate merged this fix at {HEAD[:12]}")
-
-
-def test_on_gitlab_whose_changes_are_not_read_yet_a_person_merges_and_the_run_settles_the_job(api):
-    project = project_with_secret("gitlabhq/gitlab-test", "gitlab")
-    give_token(project, "glpat-for-tests")
-    store.save(project, {**ROUTED, "merge": {**MERGING, "require_validate": False}})
-    job = fix_jobs.open_job(project.pk, "fixer", "fixer:gitlab:1", "routed", run=make_run(project))
-    FixJob.objects.filter(pk=job.pk).update(state=FixState.AWAITING_VERIFICATION)
-    effects.adopt(job, f"fixer:pull_request:{job.pk}", "pull_request", effects.Made("1", "https://x/1"))
-    run = make_run(project, branch=f"orchestrate/fix-{job.pk}", commit_sha=HEAD)
-    base = "https://gitlab.com/api/v4/projects/gitlabhq%2Fgitlab-test"
-    merge_request = json.loads((GITLAB_CORPUS / "merge-request.json").read_text())
-    merge_request.update(source_branch=f"orchestrate/fix-{job.pk}", sha=HEAD, state="opened",
-                         source_project_id=5, target_project_id=5)  # fmt: skip
-    api.get(f"{base}/merge_requests/1", json=merge_request)
-    api.get(
-        base,
-        json={
-            "id": 5,
-            "path_with_namespace": "gitlabhq/gitlab-test",
-            "default_branch": "main",
-            "web_url": "https://gitlab.com/gitlabhq/gitlab-test",
-        },
-    )
-
-    assert merging.settle(job.pk, run.pk) == FixState.SUCCEEDED
-
-    assert [c.request.method for c in api.calls] == ["GET", "GET"]  # nothing merged, nothing commented
-    assert "a person merges" in job.events.last().reason
-    [decision] = decisions(job)
-    assert decision.startswith("merge decision: ask:")
-    assert "list a pull request's files" in decision
 
 
 def test_a_job_another_worker_is_deciding_on_is_left_alone(linked, pull, sender, api):
