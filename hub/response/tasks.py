@@ -64,6 +64,6 @@ def roll_back_deployment(effect_id: int) -> str:
 
 
 def watch_deployments() -> int:
-    from hub.response.services import deployments
+    from hub.response.services import deployment_watch
 
-    return deployments.watch()
+    return deployment_watch.watch()
