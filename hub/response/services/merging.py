@@ -28,7 +28,7 @@ from hub.response.merge import Check, MergeDecision, MergeRules, PullRequestFact
 from hub.response.models import FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders.fixer import PULL_REQUEST, branch
-from hub.response.services import deployments, effects, facts, fix_jobs
+from hub.response.services import deployments, effects, facts, fix_jobs, flaky_proof
 from hub.runs.models import Conclusion, Run, RunStatus
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,15 @@ def _settle(job: FixJob, run: Run) -> str:
         decision = decide(_facts(job, run, pr, client, rules), rules)
         record(job, decision, number)
         if decision.verdict is Verdict.WAIT:
-            return job.state
+            refusal = flaky_proof.advance(job, pr, decision)  # a flaky fix's next re-run, if it waits for one
+            if not refusal:
+                return job.state
+            _comment(job, pr, client, pr.head_sha, f"Orchestrate did not merge this fix: {refusal}.")
+            return _settle_by_run(job, run, refusal)
         if decision.verdict is Verdict.MERGE:
             return _merge(job, run, pr, client, decision.head_sha, decision.passed)
+        if flaky_proof.proven_for_a_person(decision):
+            flaky_proof.conclude(job, pr, pr.head_sha)  # proven: a person merges, the test is fixed
         _comment(job, pr, client, decision.head_sha or pr.head_sha, _asking(decision))
         return _settle_by_run(job, run, "; ".join(reason.message for reason in decision.reasons))
     except (UnsupportedOperation, ClientUnavailable) as exc:  # GitLab for now, no token: a person merges
@@ -125,6 +131,8 @@ def _facts(
         checks=_checks(job, run.commit_sha),
         new_failures=_new_failures(job, run, pr.base),
         validation=_validation(client, run.commit_sha) if rules.require_validate else Validation.MISSING,
+        flaky_fix=flaky_proof.facts(job, pr, run.commit_sha),
+        approvals=client.pull_request_approvals(pr.number) if rules.approvals else 0,
         touched_paths=[changed.path for changed in files],
         lines_changed=sum(changed.additions + changed.deletions for changed in files),
     )
@@ -197,6 +205,7 @@ def _merge(
     reason = f"merged pull request {pr.number} at {sha[:12]}; its branch: {gone}"
     detail = {"run": run.pk, "merge": effect.pk, "merge_sha": effect.external_id}
     fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, reason, detail))
+    flaky_proof.conclude(job, pr, sha)  # a flaky fix proven on this head: its test is fixed now
     if deployments.wanted(store.effective(job.project)) and effect.external_id:
         deployments.start(job, client, effect.external_id, pr.base)  # after the merge (deploy policy)
     return job.state
