@@ -19,11 +19,12 @@ import json
 import responses
 from django.contrib.auth import get_user_model
 
+from agent.providers.changes import PullRequestInfo
 from hub.flaky.models import QuarantineEntry, StateChange, TestHealth, TestState
 from hub.flaky.services import quarantine
 from hub.response.models import Effect, FixJob, FixState
 from hub.response.policy import store
-from hub.response.services import flaky_proof, merging
+from hub.response.services import fix_jobs, flaky_proof, merging
 from hub.runs.models import Run, Test
 from tests.hub.conftest import case, report
 from tests.hub.operations.conftest import github_run
@@ -187,3 +188,16 @@ def test_a_failed_re_run_keeps_the_test_flaky_comments_once_and_asks_a_person(
     job.refresh_from_db()
     assert job.state == FixState.FAILED
     assert not job.effects.filter(key__startswith="fixer:dispatch:", key__contains=":round:").exists()
+
+
+def test_a_pull_request_whose_description_names_a_flaky_test_claims_to_fix_it(octo, octo_agent, run_tasks):
+    learn_flaky(octo_agent, run_tasks)
+    job = fix_jobs.open_job(octo.pk, "fixer", "fixer:by-hand", "a fix a person asked for")
+    flaky = Test.objects.get(name=FLAKY)
+
+    def pr(body: str) -> PullRequestInfo:
+        return PullRequestInfo("12", "", "open", "b", "main", HEAD, "t", False, raw={"body": body})
+
+    assert flaky_proof.claimed(job, pr(f"Fixes {flaky} (a timing race).")).test == flaky
+    assert flaky_proof.claimed(job, pr("Fixes the widgets.")) is None
+    assert flaky_proof.claimed(job, pr(f"Fixes {flaky}_slow.")) is None
