@@ -4,11 +4,14 @@ The fixer's ``verify`` hands a fix job here (a task, outside any transaction, so
 committed before its call) when the policy's ``merge.enabled`` is on and the job's pull request is linked.
 The facts come from the provider and the hub: the pull request's head now, the hub's runs on that head
 and the tests failing there that did not fail on the base branch's last run, the ``orchestrate/validate``
-commit status, the changed files and lines. ``hub.response.merge.decide`` answers; the answer and its
-reasons go on the job's timeline. **merge**: the provider merges with the decided head SHA (a head
-pushed since is refused: recorded as wait, never retried on a guessed SHA), the branch is deleted, one
-comment says why; **ask**: one comment asks a person, with the reasons, and the job settles by its run;
-**wait**: nothing more (the next run on the head decides again). The merge and the comment are
+commit status, the changed files and lines, the approvals (GitHub's reviews, when the policy asks for
+some), and for a fix of a flaky test its runs on the head (``services/flaky_proof.py``, which also asks
+for the re-runs that prove it while the decision waits for them and marks the test fixed once proven).
+``hub.response.merge.decide`` answers; the answer and its reasons go on the job's timeline. **merge**:
+the provider merges with the decided head SHA (a head pushed since is refused: recorded as wait, never
+retried on a guessed SHA), the branch is deleted, one comment says why; **ask**: one comment asks a
+person, with the reasons, and the job settles by its run; **wait**: nothing more but a flaky fix's next
+re-run (the next run on the head decides again). The merge and the comment are
 ``effects.once`` effects keyed by job and head, so a replayed task merges and comments once; the job's
 ``claimed_until`` holds it for one decision at a time.
 """
