@@ -123,9 +123,11 @@ def claimed(job: FixJob, pr: PullRequestInfo) -> TestHealth | None:
 def facts(job: FixJob, pr: PullRequestInfo, sha: str) -> FlakyFix | None:
     """The ``flaky_fix`` fact: the claimed test, its failure rate, its runs of ``sha`` passed and failed."""
     health = claimed(job, pr)
-    if health is None:
-        return None
-    passed, failed = tally(_results(job.project_id, sha, health.test_id))
+    return None if health is None else _fact(health, sha)
+
+
+def _fact(health: TestHealth, sha: str) -> FlakyFix:
+    passed, failed = tally(_results(health.project_id, sha, health.test_id))
     rate = failure_rate(health.runs, health.failures, health.weighted_runs, health.weighted_failures)
     return FlakyFix(str(health.test), rate, passed, failed)
 
@@ -209,9 +211,9 @@ def conclude(job: FixJob, pr: PullRequestInfo, sha: str) -> bool:
     """Mark the claimed test fixed, once per job and head, when its runs on ``sha`` prove the fix; its
     issue is closed by the issues responder. Whether this call marked it."""
     health = claimed(job, pr)
-    fix = facts(job, pr, sha)
-    if health is None or fix is None:
+    if health is None:
         return False
+    fix = _fact(health, sha)
     policy = store.effective(job.project)
     needed = runs_to_prove(fix.failure_rate, max_runs=policy["merge"]["flaky_max_runs"])
     if fix.failed or fix.passed < needed:

@@ -20,7 +20,8 @@ import responses
 from django.contrib.auth import get_user_model
 
 from agent.providers.changes import PullRequestInfo
-from hub.flaky.models import QuarantineEntry, StateChange, TestHealth, TestState
+from hub.flaky.models import QuarantineEntry, StateChange, TestHealth
+from hub.flaky.models import TestState as State
 from hub.flaky.services import quarantine
 from hub.response.models import Effect, FixJob, FixState
 from hub.response.policy import store
@@ -147,7 +148,7 @@ def test_a_proven_fix_once_merged_leaves_its_test_fixed_unquarantined_and_its_is
         fix_run(sender, octo_agent, run_tasks, job, attempt)
 
     health = TestHealth.objects.get(test__name=FLAKY)
-    assert health.state == TestState.FIXED
+    assert health.state == State.FIXED
     change = StateChange.objects.filter(test=health.test).latest("at", "id")
     assert (change.rule, change.user) == (flaky_proof.RULE, None)
     assert not QuarantineEntry.objects.filter(test=health.test, removed_at__isnull=True).exists()
@@ -183,7 +184,7 @@ def test_a_failed_re_run_keeps_the_test_flaky_comments_once_and_asks_a_person(
     [comment] = pull.comments
     assert f"tests.test_widgets.{FLAKY} failed 1 of 2 re-runs: still flaky" in comment
     assert "a person decides" in comment
-    assert TestHealth.objects.get(test__name=FLAKY).state in (TestState.FLAKY, TestState.QUARANTINED)
+    assert TestHealth.objects.get(test__name=FLAKY).state in (State.FLAKY, State.QUARANTINED)
     assert issues.one()["state"] == "open"
     job.refresh_from_db()
     assert job.state == FixState.FAILED
