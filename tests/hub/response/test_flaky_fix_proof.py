@@ -50,11 +50,14 @@ class FakeReruns:
 
     def __init__(self, api: responses.RequestsMock) -> None:
         self.requests = 0
+        self.status = 201
         run = f"{REPO}/actions/runs/{FIX_RUN_ID}"
         api.add_callback("POST", f"{run}/rerun", callback=self._rerun)
         api.add_callback("GET", run, callback=self._run)
 
     def _rerun(self, _request) -> tuple[int, dict, str]:
+        if self.status != 201:
+            return self.status, {}, json.dumps({"message": "Resource not accessible by integration"})
         self.requests += 1
         return 201, {}, "{}"
 
@@ -169,6 +172,33 @@ def test_a_redelivered_webhook_and_a_replayed_task_ask_for_each_re_run_once(
     assert reruns.requests == 1
     [effect] = Effect.objects.filter(key__startswith="merge:proof:")
     assert (effect.key, effect.state) == (f"merge:proof:{job.pk}:{HEAD}:1", "done")
+
+
+def test_a_re_run_whose_answer_was_lost_is_found_at_github_and_not_asked_again(
+    job, pull, reruns, sender, octo_agent, run_tasks
+):
+    fix_run(sender, octo_agent, run_tasks, job, 1)
+    Effect.objects.filter(key__startswith="merge:proof:").update(state="intended")  # a crash after the call
+    run = Run.objects.get(provider_run_id=str(FIX_RUN_ID), attempt=1)
+
+    merging.settle(job.pk, run.pk)
+
+    assert reruns.requests == 1  # GitHub shows attempt 2: the earlier request went
+    effect = Effect.objects.get(key=f"merge:proof:{job.pk}:{HEAD}:1")
+    assert (effect.state, effect.detail.get("adopted_after_check")) == ("done", True)
+
+
+def test_a_re_run_github_refuses_asks_a_person_once(job, pull, reruns, sender, octo_agent, run_tasks):
+    reruns.status = 403
+
+    fix_run(sender, octo_agent, run_tasks, job, 1)
+
+    assert pull.merges == []
+    [comment] = pull.comments
+    assert f"tests.test_widgets.{FLAKY} could not be re-run" in comment
+    job.refresh_from_db()
+    assert job.state == FixState.SUCCEEDED  # its run passed; a person decides about the merge
+    assert "could not be re-run" in job.events.last().reason
 
 
 def test_a_failed_re_run_keeps_the_test_flaky_comments_once_and_asks_a_person(
