@@ -7,6 +7,7 @@
   ``POST R/git/commits``, then ``POST R/git/refs`` to create the branch at it (422 when it exists)
 - pull requests: ``POST R/pulls``, ``GET R/pulls?head=OWNER:BRANCH&state=all``, ``GET R/pulls/{number}``,
   ``GET R/pulls/{number}/files`` (paged; GitHub lists at most 3000 files)
+- approvals: ``GET R/pulls/{number}/reviews`` (paged, oldest first): each reviewer's latest deciding review
 
 The token needs Contents: read and write and Pull requests: read and write (fine-grained) or the ``repo``
 scope (classic); a commit that changes ``.github/workflows/`` also needs Workflows: write.
@@ -15,7 +16,7 @@ scope (classic); a commit that changes ``.github/workflows/`` also needs Workflo
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +26,9 @@ from agent.providers.changes import CLOSED, MERGED, OPEN, ChangedFile, FileChang
 from agent.providers.http import ApiClient, collect
 from agent.providers.repositories import RepositoryInfo
 
+# A review that decides: approves, asks for changes, or withdraws an approval (dismissed). COMMENTED and
+# PENDING reviews leave a reviewer's standing as it was, as on GitHub's own pull request page.
+DECIDING = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 PULLS_HINT = "check the repository and the branches; the token needs pull-requests: write"
 
 
@@ -147,3 +151,19 @@ def pull_request_files(http: ApiClient, base: str, number: str, per_page: int) -
         ChangedFile(str(data["filename"]), int(data.get("additions") or 0), int(data.get("deletions") or 0))
         for data in collect(pages, lambda body: body)
     ]
+
+
+def pull_request_approvals(http: ApiClient, base: str, number: str, per_page: int) -> int:
+    number = numeric_id(number, "GitHub pull request", "a pull request is named by its number")
+    pages = http.link_pages(f"{base}/pulls/{number}/reviews", params={"per_page": per_page})
+    return approvals(collect(pages, lambda body: body))
+
+
+def approvals(reviews: Iterable[Mapping[str, Any]]) -> int:
+    """The reviewers whose latest deciding review (``DECIDING``; GitHub lists them oldest first) approves."""
+    latest: dict[str, str] = {}
+    for review in reviews:
+        reviewer = str((review.get("user") or {}).get("login") or "")
+        if reviewer and review.get("state") in DECIDING:
+            latest[reviewer] = str(review["state"])
+    return sum(1 for state in latest.values() if state == "APPROVED")

@@ -94,6 +94,12 @@ class ChangeRequests:
         """The files pull request ``number`` changes, each with its lines added and deleted."""
         raise self._no_repository("list a pull request's files")
 
+    def pull_request_approvals(self, number: str) -> int:
+        """How many reviewers approve pull request ``number`` now (each one's latest deciding review)."""
+        raise self.unsupported(  # type: ignore[attr-defined]
+            "count a pull request's approvals", "set merge.approvals to 0, or use a GitHub project"
+        )
+
     def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
         """Write one commit on ``merge_sha`` whose tree is the merge's first parent's (the merge undone)
         and create ``branch`` at it; returns its sha. The branch must not exist. GitHub's commit carries

@@ -286,6 +286,9 @@ class GitHubProvider(Provider):
     def pull_request_files(self, number: str) -> list[ChangedFile]:
         return _github_changes.pull_request_files(self.http, self.base, number, PER_PAGE)
 
+    def pull_request_approvals(self, number: str) -> int:
+        return _github_changes.pull_request_approvals(self.http, self.base, number, PER_PAGE)
+
     # -- commit statuses (_github_statuses) ---------------------------------------------------------------
 
     def set_commit_status(

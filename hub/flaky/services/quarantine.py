@@ -114,8 +114,9 @@ def unquarantine(target: QuarantineEntry | Test, *, reason: str, user=None) -> Q
     return _close(entry, reason=reason.strip() or "removed", user=user, rule="" if user else REMOVAL_RULE)
 
 
-def mark_fixed(test: Test, *, reason: str, user) -> StateChange | None:
-    """A person says the test is fixed: it leaves the quarantine list (if on it) and its state is fixed.
+def mark_fixed(test: Test, *, reason: str, user, rule: str = "") -> StateChange | None:
+    """A person (``user``) says the test is fixed, or the hub by ``rule`` (a flaky fix proven by re-runs):
+    it leaves the quarantine list (if on it) and its state is fixed.
 
     Detection moves it on from fixed when new evidence arrives. Returns the state change (None when the
     test was already fixed).
@@ -125,7 +126,9 @@ def mark_fixed(test: Test, *, reason: str, user) -> StateChange | None:
         entry = QuarantineEntry.objects.filter(test=test, removed_at__isnull=True).first()
         if entry is not None:
             _close(entry, reason=f"marked fixed: {reason}", user=user, restore=False)
-        return change_state(health_for(test), TestState.FIXED, reason=f"Marked fixed: {reason}", user=user)
+        return change_state(
+            health_for(test), TestState.FIXED, reason=f"Marked fixed: {reason}", user=user, rule=rule
+        )
 
 
 def on_verdict(health: TestHealth) -> QuarantineEntry | None:

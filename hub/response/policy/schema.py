@@ -241,8 +241,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_per_day": Key(10, count),
         "max_rounds": Key(2, positive),
     },
-    # Read by the merge decision (hub/response/merge.py, MergeRules), acted on by services/merging.py.
-    # Approvals and flaky-fix re-runs are not gathered yet: only their defaults are accepted.
+    # Read by the merge decision (hub/response/merge.py, MergeRules), acted on by services/merging.py;
+    # approvals are read from the provider, flaky-fix re-runs asked by services/flaky_proof.py.
     "merge": {
         "enabled": Key(False, boolean),
         "require_checks": Key(True, boolean),
@@ -250,8 +250,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "allowed_paths": Key([], list_of()),
         "max_files": Key(10, count),
         "max_lines": Key(200, count),
-        "approvals": Key(0, count, built=False, builds="counting approvals"),
-        "flaky_max_runs": Key(100, count, built=False, builds="proving flaky fixes"),
+        "approvals": Key(0, count),
+        "flaky_max_runs": Key(100, positive),
     },
     # After the merge (services/deployments.py): the deployment a merged fix triggers and the health
     # watched after it; empty ``workflow`` and ``health_url``: no deployment. ``rollback`` is ``revert``

@@ -14,7 +14,8 @@ The job then awaits verification: its pull request is linked by webhook or poll
 (``services/fixer_links.py``), and the fix branch's own run settles it: passed, succeeded (through the
 merge decision when the policy's ``merge.enabled`` is on, ``services/merging.py``); red, the fixer gets
 another round on the fix branch up to ``fixer.max_rounds``, then a person is asked
-(``services/fix_rounds.py``).
+(``services/fix_rounds.py``); a red re-run asked to prove a flaky fix goes to the merge decision instead,
+which asks a person (``services/flaky_proof.py``).
 The fix workflow's run ending red before any pull request means no fix was published: failed.
 """
 
@@ -184,7 +185,7 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
     """Settle a fix job by its fix branch's run; fail it when its workflow's run ended red."""
     if run.status != RunStatus.COMPLETED:
         return
-    from hub.response.services import fix_rounds, merging  # they build on this module
+    from hub.response.services import fix_rounds, flaky_proof, merging  # they build on this module
 
     dispatch = _dispatched_run(run)
     job_id = fix_job_of(run.branch)
@@ -192,7 +193,8 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
         job = _awaiting(run.project_id, int(job_id))
         if job is None or facts.analysis_pending(run, besides=besides_upload):
             return
-        if run.conclusion != Conclusion.SUCCESS:
+        proving = flaky_proof.rerun_of(job, run) and merging.wanted(job)  # a red re-run: the decision asks
+        if run.conclusion != Conclusion.SUCCESS and not proving:
             fix_rounds.hand_off(job, run)  # the next round, or a person asked (fixer.max_rounds)
             return
         if merging.wanted(job):

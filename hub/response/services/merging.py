@@ -4,11 +4,14 @@ The fixer's ``verify`` hands a fix job here (a task, outside any transaction, so
 committed before its call) when the policy's ``merge.enabled`` is on and the job's pull request is linked.
 The facts come from the provider and the hub: the pull request's head now, the hub's runs on that head
 and the tests failing there that did not fail on the base branch's last run, the ``orchestrate/validate``
-commit status, the changed files and lines. ``hub.response.merge.decide`` answers; the answer and its
-reasons go on the job's timeline. **merge**: the provider merges with the decided head SHA (a head
-pushed since is refused: recorded as wait, never retried on a guessed SHA), the branch is deleted, one
-comment says why; **ask**: one comment asks a person, with the reasons, and the job settles by its run;
-**wait**: nothing more (the next run on the head decides again). The merge and the comment are
+commit status, the changed files and lines, the approvals (GitHub's reviews, when the policy asks for
+some), and for a fix of a flaky test its runs on the head (``services/flaky_proof.py``, which also asks
+for the re-runs that prove it while the decision waits for them and marks the test fixed once proven).
+``hub.response.merge.decide`` answers; the answer and its reasons go on the job's timeline. **merge**:
+the provider merges with the decided head SHA (a head pushed since is refused: recorded as wait, never
+retried on a guessed SHA), the branch is deleted, one comment says why; **ask**: one comment asks a
+person, with the reasons, and the job settles by its run; **wait**: nothing more but a flaky fix's next
+re-run (the next run on the head decides again). The merge and the comment are
 ``effects.once`` effects keyed by job and head, so a replayed task merges and comments once; the job's
 ``claimed_until`` holds it for one decision at a time.
 """
@@ -28,7 +31,7 @@ from hub.response.merge import Check, MergeDecision, MergeRules, PullRequestFact
 from hub.response.models import FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders.fixer import PULL_REQUEST, branch
-from hub.response.services import deployments, effects, facts, fix_jobs
+from hub.response.services import deployments, effects, facts, fix_jobs, flaky_proof
 from hub.runs.models import Conclusion, Run, RunStatus
 
 log = logging.getLogger(__name__)
@@ -87,9 +90,15 @@ def _settle(job: FixJob, run: Run) -> str:
         decision = decide(_facts(job, run, pr, client, rules), rules)
         record(job, decision, number)
         if decision.verdict is Verdict.WAIT:
-            return job.state
+            refusal = flaky_proof.advance(job, pr, decision)  # a flaky fix's next re-run, if it waits for one
+            if not refusal:
+                return job.state
+            _comment(job, pr, client, pr.head_sha, f"Orchestrate did not merge this fix: {refusal}.")
+            return _settle_by_run(job, run, refusal)
         if decision.verdict is Verdict.MERGE:
             return _merge(job, run, pr, client, decision.head_sha, decision.passed)
+        if flaky_proof.proven_for_a_person(decision):
+            flaky_proof.conclude(job, pr, pr.head_sha)  # proven: a person merges, the test is fixed
         _comment(job, pr, client, decision.head_sha or pr.head_sha, _asking(decision))
         return _settle_by_run(job, run, "; ".join(reason.message for reason in decision.reasons))
     except (UnsupportedOperation, ClientUnavailable) as exc:  # CircleCI, custom, no token: a person merges
@@ -125,6 +134,8 @@ def _facts(
         checks=_checks(job, run.commit_sha),
         new_failures=_new_failures(job, run, pr.base),
         validation=_validation(client, run.commit_sha) if rules.require_validate else Validation.MISSING,
+        flaky_fix=flaky_proof.facts(job, pr, run.commit_sha),
+        approvals=client.pull_request_approvals(pr.number) if rules.approvals else 0,
         touched_paths=[changed.path for changed in files],
         lines_changed=sum(changed.additions + changed.deletions for changed in files),
     )
@@ -204,6 +215,7 @@ def _merge(
     _comment(job, pr, client, sha, body)
     detail = {"run": run.pk, "merge": effect.pk, "merge_sha": effect.external_id}
     fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, reason, detail))
+    flaky_proof.conclude(job, pr, sha)  # a flaky fix proven on this head: its test is fixed now
     if deployments.wanted(store.effective(job.project)) and effect.external_id:
         deployments.start(job, client, effect.external_id, pr.base)  # after the merge (deploy policy)
     return job.state

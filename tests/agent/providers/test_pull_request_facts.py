@@ -80,3 +80,40 @@ def test_circleci_has_no_pull_request_files_to_read():
 
     with pytest.raises(UnsupportedOperation, match="list a pull request's files"):
         circleci.pull_request_files("1")
+
+
+def review(login: str, state: str) -> dict:
+    """One entry of GitHub's "list reviews for a pull request" answer (its documented shape)."""
+    return {
+        "id": 80, "node_id": "MDE3OlB1bGxSZXF1ZXN0UmV2aWV3ODA=", "user": {"login": login, "id": 1},
+        "body": "", "state": state, "commit_id": HEAD, "submitted_at": "2019-11-17T17:43:43Z",
+        "html_url": "https://github.com/octocat/Hello-World/pull/12#pullrequestreview-80",
+        "author_association": "COLLABORATOR",
+    }  # fmt: skip
+
+
+@responses.activate
+def test_approvals_count_each_reviewers_latest_deciding_review_across_pages(github):
+    page2 = f"{REPO}/pulls/1347/reviews?per_page=100&page=2"
+    responses.get(
+        f"{REPO}/pulls/1347/reviews",
+        json=[
+            review("octocat", "APPROVED"),
+            review("hubot", "CHANGES_REQUESTED"),
+            review("monalisa", "APPROVED"),
+        ],
+        headers={"Link": f'<{page2}>; rel="next"'},
+    )
+    responses.get(
+        page2,
+        json=[review("octocat", "COMMENTED"), review("hubot", "APPROVED"), review("monalisa", "DISMISSED")],
+    )
+
+    assert github.pull_request_approvals("1347") == 2  # octocat still, hubot now; monalisa's was dismissed
+
+
+def test_a_ci_without_pull_requests_cannot_count_approvals():
+    circleci = get_provider("circleci", repo="gh/octocat/Hello-World", token="x")
+
+    with pytest.raises(UnsupportedOperation, match="count a pull request's approvals"):
+        circleci.pull_request_approvals("12")

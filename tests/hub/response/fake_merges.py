@@ -1,6 +1,7 @@
 """GitHub's side of merging a fix's pull request, at the HTTP boundary: the pull request (the corpus's
-shape, via ``github_pull``), its files, its head's statuses, its comments, the merge (the corpus's 200 and
-409 answers) and the branch's deletion; what was merged and commented is kept for the tests to read."""
+shape, via ``github_pull``), its files, its head's statuses, its reviews (GitHub's documented shape: the
+corpus has no example), its comments, the merge (the corpus's 200 and 409 answers) and the branch's
+deletion; what was merged and commented is kept for the tests to read."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class FakePull:
     head: str = HEAD
     files: list[tuple[str, int, int]] = field(default_factory=lambda: [("app/config.py", 4, 1)])
     validate: str | None = "success"  # the orchestrate/validate status on the head, None: never set
+    reviews: list[tuple[str, str]] = field(default_factory=list)  # (reviewer, state), oldest first
     merge_status: int = 200
     comment_status: int = 201
     merged: bool = False
@@ -48,6 +50,7 @@ class FakePull:
             f"{REPO}/commits/{self.head}/statuses",
             callback=lambda _: (200, {}, json.dumps(self._statuses())),
         )
+        api.add_callback("GET", f"{pulls}/reviews", callback=lambda _: (200, {}, json.dumps(self._reviews())))
         api.add_callback("PUT", f"{pulls}/merge", callback=self._merge)
         api.add_callback("DELETE", f"{REPO}/git/refs/heads/{self.branch}", callback=self._delete)
         comments = f"{REPO}/issues/{self.number}/comments"
@@ -67,6 +70,15 @@ class FakePull:
             {"filename": path, "status": "modified", "additions": added, "deletions": deleted,
              "changes": added + deleted, "sha": "bbcd538c8e72b8c175046e27cc8f907076331401"}
             for path, added, deleted in self.files
+        ]  # fmt: skip
+
+    def _reviews(self) -> list[dict[str, Any]]:
+        return [
+            {"id": 80 + i, "node_id": "MDE3OlB1bGxSZXF1ZXN0UmV2aWV3ODA=", "body": "", "state": state,
+             "user": {"login": login, "id": 1 + i, "type": "User"}, "commit_id": self.head,
+             "html_url": f"https://github.com/octo-org/octo-repo/pull/{self.number}",
+             "submitted_at": "2026-12-07T16:00:00Z", "author_association": "COLLABORATOR"}
+            for i, (login, state) in enumerate(self.reviews)
         ]  # fmt: skip
 
     def _statuses(self) -> list[dict[str, Any]]:

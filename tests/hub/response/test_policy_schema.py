@@ -71,19 +71,31 @@ def test_a_bad_value_is_refused_naming_its_key(document, error):
     assert errors[0].startswith(error)
 
 
+def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(monkeypatch):
+    later = schema.Key(0, schema.count, built=False, builds="counting stars")
+    monkeypatch.setitem(schema.SCHEMA["merge"], "stars", later)
+
+    assert schema.validate({"merge": {"stars": 3}}) == [
+        "merge.stars: not yet: the hub does not build counting stars yet; remove the key"
+    ]
+    assert schema.validate({"merge": {"stars": 0}}) == []
+
+
+def test_required_approvals_and_the_most_re_runs_of_a_flaky_fix_are_built():
+    assert schema.validate({"merge": {"enabled": True, "approvals": 2, "flaky_max_runs": 20}}) == []
+    assert schema.effective({"merge": {"flaky_max_runs": 20}})["merge"]["flaky_max_runs"] == 20
+
+
 @pytest.mark.parametrize(
-    ("document", "path"),
+    ("merge", "error"),
     [
-        ({"merge": {"approvals": 1}}, "merge.approvals"),
-        ({"merge": {"flaky_max_runs": 20}}, "merge.flaky_max_runs"),
+        ({"approvals": -1}, "merge.approvals: must be an integer >= 0"),
+        ({"flaky_max_runs": 0}, "merge.flaky_max_runs: must be an integer >= 1"),
+        ({"flaky_max_runs": 2.5}, "merge.flaky_max_runs: must be an integer >= 1"),
     ],
 )
-def test_a_key_not_built_yet_is_refused_as_not_yet_never_accepted_and_ignored(document, path):
-    section, name = path.split(".")
-    builds = schema.SCHEMA[section][name].builds
-    assert schema.validate(document) == [
-        f"{path}: not yet: the hub does not build {builds} yet; remove the key"
-    ]
+def test_a_bad_approvals_or_re_run_bound_is_refused_naming_it(merge, error):
+    assert schema.validate({"merge": merge}) == [error]
 
 
 def test_routing_to_the_fixer_and_its_workflow_are_built():
