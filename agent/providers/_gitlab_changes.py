@@ -9,6 +9,8 @@
   ``GET P/merge_requests/{iid}``, and the files one changes: ``GET P/merge_requests/{iid}/diffs`` (pages),
   each file's lines counted from its unified diff; a diff GitLab leaves out as too large counts as
   ``UNKNOWN_LINES``, over any size limit, since its size cannot be read
+- approvals: ``GET P/merge_requests/{iid}/approvals``, its ``approved_by`` (each approver once; GitLab
+  drops approvals itself when new commits are pushed, where the project says so)
 - a revert: ``POST P/repository/branches`` at the merge commit, then
   ``POST P/repository/commits/{sha}/revert`` onto that branch (GitLab writes the commit and its message,
   ``Revert "..."``; the reason goes in the merge request's description)
@@ -158,3 +160,10 @@ def revert_merge(http: ApiClient, base: str, *, branch: str, merge_sha: str) -> 
         not_found_hint=MR_HINT,
     )
     return str(http.json_body(response)["id"])
+
+
+def pull_request_approvals(http: ApiClient, base: str, number: str) -> int:
+    number = numeric_id(number, "GitLab merge request", "a merge request is named by its iid")
+    answer = http.get_json(f"{base}/merge_requests/{number}/approvals", not_found_hint=MR_HINT)
+    approvers = {str((entry.get("user") or {}).get("id")) for entry in answer.get("approved_by") or ()}
+    return len(approvers - {"None"})

@@ -97,7 +97,7 @@ class ChangeRequests:
     def pull_request_approvals(self, number: str) -> int:
         """How many reviewers approve pull request ``number`` now (each one's latest deciding review)."""
         raise self.unsupported(  # type: ignore[attr-defined]
-            "count a pull request's approvals", "set merge.approvals to 0, or use a GitHub project"
+            "count a pull request's approvals", "set merge.approvals to 0, or use a GitHub or GitLab project"
         )
 
     def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:

@@ -307,6 +307,9 @@ class GitLabProvider(Provider):
     def pull_request_files(self, number: str) -> list[ChangedFile]:
         return _gitlab_changes.pull_request_files(self.http, self.base, number, PER_PAGE)
 
+    def pull_request_approvals(self, number: str) -> int:
+        return _gitlab_changes.pull_request_approvals(self.http, self.base, number)
+
     def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
         # GitLab writes the revert commit's message itself; ``message`` goes in the merge request's body.
         return _gitlab_changes.revert_merge(self.http, self.base, branch=branch, merge_sha=merge_sha)

@@ -119,3 +119,22 @@ def test_a_revert_branch_that_exists_already_is_refused_and_nothing_is_reverted(
         gitlab.revert_merge(branch="orchestrate/revert-7", merge_sha=HEAD, message="Revert")
 
     assert reverted.call_count == 0
+
+
+@responses.activate
+def test_a_merge_requests_approvals_are_its_distinct_approvers(gitlab):
+    approver = {"id": 1, "username": "jane", "name": "Jane", "state": "active"}
+    responses.get(
+        f"{GITLAB}/merge_requests/3/approvals",
+        json={"id": 5, "iid": 3, "approvals_required": 2, "approvals_left": 0,
+              "approved_by": [{"user": approver}, {"user": {**approver, "id": 2, "username": "joe"}}]},
+    )  # fmt: skip
+
+    assert gitlab.pull_request_approvals("3") == 2
+
+
+@responses.activate
+def test_a_merge_request_nobody_approved_has_no_approvals(gitlab):
+    responses.get(f"{GITLAB}/merge_requests/3/approvals", json={"id": 5, "iid": 3, "approved_by": []})
+
+    assert gitlab.pull_request_approvals("3") == 0
