@@ -1,0 +1,340 @@
+"""The Django side of the loop benchmark: the real hub, driven in-process with tasks inline (``Q_SYNC``).
+
+    python benchmarks/_loop_drive.py '{"seed": 1, "runs": 20, "flaky_rate": 0.3, "scenarios": [...]}'
+
+run with the hub's environment (``DATABASE_URL``, ``Q_SYNC=true``) on a migrated scratch database;
+prints one JSON document: every instance's outcome as the hub left it, beside its truth.
+
+Everything the hub sees arrives the way it does in production: reports through ``POST /api/v1/reports``
+(the agent's upload, with its token) and GitHub's signed webhooks through ``POST /webhooks/github``, both
+through Django's test client (the whole request, no network); with ``Q_SYNC`` each task (the analysis,
+the responders, the fix job, the fix rounds, the merge decision) runs inline after its commit. The hub
+calls GitHub through its own client at ``_loop_github.FakeGitHub`` on loopback. The simulated agent and
+CI here answer what the hub asked for: a dispatched fix workflow opens or updates its pull request (or
+times out), then CI runs on the new head and its outcome is drawn from the head's truth
+(``_loop_world``); a re-run the hub asks for runs the head again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _loop_github import REPOSITORY, FakeGitHub, Pull, run_json
+from _loop_world import CI_MINUTES, FIX_MINUTES, FLAKY, TIMING, Head, Instance, plan
+
+SECRET = "loop-benchmark-hook-secret"
+MAX_EVENTS = 40  # an instance the hub keeps busy longer than this is cut off and reported as waiting
+POLICY = {
+    "route": {"fixer": ["import", "assertion"]},
+    "rerun": {"enabled": False},
+    "fixer": {"max_per_day": 100000, "max_rounds": 2},
+    "merge": {"enabled": True, "allowed_paths": ["app/**", "tests/**"]},
+}
+
+
+@dataclass
+class CiRun:
+    run_id: int
+    sha: str
+    attempt: int
+    green: bool
+    minute: float  # simulated minutes from the red run to this run's completion
+    failing: list[str]
+
+
+@dataclass
+class Played:
+    """What happened to one instance: the heads pushed, their CI runs, the hub's moves."""
+
+    instance: Instance
+    main_run: int = 0
+    clock: float = 0.0
+    pull: Pull | None = None
+    dispatches: int = 0
+    reruns: int = 0
+    heads: dict[str, Head] = field(default_factory=dict)  # sha -> the head's truth
+    runs: list[CiRun] = field(default_factory=list)
+    merged_at: float | None = None
+    merge_wall: float | None = None  # the hub's wall seconds for the post that ended in the merge
+    hub_seconds: float = 0.0
+    cut_off: bool = False
+
+
+class Loop:
+    def __init__(self, github: FakeGitHub) -> None:
+        from django.test import Client
+
+        from hub.integrations.models import Integration
+        from hub.projects.models import AgentToken, Project
+        from hub.response.policy import store
+
+        self.github = github
+        self.client = Client()
+        self.project = Project.objects.create(full_name=REPOSITORY, provider="github")
+        integration = Integration(project=self.project, api_url=github.url)
+        integration.set_secret("webhook_secret", SECRET)
+        integration.set_secret("api_token", "ghp_loop_benchmark")
+        integration.save()
+        store.save(self.project, POLICY)
+        self.token = AgentToken.issue(project=self.project, name="ci")[1]
+
+    # --- what the hub receives ---------------------------------------------------------------------
+
+    def report(
+        self,
+        run_id: int,
+        sha: str,
+        branch: str,
+        failing: list[tuple[str, str]],
+        *,
+        attempt: int = 1,
+        passing: tuple[str, ...] = ("test_steady",),
+    ) -> None:
+        failed = {name for name, _ in failing}
+        cases = [
+            {"name": n, "classname": "tests.test_app", "status": "failed", "duration": 0.01, "message": m}
+            for n, m in failing
+        ]
+        cases += [
+            {"name": n, "classname": "tests.test_app", "status": "passed", "duration": 0.01}
+            for n in passing
+            if n not in failed
+        ]
+        doc = {
+            "version": 1,
+            "job": {"name": "build"},
+            "cases": cases,
+            "run": {
+                "provider": "github",
+                "run_id": str(run_id),
+                "attempt": attempt,
+                "branch": branch,
+                "commit_sha": sha,
+                "workflow": "CI",
+            },
+        }
+        answer = self.client.generic(
+            "POST",
+            "/api/v1/reports",
+            json.dumps(doc).encode(),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.token}",
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"the hub refused a report ({answer.status_code}): {answer.content[:500]!r}")
+
+    def webhook(self, event: str, payload: dict[str, Any]) -> float:
+        """Deliver a signed GitHub webhook; the hub's wall seconds for it (its tasks run inline)."""
+        payload = {
+            **payload,
+            "repository": {"id": 1, "full_name": REPOSITORY, "name": "loop", "owner": {"login": "bench"}},
+        }
+        body = json.dumps(payload).encode()
+        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        started = time.perf_counter()
+        answer = self.client.generic(
+            "POST",
+            "/webhooks/github",
+            body,
+            content_type="application/json",
+            HTTP_X_GITHUB_EVENT=event,
+            HTTP_X_GITHUB_DELIVERY=str(uuid.uuid4()),
+            HTTP_X_HUB_SIGNATURE_256=signature,
+        )
+        took = time.perf_counter() - started
+        if answer.status_code not in (200, 202):
+            raise RuntimeError(
+                f"the hub refused a {event} webhook ({answer.status_code}): {answer.content!r}"
+            )
+        return took
+
+    def completed(self, played: Played, run: dict[str, Any], conclusion: str) -> None:
+        run.update(status="completed", conclusion=conclusion)
+        if (
+            played.pull is not None
+            and run["head_branch"] == played.pull.branch
+            and run["event"] != "workflow_dispatch"
+        ):
+            run["pull_requests"] = [
+                {
+                    "number": played.pull.number,
+                    "head": {"ref": played.pull.branch, "sha": run["head_sha"]},
+                    "base": {"ref": "main", "sha": "0" * 40},
+                }
+            ]
+        merges = len(self.github.merges)
+        took = self.webhook(
+            "workflow_run",
+            {"action": "completed", "workflow_run": dict(run), "workflow": {"name": run["name"]}},
+        )
+        played.hub_seconds += took
+        if played.merged_at is None and any(m["merged"] for m in self.github.merges[merges:]):
+            played.merged_at, played.merge_wall = played.clock, took
+
+    def pull_request(self, played: Played, action: str) -> None:
+        pr = played.pull.json()
+        played.hub_seconds += self.webhook(
+            "pull_request", {"action": action, "number": played.pull.number, "pull_request": pr}
+        )
+
+    # --- the simulated world -----------------------------------------------------------------------
+
+    def sha(self, played: Played) -> str:
+        return f"{played.instance.rng.getrandbits(160):040x}"
+
+    def teach_flaky(self, played: Played) -> None:
+        """History that shows the hub the test is flaky: it failed, then passed on a re-run of the commit."""
+        run_id, sha, test = self.github.new_id(), self.sha(played), played.instance.red_test
+        self.report(run_id, sha, "main", [(test, TIMING)])
+        self.report(run_id, sha, "main", [], attempt=2, passing=(test, "test_steady"))
+
+    def play(self, instance: Instance) -> Played:
+        played = Played(instance)
+        if instance.scenario == FLAKY:
+            self.teach_flaky(played)
+        played.main_run, sha = self.github.new_id(), self.sha(played)
+        self.report(played.main_run, sha, "main", [(instance.red_test, instance.red_message)])
+        run = self.github.runs[played.main_run] = run_json(played.main_run, branch="main", sha=sha)
+        self.main_sha = sha
+        self.completed(played, run, "failure")
+        for _ in range(MAX_EVENTS):
+            events = self.github.take_events()
+            if not events:
+                return played
+            for kind, asked in events:
+                (self.dispatched if kind == "dispatch" else self.rerun)(played, asked)
+        played.cut_off = True
+        return played
+
+    def dispatched(self, played: Played, asked: dict[str, Any]) -> None:
+        """The fix workflow runs: the agent pushes its round's commit and the pull request follows, or
+        it times out without one; then CI runs on the new head."""
+        played.dispatches += 1
+        played.clock += played.instance.minutes(FIX_MINUTES)
+        workflow_run = self.github.runs[asked["run_id"]]
+        head = played.instance.head(played.dispatches)
+        if head is None:
+            self.completed(played, workflow_run, "timed_out")
+            return
+        sha = self.sha(played)
+        played.heads[sha] = head
+        workflow_run["head_sha"] = played.pull.head if played.pull else self.main_sha
+        branch = f"orchestrate/fix-{asked['inputs']['fix_job']}"
+        if played.pull is None:
+            played.pull = self.github.pulls.setdefault(
+                len(self.github.pulls) + 1, Pull(len(self.github.pulls) + 1, branch, sha)
+            )
+            self.pull_request(played, "opened")
+        else:
+            played.pull.head = sha
+            self.pull_request(played, "synchronize")
+        self.completed(played, workflow_run, "success")
+        state = "success" if head.validates else "failure"
+        self.github.statuses[sha] = [
+            {
+                "state": state,
+                "context": "orchestrate/validate",
+                "description": "build, start, health check",
+                "target_url": "",
+                "url": f"https://api.github.com/repos/{REPOSITORY}/statuses/{sha}",
+            }
+        ]
+        self.ci(played, sha, self.github.new_id(), 1)
+
+    def ci(self, played: Played, sha: str, run_id: int, attempt: int) -> None:
+        """One CI run of the fix's head: its outcome drawn from the head's truth."""
+        head = played.heads[sha]
+        failing = head.failing(played.instance.rng)
+        played.clock += played.instance.minutes(CI_MINUTES)
+        passing = (played.instance.red_test, "test_steady", head.broken_test or "test_more")
+        self.report(run_id, sha, played.pull.branch, failing, attempt=attempt, passing=passing)
+        run = self.github.runs[run_id] = run_json(
+            run_id, branch=played.pull.branch, sha=sha, attempt=attempt, event="pull_request"
+        )
+        played.runs.append(CiRun(run_id, sha, attempt, not failing, played.clock, [n for n, _ in failing]))
+        self.completed(played, run, "failure" if failing else "success")
+
+    def rerun(self, played: Played, asked: dict[str, Any]) -> None:
+        """A re-run the hub asked for: the same head's CI again, as its next attempt."""
+        played.reruns += 1
+        last = next((r for r in reversed(played.runs) if r.run_id == asked["run_id"]), None)
+        if last is not None:
+            self.ci(played, last.sha, last.run_id, last.attempt + 1)
+
+
+def outcome(loop: Loop, played: Played) -> dict[str, Any]:
+    """The instance as the hub left it (the fix job, its merge) beside the truth of every head."""
+    from hub.response.models import FixJob
+
+    job = FixJob.objects.filter(project=loop.project, key=f"fixer:{played.main_run}:1").first()
+    pull = played.pull
+    merged = [
+        m for m in loop.github.merges if pull is not None and m["number"] == pull.number and m["merged"]
+    ]
+    last = job.events.order_by("pk").last() if job is not None else None
+    return {
+        "scenario": played.instance.scenario,
+        "index": played.instance.index,
+        "job_state": job.state if job is not None else "none",
+        "job_reason": last.reason if last is not None else "",
+        "merged_sha": merged[0]["sha"] if merged else None,
+        "merged_good": played.heads[merged[0]["sha"]].good if merged else None,
+        "merges_refused": sum(
+            1
+            for m in loop.github.merges
+            if pull is not None and m["number"] == pull.number and not m["merged"]
+        ),
+        "minutes_to_merge": played.merged_at,
+        "merge_wall_seconds": played.merge_wall,
+        "hub_seconds": played.hub_seconds,
+        "dispatches": played.dispatches,
+        "reruns": played.reruns,
+        "comments": len(pull.comments) if pull is not None else 0,
+        "cut_off": played.cut_off,
+        "runs": [
+            {
+                "sha": r.sha,
+                "attempt": r.attempt,
+                "green": r.green,
+                "minute": r.minute,
+                "good": played.heads[r.sha].good,
+                "validates": played.heads[r.sha].validates,
+            }
+            for r in played.runs
+        ],
+    }
+
+
+def drive(config: dict[str, Any]) -> dict[str, Any]:
+    github = FakeGitHub().start()
+    try:
+        loop = Loop(github)
+        outcomes = []
+        started = time.perf_counter()
+        for scenario in config["scenarios"]:
+            for index in range(config["runs"]):
+                instance = plan(scenario, index, config["seed"], config["flaky_rate"])
+                outcomes.append(outcome(loop, loop.play(instance)))
+        return {
+            "outcomes": outcomes,
+            "seconds": time.perf_counter() - started,
+            "unknown_requests": sorted(set(github.unknown)),
+        }
+    finally:
+        github.shutdown()
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    print(json.dumps(drive(json.loads(sys.argv[1]))))
