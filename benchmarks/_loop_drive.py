@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _loop_github import REPOSITORY, FakeGitHub, Pull, run_json
+from _loop_github import REPOSITORY, WORKFLOW, FakeGitHub, Pull, run_json
 from _loop_world import CI_MINUTES, FIX_MINUTES, FLAKY, TIMING, Head, Instance, plan
 
 SECRET = "loop-benchmark-hook-secret"
@@ -57,6 +57,7 @@ class Played:
 
     instance: Instance
     main_run: int = 0
+    main_sha: str = ""
     clock: float = 0.0
     pull: Pull | None = None
     dispatches: int = 0
@@ -70,6 +71,8 @@ class Played:
 
 
 class Loop:
+    """The hub's project (its API at the fake GitHub, its policy), and the simulated agent and CI."""
+
     def __init__(self, github: FakeGitHub) -> None:
         from django.test import Client
 
@@ -201,17 +204,21 @@ class Loop:
         played = Played(instance)
         if instance.scenario == FLAKY:
             self.teach_flaky(played)
-        played.main_run, sha = self.github.new_id(), self.sha(played)
-        self.report(played.main_run, sha, "main", [(instance.red_test, instance.red_message)])
-        run = self.github.runs[played.main_run] = run_json(played.main_run, branch="main", sha=sha)
-        self.main_sha = sha
+        played.main_run, played.main_sha = self.github.new_id(), self.sha(played)
+        self.report(played.main_run, played.main_sha, "main", [(instance.red_test, instance.red_message)])
+        run = self.github.runs[played.main_run] = run_json(
+            played.main_run, branch="main", sha=played.main_sha
+        )
         self.completed(played, run, "failure")
         for _ in range(MAX_EVENTS):
             events = self.github.take_events()
             if not events:
                 return played
             for kind, asked in events:
-                (self.dispatched if kind == "dispatch" else self.rerun)(played, asked)
+                if kind == "dispatch" and asked["workflow"] == WORKFLOW:
+                    self.dispatched(played, asked)
+                else:
+                    self.rerun(played, asked)
         played.cut_off = True
         return played
 
@@ -227,12 +234,12 @@ class Loop:
             return
         sha = self.sha(played)
         played.heads[sha] = head
-        workflow_run["head_sha"] = played.pull.head if played.pull else self.main_sha
+        workflow_run["head_sha"] = played.pull.head if played.pull else played.main_sha
         branch = f"orchestrate/fix-{asked['inputs']['fix_job']}"
         if played.pull is None:
-            played.pull = self.github.pulls.setdefault(
-                len(self.github.pulls) + 1, Pull(len(self.github.pulls) + 1, branch, sha)
-            )
+            number = len(self.github.pulls) + 1
+            fixes = f"Fixes tests.test_app::{played.instance.red_test}"
+            played.pull = self.github.pulls[number] = Pull(number, branch, sha, body=fixes)
             self.pull_request(played, "opened")
         else:
             played.pull.head = sha
@@ -264,8 +271,13 @@ class Loop:
         self.completed(played, run, "failure" if failing else "success")
 
     def rerun(self, played: Played, asked: dict[str, Any]) -> None:
-        """A re-run the hub asked for: the same head's CI again, as its next attempt."""
+        """A re-run the hub asked for: the same head's CI again, as its next attempt; or a workflow other
+        than the fix's dispatched on the fix branch (a proof run, say): a new CI run of the head."""
         played.reruns += 1
+        if "workflow" in asked:
+            if played.pull is not None:
+                self.ci(played, played.pull.head, asked["run_id"], 1)
+            return
         last = next((r for r in reversed(played.runs) if r.run_id == asked["run_id"]), None)
         if last is not None:
             self.ci(played, last.sha, last.run_id, last.attempt + 1)

@@ -32,6 +32,7 @@ class Pull:
     number: int
     branch: str
     head: str
+    body: str = ""
     merged: bool = False
     comments: list[str] = field(default_factory=list)
 
@@ -43,6 +44,7 @@ class Pull:
             "number": self.number,
             "state": "closed" if self.merged else "open",
             "title": f"Fix {self.branch}",
+            "body": self.body,
             "merged_at": WHEN if self.merged else None,
             "head": {"label": f"bench:{self.branch}", "ref": self.branch, "sha": self.head, "repo": repo},
             "base": {"label": "bench:main", "ref": "main", "sha": "0" * 40, "repo": repo},
@@ -202,7 +204,8 @@ class Handler(BaseHTTPRequestHandler):
             name="orchestrate fix",
             title=title,
         )
-        self.server.events.append(("dispatch", {"run_id": run_id, "ref": body.get("ref"), "inputs": inputs}))
+        asked = {"run_id": run_id, "ref": body.get("ref"), "inputs": inputs, "workflow": workflow}
+        self.server.events.append(("dispatch", asked))
         return 200, {
             "workflow_run_id": run_id,
             "run_url": f"https://api.github.com{REPO}/actions/runs/{run_id}",
