@@ -1,5 +1,6 @@
 """The loop benchmark's figures: what the hub's merge decision did, scored against the scenarios' truth,
-beside a naive policy ("merge the first time the pull request's CI is green") played on the same runs.
+beside two policies played on the same CI runs: a naive one ("merge the first time the pull request's
+CI is green") and the truth's own (merge the first green run of a good head: the best possible).
 
 Pure functions over the outcomes ``_loop_drive.py`` prints (plain dicts); no Django.
 
@@ -22,11 +23,15 @@ from typing import Any
 from _loop_world import SCENARIOS, TITLES
 
 HUB, NAIVE = "the hub's merge decision", "naive: merge when the PR's CI is green"
+ORACLE = "the truth: merge only good heads (best possible)"
 
 
-def naive(outcome: dict[str, Any]) -> tuple[bool | None, float | None]:
-    """The naive policy on the instance's CI runs: (was the head it merges good, when), or (None, None)."""
-    first = next((run for run in outcome["runs"] if run["green"]), None)
+def first_green(outcome: dict[str, Any], *, oracle: bool = False) -> tuple[bool | None, float | None]:
+    """The naive policy on the instance's CI runs (the first green run's head is merged): whether that
+    head is good, and when; (None, None) when it merges nothing. ``oracle``: the truth's own policy,
+    which merges the first green run of a good head (the best any decision could do on these runs)."""
+    runs = (run for run in outcome["runs"] if run["green"] and (run["good"] or not oracle))
+    first = next(runs, None)
     return (first["good"], first["minute"]) if first is not None else (None, None)
 
 
@@ -84,7 +89,7 @@ def scenario_rows(outcomes: Sequence[dict[str, Any]]) -> list[ScenarioRow]:
         if not mine:
             continue
         states = [settled(o) for o in mine]
-        naive_merges = [naive(o)[0] for o in mine if naive(o)[0] is not None]
+        naive_merges = [first_green(o)[0] for o in mine if first_green(o)[0] is not None]
         rows.append(
             ScenarioRow(
                 scenario=TITLES[scenario],
@@ -103,14 +108,11 @@ def scenario_rows(outcomes: Sequence[dict[str, Any]]) -> list[ScenarioRow]:
 
 
 def figures(outcomes: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The headline figures of both policies, as numbers (the ``--json`` document holds these)."""
+    """The headline figures of the hub and both baselines, as numbers (kept in the ``--json`` document)."""
     total = len(outcomes)
     merged = [o for o in outcomes if o["merged_sha"]]
     right = [o for o in merged if o["merged_good"]]
     wasted = sum(max(o["dispatches"] - 1, 0) + o["reruns"] for o in outcomes if not o["merged_good"])
-    naive_played = [naive(o) for o in outcomes]
-    naive_merged = [(good, minute) for good, minute in naive_played if good is not None]
-    naive_right = [minute for good, minute in naive_merged if good]
     return {
         "hub": {
             "instances": total,
@@ -125,19 +127,30 @@ def figures(outcomes: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "asked": sum(1 for o in outcomes if settled(o) == "asked"),
             "waiting": sum(1 for o in outcomes if settled(o) == "waiting"),
         },
-        "naive": {
-            "instances": total,
-            "merged": len(naive_merged),
-            "right": len(naive_right),
-            "precision": len(naive_right) / len(naive_merged) if naive_merged else None,
-            "resolved_without_person": len(naive_right) / total if total else None,
-            "minutes_to_merge": naive_right,
-        },
+        "naive": _played(outcomes, oracle=False),
+        "oracle": _played(outcomes, oracle=True),
+    }
+
+
+def _played(outcomes: Sequence[dict[str, Any]], *, oracle: bool) -> dict[str, Any]:
+    merged = [
+        (good, minute)
+        for good, minute in (first_green(o, oracle=oracle) for o in outcomes)
+        if good is not None
+    ]
+    right = [minute for good, minute in merged if good]
+    return {
+        "instances": len(outcomes),
+        "merged": len(merged),
+        "right": len(right),
+        "precision": len(right) / len(merged) if merged else None,
+        "resolved_without_person": len(right) / len(outcomes) if outcomes else None,
+        "minutes_to_merge": right,
     }
 
 
 def policy_rows(numbers: dict[str, dict[str, Any]]) -> list[PolicyRow]:
-    hub, base = numbers["hub"], numbers["naive"]
+    hub = numbers["hub"]
     return [
         PolicyRow(
             HUB,
@@ -148,14 +161,17 @@ def policy_rows(numbers: dict[str, dict[str, Any]]) -> list[PolicyRow]:
             _quantiles(hub["merge_wall_seconds"]),
             str(hub["wasted"]),
         ),
-        PolicyRow(
-            NAIVE,
-            str(base["merged"]),
-            _pct(base["right"], base["merged"]),
-            _pct(base["right"], base["instances"]),
-            _quantiles(base["minutes_to_merge"]),
-            "-",
-            "-",
+        *(
+            PolicyRow(
+                title,
+                str(numbers[name]["merged"]),
+                _pct(numbers[name]["right"], numbers[name]["merged"]),
+                _pct(numbers[name]["right"], numbers[name]["instances"]),
+                _quantiles(numbers[name]["minutes_to_merge"]),
+                "-",
+                "-",
+            )
+            for name, title in (("naive", NAIVE), ("oracle", ORACLE))
         ),
     ]
 

@@ -25,8 +25,9 @@ Printed per scenario: merged, merged wrongly, a person asked, still waiting, ext
 then merge precision (right merges / merges, target 100%), failures resolved without a person, red to
 merged p50/p90 in *simulated* minutes (the agent's and CI's durations, drawn) with the hub's own wall
 seconds for the last step beside it, and the rounds and re-runs wasted on fixes not rightly merged.
-The baseline, scored on the same CI runs in the same run: a naive policy that merges the first time the
-pull request's CI is green. The exit status is 1 when the hub's merge precision is under 100%.
+Two baselines, scored on the same CI runs in the same run: a naive policy that merges the first time
+the pull request's CI is green, and the truth's own (merge the first green run of a good head), the
+best any decision could do on these runs. The exit status is 1 when the hub's merge precision is under 100%.
 This process never imports Django.
 """
 
