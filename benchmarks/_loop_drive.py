@@ -5,40 +5,32 @@
 run with the hub's environment (``DATABASE_URL``, ``Q_SYNC=true``) on a migrated scratch database;
 prints one JSON document: every instance's outcome as the hub left it, beside its truth.
 
-Everything the hub sees arrives the way it does in production: reports through ``POST /api/v1/reports``
-(the agent's upload, with its token) and GitHub's signed webhooks through ``POST /webhooks/github``, both
-through Django's test client (the whole request, no network); with ``Q_SYNC`` each task (the analysis,
-the responders, the fix job, the fix rounds, the merge decision) runs inline after its commit. The hub
-calls GitHub through its own client at ``_loop_github.FakeGitHub`` on loopback. The simulated agent and
-CI here answer what the hub asked for: a dispatched fix workflow opens or updates its pull request (or
-times out), then CI runs on the new head and its outcome is drawn from the head's truth
-(``_loop_world``); a re-run the hub asks for runs the head again.
+Everything the hub sees arrives the way it does in production (``_loop_hub.Doors``): reports through
+``POST /api/v1/reports`` (the agent's document, with its token) and GitHub's signed webhooks through
+``POST /webhooks/github``, both through Django's test client (the whole request, no network); with
+``Q_SYNC`` each task (the analysis, the responders, the fix job, the fix rounds, the merge decision)
+runs inline after its commit. The hub calls GitHub through its own client at
+``_loop_github.FakeGitHub`` on loopback. The simulated agent and CI here answer what the hub asked for:
+a dispatched fix workflow opens or updates its pull request (or times out), then CI runs on the new head
+and its outcome is drawn from the head's truth (``_loop_world``); a re-run the hub asks for runs the
+head again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _loop_github import REPOSITORY, WORKFLOW, FakeGitHub, Pull, run_json
+from _loop_hub import Doors
 from _loop_world import CI_MINUTES, FIX_MINUTES, FLAKY, TIMING, Head, Instance, plan
 
-SECRET = "loop-benchmark-hook-secret"
 MAX_EVENTS = 40  # an instance the hub keeps busy longer than this is cut off and reported as waiting
-POLICY = {
-    "route": {"fixer": ["import", "assertion"]},
-    "rerun": {"enabled": False},
-    "fixer": {"max_per_day": 100000, "max_rounds": 2},
-    "merge": {"enabled": True, "allowed_paths": ["app/**", "tests/**"]},
-}
 
 
 @dataclass
@@ -71,94 +63,12 @@ class Played:
 
 
 class Loop:
-    """The hub's project (its API at the fake GitHub, its policy), and the simulated agent and CI."""
+    """The simulated agent and CI, answering what the hub asks of the fake GitHub."""
 
     def __init__(self, github: FakeGitHub) -> None:
-        from django.test import Client
-
-        from hub.integrations.models import Integration
-        from hub.projects.models import AgentToken, Project
-        from hub.response.policy import store
-
         self.github = github
-        self.client = Client()
-        self.project = Project.objects.create(full_name=REPOSITORY, provider="github")
-        integration = Integration(project=self.project, api_url=github.url)
-        integration.set_secret("webhook_secret", SECRET)
-        integration.set_secret("api_token", "ghp_loop_benchmark")
-        integration.save()
-        store.save(self.project, POLICY)
-        self.token = AgentToken.issue(project=self.project, name="ci")[1]
-
-    # --- what the hub receives ---------------------------------------------------------------------
-
-    def report(
-        self,
-        run_id: int,
-        sha: str,
-        branch: str,
-        failing: list[tuple[str, str]],
-        *,
-        attempt: int = 1,
-        passing: tuple[str, ...] = ("test_steady",),
-    ) -> None:
-        failed = {name for name, _ in failing}
-        cases = [
-            {"name": n, "classname": "tests.test_app", "status": "failed", "duration": 0.01, "message": m}
-            for n, m in failing
-        ]
-        cases += [
-            {"name": n, "classname": "tests.test_app", "status": "passed", "duration": 0.01}
-            for n in passing
-            if n not in failed
-        ]
-        doc = {
-            "version": 1,
-            "job": {"name": "build"},
-            "cases": cases,
-            "run": {
-                "provider": "github",
-                "run_id": str(run_id),
-                "attempt": attempt,
-                "branch": branch,
-                "commit_sha": sha,
-                "workflow": "CI",
-            },
-        }
-        answer = self.client.generic(
-            "POST",
-            "/api/v1/reports",
-            json.dumps(doc).encode(),
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {self.token}",
-        )
-        if answer.status_code != 201:
-            raise RuntimeError(f"the hub refused a report ({answer.status_code}): {answer.content[:500]!r}")
-
-    def webhook(self, event: str, payload: dict[str, Any]) -> float:
-        """Deliver a signed GitHub webhook; the hub's wall seconds for it (its tasks run inline)."""
-        payload = {
-            **payload,
-            "repository": {"id": 1, "full_name": REPOSITORY, "name": "loop", "owner": {"login": "bench"}},
-        }
-        body = json.dumps(payload).encode()
-        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        started = time.perf_counter()
-        answer = self.client.generic(
-            "POST",
-            "/webhooks/github",
-            body,
-            content_type="application/json",
-            HTTP_X_GITHUB_EVENT=event,
-            HTTP_X_GITHUB_DELIVERY=str(uuid.uuid4()),
-            HTTP_X_HUB_SIGNATURE_256=signature,
-        )
-        took = time.perf_counter() - started
-        if answer.status_code not in (200, 202):
-            raise RuntimeError(
-                f"the hub refused a {event} webhook ({answer.status_code}): {answer.content!r}"
-            )
-        return took
+        self.hub = Doors(github.url)
+        self.project = self.hub.project
 
     def completed(self, played: Played, run: dict[str, Any], conclusion: str) -> None:
         run.update(status="completed", conclusion=conclusion)
@@ -175,7 +85,7 @@ class Loop:
                 }
             ]
         merges = len(self.github.merges)
-        took = self.webhook(
+        took = self.hub.webhook(
             "workflow_run",
             {"action": "completed", "workflow_run": dict(run), "workflow": {"name": run["name"]}},
         )
@@ -185,7 +95,7 @@ class Loop:
 
     def pull_request(self, played: Played, action: str) -> None:
         pr = played.pull.json()
-        played.hub_seconds += self.webhook(
+        played.hub_seconds += self.hub.webhook(
             "pull_request", {"action": action, "number": played.pull.number, "pull_request": pr}
         )
 
@@ -197,15 +107,15 @@ class Loop:
     def teach_flaky(self, played: Played) -> None:
         """History that shows the hub the test is flaky: it failed, then passed on a re-run of the commit."""
         run_id, sha, test = self.github.new_id(), self.sha(played), played.instance.red_test
-        self.report(run_id, sha, "main", [(test, TIMING)])
-        self.report(run_id, sha, "main", [], attempt=2, passing=(test, "test_steady"))
+        self.hub.report(run_id, sha, "main", [(test, TIMING)])
+        self.hub.report(run_id, sha, "main", [], attempt=2, passing=(test, "test_steady"))
 
     def play(self, instance: Instance) -> Played:
         played = Played(instance)
         if instance.scenario == FLAKY:
             self.teach_flaky(played)
         played.main_run, played.main_sha = self.github.new_id(), self.sha(played)
-        self.report(played.main_run, played.main_sha, "main", [(instance.red_test, instance.red_message)])
+        self.hub.report(played.main_run, played.main_sha, "main", [(instance.red_test, instance.red_message)])
         run = self.github.runs[played.main_run] = run_json(
             played.main_run, branch="main", sha=played.main_sha
         )
@@ -263,7 +173,7 @@ class Loop:
         failing = head.failing(played.instance.rng)
         played.clock += played.instance.minutes(CI_MINUTES)
         passing = (played.instance.red_test, "test_steady", head.broken_test or "test_more")
-        self.report(run_id, sha, played.pull.branch, failing, attempt=attempt, passing=passing)
+        self.hub.report(run_id, sha, played.pull.branch, failing, attempt=attempt, passing=passing)
         run = self.github.runs[run_id] = run_json(
             run_id, branch=played.pull.branch, sha=sha, attempt=attempt, event="pull_request"
         )
