@@ -58,6 +58,7 @@ bench: install
 	for fault in worker-kill db-terminate redis-restart hub-down provider-storm; do \
 		$(BIN)/python benchmarks/faults.py $$fault || exit 1; \
 	done
+	$(BIN)/python benchmarks/loop.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
