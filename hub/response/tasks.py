@@ -64,6 +64,6 @@ def roll_back_deployment(effect_id: int) -> str:
 
 
 def watch_deployments() -> int:
-    from hub.response.services import deployment_watch
+    from hub.response.services import deployments
 
-    return deployment_watch.watch()
+    return deployments.watch()

@@ -275,8 +275,6 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "health_url": Key("", http_url),
         "watch_minutes": Key(30, positive),
-        "unhealthy_checks": Key(1, positive),  # failed health checks in a row that fail the deployment
-        "run_timeout_minutes": Key(60, positive),  # a followed deployment run not completed by then fails
         "rollback": Key(
             "revert",
             pattern_text(WORKFLOW, "'revert' or a rollback workflow's file or name", max_length=200),

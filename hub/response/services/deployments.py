@@ -6,10 +6,10 @@ hub's merge of a fix (``services/merging.py``) starts it: the workflow is trigge
 the merge commit), or, with no workflow (a deployment that runs by itself on push), the watch is recorded.
 The deployment's run completes like any run (webhook or reconciliation) and is matched to its effect by
 its run id, as the fixer matches its dispatched run (a CI that does not name the run it started: the
-health watch starts at the trigger). A passed run (or none to wait for) starts the health watch
-(``deployment_watch``, which also ends runs that overran ``run_timeout_minutes``). A failed run, watch or
-timeout ends it failed: a revert pull request (GitHub: a commit whose tree is the merge's first parent's;
-GitLab: its revert API; on ``orchestrate/revert-<job>``) or the ``deploy.rollback`` workflow, once
+health watch starts at the trigger). A passed run (or none to wait for) starts the watch:
+``health_url`` is asked on the resume schedule for ``watch_minutes``; a 2xx answer each time ends the watch
+healthy. A failed run or health check ends it failed: a revert pull request (GitHub: a commit whose tree is
+the merge's first parent's, on ``orchestrate/revert-<job>``) or the ``deploy.rollback`` workflow, once
 each, and the policy's Slack webhook and emails are told. The effect's ``detail["settled"]`` says the
 watch ended; every step is a line on the fix job's timeline.
 """
@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+import requests
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 DEPLOY, REVERT, ROLLBACK = "deploy:trigger:", "deploy:revert:", "deploy:rollback:"
 KIND = "deployment"
 REVERTING = "revert"  # deploy.rollback's value for a revert pull request
+TIMEOUT = 10  # seconds a health check waits for its answer
+WATCH_LIMIT = 50  # deployments checked per pass
 CLOCK_SKEW = timedelta(minutes=1)  # between the hub's clock and the CI's, when a run is found by its start
 
 
@@ -111,6 +114,35 @@ def verify(run: Run) -> None:
         return
     effects.revise(effect, effects.Made(detail=_watch(job)))
     fix_jobs.note(job, f"deployment run {run.provider_run_id} passed; watching its health", {"run": run.pk})
+
+
+def watch(now: datetime | None = None) -> int:
+    """One health check of every deployment being watched; returns how many failed (and are undone)."""
+    now = now or timezone.now()
+    watching = (
+        Effect.objects.filter(kind=KIND, state=EffectState.DONE, detail__has_key="watch_until")
+        .exclude(detail__has_key="settled")
+        .select_related("fix_job__project")
+        .order_by("updated_at")[:WATCH_LIMIT]
+    )
+    failed = 0
+    for effect in watching:
+        job, url = effect.fix_job, store.effective(effect.fix_job.project)["deploy"]["health_url"]
+        problem = _unhealthy(url) if url else ""
+        if problem:
+            failed += 1
+            fix_jobs.note(job, f"deployment failed: health check: {problem}", {"effect": effect.pk})
+            effects.revise(
+                effect, effects.Made(detail={"settled": "failed", "failure": f"health check: {problem}"})
+            )  # undone just below
+        elif now >= datetime.fromisoformat(effect.detail["watch_until"]):
+            effects.revise(effect, effects.Made(detail={"settled": "healthy"}))
+            fix_jobs.note(job, f"deployment healthy: {url or 'no health URL'} answered for the whole watch",
+                          {"effect": effect.pk})  # fmt: skip
+    unfinished = Effect.objects.filter(kind=KIND, detail__settled="failed").exclude(detail__has_key="undone")
+    for effect in unfinished.order_by("updated_at")[:WATCH_LIMIT]:  # just failed, or an answer was lost
+        roll_back(effect.pk)
+    return failed
 
 
 def roll_back(effect_id: int) -> str:
@@ -215,6 +247,15 @@ def _tell(job: FixJob, notify: dict[str, Any], text: str) -> None:
             message_once(job, key, kind, send)
         except Exception as exc:  # told on the timeline; the rollback itself is done
             fix_jobs.note(job, f"deployment notice by {kind} not sent: {exc}", {"key": key.split(":")[1]})
+
+
+def _unhealthy(url: str) -> str:
+    """'' when ``url`` answers 2xx; otherwise what it did, for a person."""
+    try:
+        response = requests.get(url, timeout=TIMEOUT, allow_redirects=False)
+    except requests.RequestException as exc:
+        return f"{url} unreachable: {type(exc).__name__}"
+    return "" if 200 <= response.status_code < 300 else f"{url} answered {response.status_code}"
 
 
 def _deployment_of(run: Run) -> Effect | None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from hub.response.models import Effect, FixJob
 from hub.response.policy import store
-from hub.response.services import deployment_watch, deployments
+from hub.response.services import deployments
 from tests.agent.fix.publish_fakes import FakeGitHub
 from tests.hub.operations.conftest import github_jobs, github_run
 from tests.hub.response import test_merging
@@ -140,9 +140,9 @@ def test_a_merged_fix_deployed_and_healthy_for_its_watch_ends_with_nothing_more(
 
     fix_run_ends(sender, linked)
     deployment_run_ends(sender, "success")
-    assert deployment_watch.watch() == 0  # healthy, within the watch
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=6)) == 0  # the watch is over
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=7)) == 0
+    assert deployments.watch() == 0  # healthy, within the watch
+    assert deployments.watch(timezone.now() + timedelta(minutes=6)) == 0  # the watch is over
+    assert deployments.watch(timezone.now() + timedelta(minutes=7)) == 0
 
     assert posts(api, DEPLOY) == [{"ref": "main", "return_run_details": True}]
     assert health.checks == 2
@@ -165,8 +165,8 @@ def test_a_failing_health_check_ends_in_exactly_one_revert_pull_request_and_one_
     deployment_run_ends(sender, "success")
     health.status = 503
 
-    assert deployment_watch.watch() == 1
-    assert deployment_watch.watch() == 0  # the watch ended with the failure
+    assert deployments.watch() == 1
+    assert deployments.watch() == 0  # the watch ended with the failure
     deployments.roll_back(Effect.objects.get(kind=deployments.KIND).pk)  # a replayed task
 
     branch = f"orchestrate/revert-{linked.pk}"
@@ -195,10 +195,10 @@ def test_a_revert_whose_answer_was_lost_is_found_on_the_next_pass_and_not_opened
     deployment_run_ends(sender, "success")
     health.status, repo.lost_pulls = 503, 1
 
-    deployment_watch.watch()
+    deployments.watch()
     assert timeline(linked)[-1].startswith("deployment rollback not done yet: ")
     assert posts(api, SLACK) == []  # told once it is done
-    deployment_watch.watch()
+    deployments.watch()
 
     assert len(repo.commits) == 1
     [revert] = repo.pulls
@@ -245,7 +245,7 @@ def test_a_health_url_without_a_workflow_is_watched_from_the_merge(linked, pull,
     deploy_policy(linked, health, workflow="")
 
     fix_run_ends(sender, linked)
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=6)) == 0
+    assert deployments.watch(timezone.now() + timedelta(minutes=6)) == 0
 
     assert posts(api, DEPLOY) == []
     assert health.checks == 1
@@ -283,93 +283,3 @@ def test_the_default_policy_names_no_deployment():
 
     assert not deployments.wanted(defaults())
     assert defaults()["deploy"]["rollback"] == "revert"
-
-
-def test_a_service_that_fails_one_check_and_recovers_is_not_reverted_when_the_policy_tolerates_it(
-    linked, pull, repo, health, sender, api
-):
-    deploy_policy(linked, health, unhealthy_checks=2)
-    fix_run_ends(sender, linked)
-    deployment_run_ends(sender, "success")
-
-    health.status = 503
-    assert deployment_watch.watch() == 0  # one failed check: 1 of 2
-    health.status = 200
-    assert deployment_watch.watch() == 0  # the count starts again
-    health.status = 503
-    assert deployment_watch.watch() == 0
-    health.status = 200
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=6)) == 0  # passed again
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=6)) == 0  # and the watch is over
-
-    assert repo.pulls == []
-    assert posts(api, SLACK) == []
-    assert (
-        f"deployment health check failed (1 of 2 in a row before it is undone): {health.url} answered 503"
-        in (timeline(linked))
-    )
-    assert timeline(linked)[-1] == f"deployment healthy: {health.url} answered for the whole watch"
-
-
-def test_failed_checks_in_a_row_up_to_the_policys_count_end_in_one_revert(
-    linked, pull, repo, health, sender, api
-):
-    deploy_policy(linked, health, unhealthy_checks=2)
-    fix_run_ends(sender, linked)
-    deployment_run_ends(sender, "success")
-    health.status = 503
-
-    assert deployment_watch.watch() == 0
-    assert deployment_watch.watch() == 1
-    assert deployment_watch.watch() == 0
-
-    assert len(repo.pulls) == 1
-    assert len(posts(api, SLACK)) == 1
-    assert f"deployment failed: health check: {health.url} answered 503 (2 in a row)" in timeline(linked)
-
-
-def test_a_watch_whose_time_is_up_while_checks_fail_goes_on_until_one_passes(
-    linked, pull, repo, health, sender
-):
-    deploy_policy(linked, health, unhealthy_checks=3)
-    fix_run_ends(sender, linked)
-    deployment_run_ends(sender, "success")
-    health.status = 503
-
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=6)) == 0
-
-    assert Effect.objects.get(kind=deployments.KIND).detail.get("settled") is None
-    assert repo.pulls == []
-
-
-def test_a_deployment_run_that_never_completes_fails_at_its_timeout_and_is_undone_once(
-    linked, pull, repo, health, sender, api
-):
-    deploy_policy(linked, health, run_timeout_minutes=20)
-    fix_run_ends(sender, linked)  # merged: the deployment is triggered, and its run never completes
-
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=19)) == 0
-    assert repo.pulls == []
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=21)) == 1
-    assert deployment_watch.watch(timezone.now() + timedelta(minutes=22)) == 0
-
-    assert len(repo.pulls) == 1
-    assert health.checks == 0  # a run that did not complete is never watched
-    [message] = posts(api, SLACK)
-    assert f"the deployment run {DEPLOY_RUN} did not complete within 20 min" in message["text"]
-    assert f"deployment failed: the deployment run {DEPLOY_RUN} did not complete within 20 min" in timeline(
-        linked
-    )
-
-
-def test_a_deployment_run_that_completes_late_after_its_timeout_changes_nothing_more(
-    linked, pull, repo, health, sender
-):
-    deploy_policy(linked, health, run_timeout_minutes=20)
-    fix_run_ends(sender, linked)
-    deployment_watch.watch(timezone.now() + timedelta(minutes=21))
-
-    deployment_run_ends(sender, "success")
-
-    assert len(repo.pulls) == 1
-    assert health.checks == 0
