@@ -11,9 +11,6 @@
   ``UNKNOWN_LINES``, over any size limit, since its size cannot be read
 - approvals: ``GET P/merge_requests/{iid}/approvals``, its ``approved_by`` (each approver once; GitLab
   drops approvals itself when new commits are pushed, where the project says so)
-- a revert: ``POST P/repository/branches`` at the merge commit, then
-  ``POST P/repository/commits/{sha}/revert`` onto that branch (GitLab writes the commit and its message,
-  ``Revert "..."``; the reason goes in the merge request's description)
 
 The token needs the ``api`` scope and at least the Developer role. A ``CI_JOB_TOKEN`` cannot call these
 (GitLab lets a job token push with git, when the project allows it, but not write commits or merge
@@ -143,23 +140,6 @@ def _changed(data: Mapping[str, Any]) -> ChangedFile:
     added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++ "))
     deleted = sum(1 for line in lines if line.startswith("-") and not line.startswith("--- "))
     return ChangedFile(path, added, deleted)
-
-
-def revert_merge(http: ApiClient, base: str, *, branch: str, merge_sha: str) -> str:
-    """Create ``branch`` at ``merge_sha`` and let GitLab revert the merge onto it; the revert's sha."""
-    http.request(
-        "POST",
-        f"{base}/repository/branches",
-        params={"branch": branch, "ref": merge_sha},
-        not_found_hint="the merge commit is not on GitLab: was the merge undone by hand?",
-    )
-    response = http.request(
-        "POST",
-        f"{base}/repository/commits/{quote(merge_sha, safe='')}/revert",
-        json={"branch": branch},
-        not_found_hint=MR_HINT,
-    )
-    return str(http.json_body(response)["id"])
 
 
 def pull_request_approvals(http: ApiClient, base: str, number: str) -> int:

@@ -20,8 +20,7 @@ URL-encoded path, ``group%2Fsub%2Fname``):
 - commit statuses: ``POST P/statuses/{sha}``, ``GET P/repository/commits/{sha}/statuses``
   (``_gitlab_statuses``)
 - merge: ``PUT P/merge_requests/{iid}/merge`` with the expected head ``sha``, auto-merge when a pipeline
-  still runs (``_gitlab_merges``); a merge request's changed files and a merge's revert
-  (``_gitlab_changes``)
+  still runs (``_gitlab_merges``); a merge request's changed files and approvals (``_gitlab_changes``)
 
 Issues (``_gitlab_issues``) and repository changes (``_gitlab_changes``: the default branch, a commit
 through the commits API, merge requests) live beside it.
@@ -309,10 +308,6 @@ class GitLabProvider(Provider):
 
     def pull_request_approvals(self, number: str) -> int:
         return _gitlab_changes.pull_request_approvals(self.http, self.base, number)
-
-    def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
-        # GitLab writes the revert commit's message itself; ``message`` goes in the merge request's body.
-        return _gitlab_changes.revert_merge(self.http, self.base, branch=branch, merge_sha=merge_sha)
 
     # -- commit statuses (_gitlab_statuses) ---------------------------------------------------------------
 

@@ -1,8 +1,7 @@
 """What the merge decision reads from GitLab besides the merge request, and the revert a failed deployment
 writes there, faked at the HTTP boundary in GitLab's documented shapes: the changed files with their lines
 counted from each unified diff (``GET /merge_requests/{iid}/diffs``, across pages; a diff GitLab leaves
-out as too large counts as over any limit), the statuses on a commit, and a merge reverted onto a new
-branch."""
+out as too large counts as over any limit), the statuses on a commit, and a merge request's approvals."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import responses
 from responses import matchers
 
 from agent.providers._gitlab_changes import UNKNOWN_LINES
-from agent.providers.base import ProviderError
 from agent.providers.changes import ChangedFile
 from agent.providers.gitlab import GitLabProvider
 from tests.agent.providers.conftest import FakeTime
@@ -89,36 +87,6 @@ def test_a_commits_statuses_are_read_in_our_words(gitlab):
 def test_reading_statuses_of_something_that_is_not_a_commit_is_refused_before_any_call(gitlab):
     with pytest.raises(ValueError, match="is not a commit id"):
         gitlab.commit_statuses("main; rm")
-
-
-@responses.activate
-def test_a_merge_is_reverted_on_a_new_branch_started_at_the_merge(gitlab):
-    created = responses.post(
-        f"{GITLAB}/repository/branches",
-        json={"name": "orchestrate/revert-7", "commit": {"id": HEAD}},
-        match=[matchers.query_param_matcher({"branch": "orchestrate/revert-7", "ref": HEAD})],
-    )
-    reverted = responses.post(
-        f"{GITLAB}/repository/commits/{HEAD}/revert",
-        json={"id": "8b090c1b79a14f2bd9e8a738f717824ff53aebad", "title": 'Revert "Fix the import"'},
-        match=[matchers.json_params_matcher({"branch": "orchestrate/revert-7"})],
-    )
-
-    sha = gitlab.revert_merge(branch="orchestrate/revert-7", merge_sha=HEAD, message="Revert the fix")
-
-    assert sha == "8b090c1b79a14f2bd9e8a738f717824ff53aebad"
-    assert (created.call_count, reverted.call_count) == (1, 1)
-
-
-@responses.activate
-def test_a_revert_branch_that_exists_already_is_refused_and_nothing_is_reverted(gitlab):
-    responses.post(f"{GITLAB}/repository/branches", status=400, json={"message": "Branch already exists"})
-    reverted = responses.post(f"{GITLAB}/repository/commits/{HEAD}/revert", json={"id": HEAD})
-
-    with pytest.raises(ProviderError, match="Branch already exists"):
-        gitlab.revert_merge(branch="orchestrate/revert-7", merge_sha=HEAD, message="Revert")
-
-    assert reverted.call_count == 0
 
 
 @responses.activate
