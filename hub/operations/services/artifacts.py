@@ -162,13 +162,12 @@ def _read_artifact(
         relative = path.relative_to(dest).as_posix()
         if not any(matches(relative, glob) for glob in settings.MONITOR_REPORT_GLOBS):
             continue
-        name = f"{artifact.name}/{relative}"[:4096]
+        name = relative[:4096]  # under the directory the client names after the artifact (or its job)
         size = path.stat().st_size
         if size > budget or size > settings.REPORT_MAX_BYTES:
             limit = "MONITOR_ARTIFACTS_MAX_TOTAL_BYTES" if size > budget else "REPORT_MAX_BYTES"
-            batch.records.append(
-                {"path": name, "format": None, "error": f"{human_size(size)} is past {limit}", "cases": None}
-            )
+            error = f"{human_size(size)} is past what {limit} leaves for it; raise it to read this file"
+            batch.records.append({"path": name, "format": None, "error": error, "cases": None})
             continue
         budget -= size
         record: dict[str, Any] = {"path": name, "format": None, "error": None, "cases": None}
