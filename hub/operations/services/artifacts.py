@@ -31,7 +31,14 @@ from django.db import transaction
 from agent import parsers
 from agent.globs import matches
 from agent.model import ReportParseError
-from agent.providers import ArtifactInfo, AuthenticationError, Provider, ProviderError, RateLimitedError
+from agent.providers import (
+    ArtifactInfo,
+    AuthenticationError,
+    DownloadTooLarge,
+    Provider,
+    ProviderError,
+    RateLimitedError,
+)
 from hub.runs.models import Run, Upload
 from hub.runs.services import load
 from hub.runs.services.errors import IngestError, human_size
@@ -98,14 +105,16 @@ def job_for(artifact: ArtifactInfo, jobs: Sequence[JobRef]) -> JobRef | None:
     return next((job for job in jobs if job.failed), jobs[0] if jobs else None)
 
 
-def too_large(artifact: ArtifactInfo, limit: int) -> str:
-    """Why an artifact is not downloaded for its listed size, or ""."""
-    if artifact.size is not None and artifact.size > limit:
-        return (
-            f"artifact {artifact.name!r} is {human_size(artifact.size)}, larger than "
-            f"MONITOR_ARTIFACT_MAX_BYTES ({human_size(limit)}); raise it to read this artifact"
-        )
-    return ""
+def too_large(artifact: ArtifactInfo, limit: int, *, downloaded: bool = False) -> str:
+    """Why an artifact is not read for its size, or "": its listed size past ``limit``, or (``downloaded``)
+    its download ran past it (CircleCI lists no sizes)."""
+    if not downloaded and (artifact.size is None or artifact.size <= limit):
+        return ""
+    size = "more as downloaded" if downloaded else human_size(artifact.size or 0)
+    return (
+        f"artifact {artifact.name!r} is {size}, larger than MONITOR_ARTIFACT_MAX_BYTES "
+        f"({human_size(limit)}); raise it to read this artifact"
+    )
 
 
 def read_run_artifacts(client: Provider, run: Run) -> Read:
@@ -146,12 +155,15 @@ def _read_artifact(
 ) -> int:
     """Download one artifact and parse its report files into ``batch``; returns the byte budget left."""
     label = f"artifact {artifact.name}"[:4096]
-    reason = too_large(artifact, settings.MONITOR_ARTIFACT_MAX_BYTES)
+    limit = settings.MONITOR_ARTIFACT_MAX_BYTES  # the client's download bound too (``client_options``)
+    reason = too_large(artifact, limit)
     if not reason:
         try:
             client.download_artifacts(run.provider_run_id, dest, name=artifact.name)
         except STOPS_POLL:
             raise
+        except DownloadTooLarge:
+            reason = too_large(artifact, limit, downloaded=True)
         except ProviderError as exc:
             reason = str(exc)
     if reason:

@@ -123,7 +123,8 @@ def poll(project: Project, window: Window, *, now: datetime | None = None, **cli
     result = Poll(project.full_name)
     now = now or timezone.now()
     try:
-        client = client_for(project, **client_options)
+        overrides = {"max_download_bytes": settings.MONITOR_ARTIFACT_MAX_BYTES}  # report artifacts
+        client = client_for(project, config_overrides=overrides, **client_options)
         _poll(project, client, window, now, result)
     except ProviderError as exc:
         result.error = str(exc)[:MAX_ERROR]

@@ -195,6 +195,23 @@ def test_an_artifact_larger_than_the_limit_is_refused_by_its_listed_size_without
     assert asked(api, "/actions/artifacts/11/zip") == 0
 
 
+def test_an_artifact_whose_download_runs_past_the_limit_is_refused_naming_the_limit(
+    watched, api, failed_run, settings
+):
+    settings.MONITOR_ARTIFACT_MAX_BYTES = 1000
+    padded = zipped({"junit.xml": JUNIT, "padding.bin": bytes(range(256)) * 40})
+    github_keeps(api, RUN_ID, (11, "junit", padded, 10))  # listed smaller than it is
+
+    result = monitor.poll(watched, TWO_HOURS)
+
+    assert result.results == 0
+    assert result.refused == [
+        "artifact junit: artifact 'junit' is more as downloaded, larger than MONITOR_ARTIFACT_MAX_BYTES "
+        "(1000 bytes); raise it to read this artifact"
+    ]
+    assert Run.objects.get().conclusion == "failure"  # the run itself is kept
+
+
 def test_report_files_past_the_run_total_are_refused_by_name(watched, api, failed_run, settings):
     settings.MONITOR_ARTIFACTS_MAX_TOTAL_BYTES = len(JUNIT) + 10
     github_keeps(api, RUN_ID, (11, "junit", zipped({"a.xml": JUNIT, "b.xml": JUNIT}), None))
