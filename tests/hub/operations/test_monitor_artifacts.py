@@ -8,8 +8,10 @@ from __future__ import annotations
 import copy
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from agent.providers import ArtifactInfo
 from hub.failures.models import Failure
@@ -17,12 +19,12 @@ from hub.integrations.clients import client_for
 from hub.operations.models import Monitor
 from hub.operations.services import monitor
 from hub.operations.services.artifacts import JobRef, chosen, job_for, read_run_artifacts
-from hub.projects.models import AgentToken
-from hub.runs.models import Run, TestResult, Upload
+from hub.projects.models import AgentToken, Project
+from hub.runs.models import Job, Run, TestResult, Upload
 from hub.runs.services.stand_ins import counts_of
 from tests.hub.conftest import Agent, case, report
 from tests.hub.operations.conftest import corpus_api, give_token
-from tests.hub.operations.test_monitor import REPO, TWO_HOURS, asked, github_has, github_lists
+from tests.hub.operations.test_monitor import REPO, TWO_HOURS, ago, asked, github_has, github_lists
 from tests.hub.response.conftest import RUN_ID, SHA
 from tests.hub.webhooks.conftest import octo, run_tasks, sender  # noqa: F401
 
@@ -284,3 +286,25 @@ def test_a_stand_ins_counts_are_what_its_load_added_a_retry_that_passed_counting
         "flaky": 1,
         "duration": 2.5,
     }
+
+
+def test_a_gitlab_jobs_artifacts_archive_loads_into_that_job(api):
+    """GitLab's pipeline and job bodies from the corpus (gitlab4j): a job's archive is its artifact."""
+    project = Project.objects.create(full_name="foo/bar", provider="gitlab")
+    give_token(project, "glpat-monitor")
+    base = "https://gitlab.com/api/v4/projects/foo%2Fbar"
+    pipeline = {**corpus_api("gitlab/gitlab4j/pipeline.json"), "status": "failed", "created_at": ago(20)}
+    job = corpus_api("gitlab/gitlab4j/job.json")
+    later = (timezone.now() + timedelta(days=7)).isoformat()
+    job.update(status="failed", name="unit-tests", artifacts_expire_at=later)
+    api.get(f"{base}/pipelines", json=[pipeline])
+    api.get(f"{base}/pipelines/46", json=pipeline)
+    api.get(f"{base}/pipelines/46/jobs", json=[job])
+    api.get(f"{base}/pipelines/46/bridges", json=[])
+    api.get(f"{base}/jobs/7/artifacts", body=zipped({"rspec/junit.xml": JUNIT}))
+
+    result = monitor.poll(project, TWO_HOURS)
+
+    assert result.results == 3
+    assert Job.objects.get().failed == 1
+    assert Upload.objects.get().files[0]["path"] == "unit-tests/rspec/junit.xml"
