@@ -219,7 +219,8 @@ def _revert(job: FixJob, client: Provider, merge_sha: str, base: str, why: str) 
     )
 
     def call() -> effects.Made:
-        if client.branch_sha(branch) is None:  # an earlier attempt may have written it before it stopped
+        # An earlier attempt may have written it before it stopped (GitLab: the branch first, at the merge)
+        if client.branch_sha(branch) in (None, merge_sha):
             client.revert_merge(branch=branch, merge_sha=merge_sha, message=f"{title}\n\n{body}")
         pr = client.open_pull_request(head=branch, base=base, title=title, body=body)
         return effects.Made(pr.number, pr.url, {"branch": branch})
