@@ -22,8 +22,13 @@ from hub.operations.services.artifacts import JobRef, chosen, job_for, read_run_
 from hub.projects.models import AgentToken, Project
 from hub.runs.models import Job, Run, TestResult, Upload
 from hub.runs.services.stand_ins import counts_of
+from tests.agent.providers.circleci_api import API as CIRCLE_API
+from tests.agent.providers.circleci_api import ARTIFACTS as CIRCLE_FILES
+from tests.agent.providers.circleci_api import job_body, page
 from tests.hub.conftest import Agent, case, report
 from tests.hub.operations.conftest import corpus_api, give_token
+from tests.hub.operations.test_circleci_runs import JOB_UUID, circleci_says, from_webhook, zulip  # noqa: F401
+from tests.hub.operations.test_circleci_runs import SLUG as CIRCLE_SLUG
 from tests.hub.operations.test_monitor import REPO, TWO_HOURS, ago, asked, github_has, github_lists
 from tests.hub.response.conftest import RUN_ID, SHA
 from tests.hub.webhooks.conftest import octo, run_tasks, sender  # noqa: F401
@@ -308,3 +313,20 @@ def test_a_gitlab_jobs_artifacts_archive_loads_into_that_job(api):
     assert result.results == 3
     assert Job.objects.get().failed == 1
     assert Upload.objects.get().files[0]["path"] == "unit-tests/rspec/junit.xml"
+
+
+def test_a_circleci_jobs_stored_report_file_loads_into_that_job(from_webhook, api, zulip):  # noqa: F811
+    """CircleCI's answers from its API v2 schemas: each stored file is an artifact, fetched from its URL."""
+    built = job_body(6, id=JOB_UUID, name="build-and-test", project_slug=CIRCLE_SLUG, status="failed")
+    circleci_says(api, "failed", [built])
+    junit_url = f"{CIRCLE_FILES}/test-results/junit.xml"
+    item = {"path": "test-results/junit.xml", "node_index": 0, "url": junit_url}
+    api.get(f"{CIRCLE_API}/project/{CIRCLE_SLUG}/6/artifacts", json=page(item))
+    api.get(junit_url, body=JUNIT)
+
+    read = read_run_artifacts(client_for(zulip), from_webhook)
+
+    assert read.results == 3
+    upload = Upload.objects.get()
+    assert upload.job.name == "build-and-test"
+    assert upload.files[0]["path"] == "build-and-test/test-results/junit.xml"
