@@ -117,6 +117,19 @@ def too_large(artifact: ArtifactInfo, limit: int, *, downloaded: bool = False) -
     )
 
 
+def file_too_large(size: int, budget: int) -> str:
+    """Why a report file of ``size`` bytes is not read, ``budget`` bytes being left for the run, or ""."""
+    if size > settings.REPORT_MAX_BYTES:
+        limit = f"REPORT_MAX_BYTES ({human_size(settings.REPORT_MAX_BYTES)})"
+        return f"{human_size(size)} is larger than {limit}; raise it to read this file"
+    if size > budget:
+        limit = (
+            f"MONITOR_ARTIFACTS_MAX_TOTAL_BYTES ({human_size(settings.MONITOR_ARTIFACTS_MAX_TOTAL_BYTES)})"
+        )
+        return f"{human_size(size)} is past what {limit} leaves for this run; raise it to read this file"
+    return ""
+
+
 def read_run_artifacts(client: Provider, run: Run) -> Read:
     """Load the test results of ``run``'s report artifacts, once; ``client`` is the monitor's."""
     result = Read()
@@ -155,7 +168,7 @@ def _read_artifact(
 ) -> int:
     """Download one artifact and parse its report files into ``batch``; returns the byte budget left."""
     label = f"artifact {artifact.name}"[:4096]
-    limit = settings.MONITOR_ARTIFACT_MAX_BYTES  # the client's download bound too (``client_options``)
+    limit = settings.MONITOR_ARTIFACT_MAX_BYTES  # the monitor's client bounds downloads with it too
     reason = too_large(artifact, limit)
     if not reason:
         try:
@@ -176,9 +189,7 @@ def _read_artifact(
             continue
         name = relative[:4096]  # under the directory the client names after the artifact (or its job)
         size = path.stat().st_size
-        if size > budget or size > settings.REPORT_MAX_BYTES:
-            limit = "MONITOR_ARTIFACTS_MAX_TOTAL_BYTES" if size > budget else "REPORT_MAX_BYTES"
-            error = f"{human_size(size)} is past what {limit} leaves for it; raise it to read this file"
+        if error := file_too_large(size, budget):
             batch.records.append({"path": name, "format": None, "error": error, "cases": None})
             continue
         budget -= size
