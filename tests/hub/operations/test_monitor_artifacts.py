@@ -143,6 +143,20 @@ def test_a_later_agent_report_of_the_same_run_makes_one_run_without_duplicate_re
     assert Failure.objects.get().result.upload_id == Upload.objects.get().pk
 
 
+def test_an_agent_report_under_another_job_name_still_replaces_the_stand_in_results(watched, api, failed_run):
+    github_keeps(api, RUN_ID, (11, "junit-results", zipped({"reports/junit.xml": JUNIT}), None))
+    monitor.poll(watched, TWO_HOURS)
+    doc = agents_report()
+    doc["job"] = {"name": "test"}  # GITHUB_JOB, where the webhook and the listing say "build"
+
+    assert agent_of(watched).post_report(doc).status_code == 201
+
+    run = Run.objects.get()
+    assert (run.tests, run.failed) == (3, 1)
+    assert dict(run.jobs.values_list("name", "tests")) == {"build": 0, "test": 3}
+    assert TestResult.objects.count() == 3
+
+
 def test_a_run_the_agent_reported_first_has_its_artifacts_left_unread(watched, api, failed_run):
     assert agent_of(watched).post_report(agents_report()).status_code == 201
     github_keeps(api, RUN_ID, (11, "junit-results", zipped({"reports/junit.xml": JUNIT}), None))
