@@ -209,6 +209,17 @@ RECONCILE_EVERY_MINUTES = envint("RECONCILE_EVERY_MINUTES", 10)  # 0 turns recon
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", 30, minimum=1)  # a run unchanged this long
 RECONCILE_BATCH = envint("RECONCILE_BATCH", 50, minimum=1)  # runs asked about per pass
 MONITOR_SWEEP_MINUTES = envint("MONITOR_SWEEP_MINUTES", 1)  # how often due monitors are polled; 0: never
+# Test results from the artifacts of a run the monitor found (docs/monitor.md#test-results-from-artifacts):
+# which artifacts (names, `*` matching anything), which files in them, and the bounds (named in refusals).
+MONITOR_ARTIFACT_NAMES = envlist("MONITOR_ARTIFACT_NAMES", ["*test*", "*junit*", "*report*", "*result*"])
+MONITOR_REPORT_GLOBS = envlist("MONITOR_REPORT_GLOBS", ["**/*.xml", "**/*.trx"])
+MONITOR_ARTIFACT_MAX_BYTES = envsize("MONITOR_ARTIFACT_MAX_BYTES", 64 << 20)  # one artifact as downloaded
+MONITOR_ARTIFACTS_MAX_TOTAL_BYTES = envsize(
+    "MONITOR_ARTIFACTS_MAX_TOTAL_BYTES", 256 << 20
+)  # report files, a run
+MONITOR_ARTIFACTS_PER_RUN = envint(
+    "MONITOR_ARTIFACTS_PER_RUN", 10
+)  # artifacts fetched per run at most; 0: none
 # Live pages (docs/dashboard.md#live-updates): streams held per process, how long one lasts before the
 # browser reconnects, how often SQLite's change cursor is polled, and how long changes are kept.
 LIVE_MAX_STREAMS = envint("LIVE_MAX_STREAMS", 24)

@@ -5,6 +5,9 @@
 - a commit: ``POST P/repository/commits`` with ``{branch, start_sha, commit_message, actions}``, one action
   per file (``create``, ``update`` or ``delete``; content base64; ``execute_filemode``), which creates the
   branch at ``start_sha`` and commits on it in one request
+- a merge undone: ``POST P/repository/branches`` ``{branch, ref}`` at the merge commit, then
+  ``POST P/repository/commits/{sha}/revert`` ``{branch}`` (a merge commit is reverted against its first
+  parent, as GitLab's "Revert" button does; GitLab writes the message itself)
 - merge requests: ``POST P/merge_requests``, ``GET P/merge_requests?source_branch=B&state=all``,
   ``GET P/merge_requests/{iid}``, and the files one changes: ``GET P/merge_requests/{iid}/diffs`` (pages),
   each file's lines counted from its unified diff; a diff GitLab leaves out as too large counts as
@@ -95,6 +98,21 @@ def create_commit(
         "actions": [_action(change) for change in files],
     }
     response = http.request("POST", f"{base}/repository/commits", json=body, not_found_hint=MR_HINT)
+    return str(http.json_body(response)["id"])
+
+
+def revert_merge(http: ApiClient, base: str, *, branch: str, merge_sha: str) -> str:
+    """Create ``branch`` at ``merge_sha`` (unless an earlier attempt did) and revert the merge on it."""
+    if branch_sha(http, base, branch) is None:
+        http.request(
+            "POST",
+            f"{base}/repository/branches",
+            json={"branch": branch, "ref": merge_sha},
+            not_found_hint="the merge commit is not on GitLab: was the merge undone by hand?",
+        )
+    response = http.request(
+        "POST", f"{base}/repository/commits/{quote(merge_sha, safe='')}/revert", json={"branch": branch}
+    )
     return str(http.json_body(response)["id"])
 
 

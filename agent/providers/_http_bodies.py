@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.providers._http_urls import without_query
-from agent.providers.base import ProviderError
+from agent.providers.base import DownloadTooLarge
 
 if TYPE_CHECKING:
     from agent.providers.http import ApiClient
@@ -39,8 +39,8 @@ def download(client: ApiClient, path_or_url: str, dest: Path, *, max_bytes: int)
     return dest
 
 
-def _too_big(client: ApiClient, path_or_url: str, max_bytes: int) -> ProviderError:
-    return ProviderError(
+def _too_big(client: ApiClient, path_or_url: str, max_bytes: int) -> DownloadTooLarge:
+    return DownloadTooLarge(
         f"{client.provider}'s download {without_query(client.url(path_or_url))} is larger than "
         f"{max_bytes >> 20} MiB",
         "download less at a time (one artifact with --name), or raise the bound",

@@ -92,6 +92,10 @@ class RateLimitedError(ProviderError):
     wait: float = 0.0  # seconds until the limit resets, as the provider said (or as guessed)
 
 
+class DownloadTooLarge(ProviderError):
+    """A download ran past the client's ``max_download_bytes``; the partial file is removed."""
+
+
 class UnsupportedOperation(ProviderError):
     """The provider has no API for this operation; said plainly rather than pretended."""
 

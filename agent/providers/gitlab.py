@@ -292,6 +292,11 @@ class GitLabProvider(Provider):
             self.http, self.base, branch=branch, parent=parent, message=message, files=files
         )
 
+    def revert_merge(self, *, branch: str, merge_sha: str, message: str) -> str:
+        """GitLab's revert API writes its own message ("Revert ..."); ``message`` goes in the merge
+        request that follows."""
+        return _gitlab_changes.revert_merge(self.http, self.base, branch=branch, merge_sha=merge_sha)
+
     def open_pull_request(self, *, head: str, base: str, title: str, body: str) -> PullRequestInfo:
         return _gitlab_changes.open_pull_request(
             self.http, self.base, head=head, base_branch=base, title=title, body=body

@@ -5,7 +5,8 @@ list --status failure --since`` shows), keeps the failed ones the hub does not h
 feeds at most ``max_failures`` of them, newest first, through ``record``, the webhooks' own path: the run
 and its jobs are written keyed by (provider run id, attempt), so a run found here and later reported by a
 webhook or the agent is one run; a failed job's log is fetched and categorised; the completed run is
-announced once to the response engine. The rest wait for the next poll, which finds them unseen still.
+announced once to the response engine; its report artifacts, if it kept any, are read for its test
+results (``artifacts.py``). The rest wait for the next poll, which finds them unseen still.
 
 A poll shares the project's client and its rate-limit handling: a limit that does not reset within
 ``PROVIDER_MAX_RATE_LIMIT_WAIT`` stops the poll (what was fed stays fed) and the next one resumes. The
@@ -32,6 +33,7 @@ from agent.providers.circleci import state as circleci_state
 from agent.providers.recent import FAILED, recent_runs
 from hub.integrations.clients import PROVIDER_NAMES, client_for
 from hub.operations.models import Monitor
+from hub.operations.services.artifacts import read_run_artifacts
 from hub.operations.services.reconcile import provider_fields
 from hub.projects.models import Project
 from hub.runs.models import Run, RunStatus
@@ -72,13 +74,18 @@ class Poll:
     seen: int = 0  # of them, the ones the hub already held as completed
     fed: list[int] = field(default_factory=list)  # the runs written, by primary key
     left: int = 0  # unseen failed runs past max_failures, for the next poll
+    results: int = 0  # test results read from the fed runs' report artifacts
+    refused: list[str] = field(default_factory=list)  # artifacts or report files not read, with why
     error: str = ""
 
     def line(self) -> str:
         text = (
             f"{self.project}: {self.failed} failed run(s) in the window, {self.seen} already known, "
-            f"{len(self.fed)} fed, {self.left} left for the next poll"
+            f"{len(self.fed)} fed, {self.left} left for the next poll, {self.results} test result(s) "
+            "from artifacts"
         )
+        if self.refused:
+            text += f"; not read: {'; '.join(self.refused)}"
         return f"{text}; stopped: {self.error}" if self.error else text
 
 
@@ -116,7 +123,8 @@ def poll(project: Project, window: Window, *, now: datetime | None = None, **cli
     result = Poll(project.full_name)
     now = now or timezone.now()
     try:
-        client = client_for(project, **client_options)
+        overrides = {"max_download_bytes": settings.MONITOR_ARTIFACT_MAX_BYTES}  # report artifacts
+        client = client_for(project, config_overrides=overrides, **client_options)
         _poll(project, client, window, now, result)
     except ProviderError as exc:
         result.error = str(exc)[:MAX_ERROR]
@@ -153,6 +161,9 @@ def _poll(project: Project, client: Provider, window: Window, now: datetime, res
         run, _ = record(project, fields, jobs)
         result.fed.append(run.pk)
         result.left -= 1
+        read = read_run_artifacts(client, run)
+        result.results += read.results
+        result.refused += read.refused
 
 
 def poll_monitor(monitor: Monitor, *, now: datetime | None = None, **client_options: Any) -> Poll | None:

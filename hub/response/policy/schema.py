@@ -275,6 +275,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "health_url": Key("", http_url),
         "watch_minutes": Key(30, positive),
+        "failures_to_undo": Key(1, positive),  # health checks failed in a row (a flapping service: more)
+        "run_timeout_minutes": Key(60, count),  # a deployment run not completed by then failed; 0: no limit
         "rollback": Key(
             "revert",
             pattern_text(WORKFLOW, "'revert' or a rollback workflow's file or name", max_length=200),

@@ -8,9 +8,11 @@ The deployment's run completes like any run (webhook or reconciliation) and is m
 its run id, as the fixer matches its dispatched run (a CI that does not name the run it started: the
 health watch starts at the trigger). A passed run (or none to wait for) starts the watch:
 ``health_url`` is asked on the resume schedule for ``watch_minutes``; a 2xx answer each time ends the watch
-healthy. A failed run or health check ends it failed: a revert pull request (GitHub: a commit whose tree is
-the merge's first parent's, on ``orchestrate/revert-<job>``) or the ``deploy.rollback`` workflow, once
-each, and the policy's Slack webhook and emails are told. The effect's ``detail["settled"]`` says the
+healthy. A failed run, a run not completed within ``run_timeout_minutes``, or ``failures_to_undo`` failed
+health checks in a row (``deployment_checks.py``) end it failed: a revert pull request (GitHub: a commit
+whose tree is the merge's first parent's; GitLab: the merge commit reverted; on
+``orchestrate/revert-<job>``) or the ``deploy.rollback`` workflow, once each, and the policy's Slack
+webhook and emails are told. The effect's ``detail["settled"]`` says the
 watch ended; every step is a line on the fix job's timeline.
 """
 
@@ -23,7 +25,6 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-import requests
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from hub.integrations.clients import ClientUnavailable, client_for
 from hub.response.channels import email, slack
 from hub.response.models import Effect, EffectState, FixJob
 from hub.response.policy import store
+from hub.response.services import deployment_checks as checks
 from hub.response.services import effects, fix_jobs
 from hub.runs.models import Conclusion, Run, RunStatus
 
@@ -40,7 +42,6 @@ log = logging.getLogger(__name__)
 DEPLOY, REVERT, ROLLBACK = "deploy:trigger:", "deploy:revert:", "deploy:rollback:"
 KIND = "deployment"
 REVERTING = "revert"  # deploy.rollback's value for a revert pull request
-TIMEOUT = 10  # seconds a health check waits for its answer
 WATCH_LIMIT = 50  # deployments checked per pass
 CLOCK_SKEW = timedelta(minutes=1)  # between the hub's clock and the CI's, when a run is found by its start
 
@@ -117,32 +118,56 @@ def verify(run: Run) -> None:
 
 
 def watch(now: datetime | None = None) -> int:
-    """One health check of every deployment being watched; returns how many failed (and are undone)."""
+    """One health check of every deployment being watched, and the deployment runs past their time;
+    returns how many failed (and are undone)."""
     now = now or timezone.now()
+    failed = 0
+    for effect, minutes in checks.overdue(KIND, DEPLOY, now, WATCH_LIMIT):
+        reason = f"the deployment run {effect.external_id} did not complete within {minutes} min"
+        fix_jobs.note(effect.fix_job, f"deployment failed: {reason}", {"effect": effect.pk})
+        effects.revise(effect, effects.Made(detail={"settled": "failed", "failure": reason}))
+        failed += 1
     watching = (
         Effect.objects.filter(kind=KIND, state=EffectState.DONE, detail__has_key="watch_until")
         .exclude(detail__has_key="settled")
         .select_related("fix_job__project")
         .order_by("updated_at")[:WATCH_LIMIT]
     )
-    failed = 0
     for effect in watching:
-        job, url = effect.fix_job, store.effective(effect.fix_job.project)["deploy"]["health_url"]
-        problem = _unhealthy(url) if url else ""
-        if problem:
-            failed += 1
-            fix_jobs.note(job, f"deployment failed: health check: {problem}", {"effect": effect.pk})
-            effects.revise(
-                effect, effects.Made(detail={"settled": "failed", "failure": f"health check: {problem}"})
-            )  # undone just below
-        elif now >= datetime.fromisoformat(effect.detail["watch_until"]):
-            effects.revise(effect, effects.Made(detail={"settled": "healthy"}))
-            fix_jobs.note(job, f"deployment healthy: {url or 'no health URL'} answered for the whole watch",
-                          {"effect": effect.pk})  # fmt: skip
+        failed += _check(effect, now)
     unfinished = Effect.objects.filter(kind=KIND, detail__settled="failed").exclude(detail__has_key="undone")
     for effect in unfinished.order_by("updated_at")[:WATCH_LIMIT]:  # just failed, or an answer was lost
         roll_back(effect.pk)
     return failed
+
+
+def _check(effect: Effect, now: datetime) -> int:
+    """One health check of a watched deployment; 1 when it ends the watch failed (undone just after)."""
+    job, deploy = effect.fix_job, store.effective(effect.fix_job.project)["deploy"]
+    url, needed = deploy["health_url"], deploy["failures_to_undo"]
+    problem = checks.unhealthy(url) if url else ""
+    before = int(effect.detail.get("failed_checks", 0))
+    in_a_row, undo = checks.judge(before, problem, needed)
+    if problem and undo:
+        fix_jobs.note(job, f"deployment failed: health check: {problem}", {"effect": effect.pk})
+        failure = f"health check: {problem}"
+        effects.revise(effect, effects.Made(detail={"settled": "failed", "failure": failure}))
+        return 1
+    if problem:
+        fix_jobs.note(job, f"deployment health check failed ({in_a_row} of {needed} in a row undo it): "
+                      f"{problem}", {"effect": effect.pk})  # fmt: skip
+    elif now >= datetime.fromisoformat(effect.detail["watch_until"]):
+        effects.revise(effect, effects.Made(detail={"settled": "healthy", "failed_checks": 0}))
+        fix_jobs.note(job, f"deployment healthy: {url or 'no health URL'} answered for the whole watch",
+                      {"effect": effect.pk})  # fmt: skip
+        return 0
+    elif before:
+        fix_jobs.note(
+            job, f"deployment health check passed again after {before} failed", {"effect": effect.pk}
+        )
+    if in_a_row != before:
+        effects.revise(effect, effects.Made(detail={"failed_checks": in_a_row}))
+    return 0
 
 
 def roll_back(effect_id: int) -> str:
@@ -194,7 +219,8 @@ def _revert(job: FixJob, client: Provider, merge_sha: str, base: str, why: str) 
     )
 
     def call() -> effects.Made:
-        if client.branch_sha(branch) is None:  # an earlier attempt may have written it before it stopped
+        # An earlier attempt may have written it before it stopped (GitLab: the branch first, at the merge)
+        if client.branch_sha(branch) in (None, merge_sha):
             client.revert_merge(branch=branch, merge_sha=merge_sha, message=f"{title}\n\n{body}")
         pr = client.open_pull_request(head=branch, base=base, title=title, body=body)
         return effects.Made(pr.number, pr.url, {"branch": branch})
@@ -247,15 +273,6 @@ def _tell(job: FixJob, notify: dict[str, Any], text: str) -> None:
             message_once(job, key, kind, send)
         except Exception as exc:  # told on the timeline; the rollback itself is done
             fix_jobs.note(job, f"deployment notice by {kind} not sent: {exc}", {"key": key.split(":")[1]})
-
-
-def _unhealthy(url: str) -> str:
-    """'' when ``url`` answers 2xx; otherwise what it did, for a person."""
-    try:
-        response = requests.get(url, timeout=TIMEOUT, allow_redirects=False)
-    except requests.RequestException as exc:
-        return f"{url} unreachable: {type(exc).__name__}"
-    return "" if 200 <= response.status_code < 300 else f"{url} answered {response.status_code}"
 
 
 def _deployment_of(run: Run) -> Effect | None:

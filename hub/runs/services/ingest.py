@@ -6,7 +6,8 @@ rows: every attempt a row, numbered per test. *Load* (this module, writing throu
 transaction keyed for idempotency: the run and job (created or moved forward), the upload record, tests
 and results in batches, counts, coverage. A retried upload (same idempotency key, or
 the same content for the same job) finds its upload record and answers as the first did; a key sent
-again with other content is refused (422), as the IETF idempotency-key draft says. Any error rolls
+again with other content is refused (422), as the IETF idempotency-key draft says. A report replaces the
+stand-in results the hub read from the run's artifacts (``stand_ins.py``). Any error rolls
 everything back, so a refused report leaves no rows.
 """
 
@@ -28,7 +29,7 @@ from hub.outbox.services.announce import announce
 from hub.outbox.services.live import changed
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
-from hub.runs.services import load, segments, state, test_ids
+from hub.runs.services import load, segments, stand_ins, state, test_ids
 from hub.runs.services.cases import Case
 from hub.runs.services.errors import IdempotencyKeyReused
 from hub.runs.services.header import Header
@@ -117,6 +118,8 @@ def ingest(
         found = Upload.objects.filter(job=job, content_sha256=content_sha256).first()
         if found is not None:
             return Receipt(found, replayed=True)
+        if source != stand_ins.STAND_IN:
+            stand_ins.withdraw_stand_ins(run)  # the run's own report replaces what the hub read for it
         upload = Upload.objects.create(
             project=project,
             run=run,

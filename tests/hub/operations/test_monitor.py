@@ -64,6 +64,7 @@ def github_has(api, run_id: int, conclusion: str = "failure", job_id: int = 3994
     api.get(f"{REPO}/actions/runs/{run_id}", json=github_run(run_id, created_at=ago(10), **changes))
     api.get(f"{REPO}/actions/runs/{run_id}/jobs", json=github_jobs(run_id, {**FAILED_JOB, "id": job_id}))
     api.get(f"{REPO}/actions/jobs/{job_id}/logs", body="npm ERR! code ERESOLVE\n")
+    api.get(f"{REPO}/actions/runs/{run_id}/artifacts", json={"total_count": 0, "artifacts": []})
 
 
 def asked(api, path: str) -> int:
