@@ -3,7 +3,8 @@ criteria, sent to the project's agent as a hand-off fix job, so a task is approv
 and strategies, capped per day, retried and cancelled exactly as a failure's hand-off is.
 
 A task's progress is read from its fix job: the state, the current step (its last timeline entry), the
-pull request of its last agent run, and the validation: the hub's latest CI run of that pull request.
+pull request of its last agent run, the validation (the hub's latest CI run of that pull request) and the
+merge decision taken on it (``services/agent_pulls.py`` takes the pull request through its CI to it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hub.response.services import fix_jobs
 from hub.runs.models import Run
 
 PULL_NUMBER = re.compile(r"/(?:pull|merge_requests)/(\d+)(?:[/?#]|$)")
+DECISION = "merge decision: "  # how services/merging.py starts each decision's timeline line
 
 
 class TaskRefused(Exception):
@@ -36,6 +38,7 @@ class Progress:
     pull_request_url: str
     agent_runs: int
     validation: dict[str, Any] | None
+    merge_decision: str  # the last merge decision on its pull request, with its reasons ("" before one)
 
 
 def create(project: Project, fields: dict[str, Any], user: Any) -> Task:
@@ -64,12 +67,14 @@ def create(project: Project, fields: dict[str, Any], user: Any) -> Task:
 def progress(task: Task) -> Progress:
     job: FixJob | None = task.fix_job
     if job is None:
-        return Progress("cancelled", "its fix job was deleted", "", 0, None)
+        return Progress("cancelled", "its fix job was deleted", "", 0, None, "")
     last_event = job.events.order_by("-at", "-id").first()
     runs = AgentRun.objects.filter(fix_job=job).order_by("-attempt")
     pull = next((run.pull_request_url for run in runs if run.pull_request_url), "")
+    decided = job.events.filter(reason__startswith=DECISION).order_by("-at", "-id").first()
+    merge = decided.reason[len(DECISION) :] if decided else ""
     return Progress(job.state, last_event.reason if last_event else "", pull, runs.count(),
-                    validation(task.project_id, pull))  # fmt: skip
+                    validation(task.project_id, pull), merge)  # fmt: skip
 
 
 def validation(project_id: int, pull_request_url: str) -> dict[str, Any] | None:
