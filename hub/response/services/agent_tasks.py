@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from hub.projects.models import Project
 from hub.response.agents.models import AgentRun, Task
 from hub.response.models import FixJob
 from hub.response.policy import store
 from hub.response.responders import coding_agent
-from hub.response.services import fix_jobs
+from hub.response.services import fix_jobs, fix_rounds
 from hub.runs.models import Run
 
 PULL_NUMBER = re.compile(r"/(?:pull|merge_requests)/(\d+)(?:[/?#]|$)")
@@ -73,20 +74,19 @@ def progress(task: Task) -> Progress:
     pull = next((run.pull_request_url for run in runs if run.pull_request_url), "")
     decided = job.events.filter(reason__startswith=DECISION).order_by("-at", "-id").first()
     merge = decided.reason[len(DECISION) :] if decided else ""
+    linked = fix_rounds.pull_request(job)
+    branch = linked.detail.get("branch", "") if linked is not None else ""
     return Progress(job.state, last_event.reason if last_event else "", pull, runs.count(),
-                    validation(task.project_id, pull), merge)  # fmt: skip
+                    validation(task.project_id, pull, branch), merge)  # fmt: skip
 
 
-def validation(project_id: int, pull_request_url: str) -> dict[str, Any] | None:
-    """The hub's latest CI run of the pull request, when it has one."""
+def validation(project_id: int, pull_request_url: str, branch: str = "") -> dict[str, Any] | None:
+    """The hub's latest CI run of the pull request (by its number, or by its ``branch``), if it has one."""
     match = PULL_NUMBER.search(pull_request_url)
     if not match:
         return None
-    run = (
-        Run.objects.filter(project_id=project_id, pull_request=int(match.group(1)))
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    its = Q(pull_request=int(match.group(1))) | (Q(branch=branch) if branch else Q(pk__in=[]))
+    run = Run.objects.filter(its, project_id=project_id).order_by("-created_at", "-id").first()
     if run is None:
         return None
     return {"run": run.pk, "status": run.status, "conclusion": run.conclusion or None, "url": run.url or None}

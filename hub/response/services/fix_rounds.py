@@ -92,7 +92,7 @@ def after_run(job: FixJob, run: Run) -> None:
     elif merging.wanted(job):
         merging.hand_off(job, run)
     else:
-        passed = f"the fix's run on {run.branch} passed"
+        passed = f"the fix's run on {run.branch or f'pull request {run.pull_request}'} passed"
         fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, passed, {"run": run.pk}))
 
 
