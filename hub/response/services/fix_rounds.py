@@ -58,10 +58,12 @@ class Rounds:
         return self.first.format(job=job.pk) if number == 1 else f"{self.later.format(job=job.pk)}{number}"
 
 
-def spec(job: FixJob) -> Rounds:
-    """The rounds of ``job``'s responder."""
+def spec(job: FixJob) -> Rounds | None:
+    """The rounds of ``job``'s responder; None for a responder that opens no pull request."""
     if job.responder == Responder.FIXER:
         return FIXER
+    if job.responder != Responder.CODING_AGENT:
+        return None
     from hub.response.services import agent_pulls  # it builds on this module
 
     return agent_pulls.ROUNDS
@@ -69,12 +71,17 @@ def spec(job: FixJob) -> Rounds:
 
 def pull_request(job: FixJob) -> Effect | None:
     """The pull request linked to ``job`` (its responder's effect), None before one is."""
-    return job.effects.filter(key=spec(job).pull_request.format(job=job.pk), state=EffectState.DONE).first()
+    its = spec(job)
+    if its is None:
+        return None
+    return job.effects.filter(key=its.pull_request.format(job=job.pk), state=EffectState.DONE).first()
 
 
 def rounds(job: FixJob) -> list[Effect]:
     """The job's rounds that went, round 1 first."""
     its = spec(job)
+    if its is None:
+        return []
     first, later = its.first.format(job=job.pk), its.later.format(job=job.pk)
     made = job.effects.filter(Q(key=first) | Q(key__startswith=later), state=EffectState.DONE)
     found = [effect for effect in made if effect.key == first or effect.key[len(later) :].isdigit()]
@@ -126,6 +133,8 @@ def after_red(job: FixJob, run: Run) -> str:
     """The fix's run ``run`` ended red: start the next round, or ask a person when the policy's rounds
     are spent (and fail the job); the job's state."""
     its, done = spec(job), rounds(job)
+    if its is None:
+        return job.state  # nothing to send back to
     if any(effect.detail.get("after_run") == run.pk for effect in done):
         return job.state  # this red run already started its round (a redelivered webhook)
     limit = its.limit(job)

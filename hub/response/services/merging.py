@@ -74,10 +74,10 @@ def settle(job_id: int, run_id: int) -> str:
 
 def _settle(job: FixJob, run: Run) -> str:
     rules = MergeRules.from_policy(store.effective(job.project)["merge"])
-    pull = fix_rounds.pull_request(job)
-    if pull is None:
-        return job.state  # nothing linked to decide on (the job was handed here by mistake)
-    number, expected = pull.external_id, fix_rounds.spec(job).branch(job, pull)
+    pull, its = fix_rounds.pull_request(job), fix_rounds.spec(job)
+    if pull is None or its is None:
+        return job.state  # nothing linked to decide on
+    number, expected = pull.external_id, its.branch(job, pull)
     try:
         client = client_for(job.project)
         pr = client.get_pull_request(number)
