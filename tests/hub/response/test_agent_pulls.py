@@ -217,3 +217,18 @@ def test_a_task_pull_request_is_merged_and_the_task_shows_its_validation_and_the
     assert shown.state == FixState.SUCCEEDED
     assert shown.merge_decision.startswith(f"merge {HEAD[:12]}: checks, new_failures, validate")
     assert shown.validation["conclusion"] == "success"
+
+
+def test_a_round_whose_agent_run_fails_fails_the_job_for_a_person_and_starts_no_new_attempt(
+    opened, codegen, sender, octo_agent, run_tasks
+):
+    pull_request_run(sender, octo_agent, run_tasks, 555, "failure")
+    codegen.plans[0].end = "FAILED"  # the resumed run gives up
+
+    poll_later(61)
+    poll_later(200)
+
+    opened.refresh_from_db()
+    assert opened.state == FixState.FAILED
+    assert opened.events.last().reason.endswith(f"while fixing the CI of {PULL['url']}; a person decides")
+    assert len(codegen.created) == 1
