@@ -23,7 +23,7 @@ from hub.response.policy import store
 from hub.response.services import agent_tasks
 from tests.hub.conftest import case, report
 from tests.hub.response.agent_fixtures import AGENT_SECRET, broken_run, handoff, poll_later
-from tests.hub.response.fake_agents import ORG, Plan
+from tests.hub.response.fake_agents import ORG, Interruption, Plan
 from tests.hub.response.fake_fixer import run_completed_event
 from tests.hub.response.fake_merges import HEAD, FakePull
 
@@ -232,3 +232,24 @@ def test_a_round_whose_agent_run_fails_fails_the_job_for_a_person_and_starts_no_
     assert opened.state == FixState.FAILED
     assert opened.events.last().reason.endswith(f"while fixing the CI of {PULL['url']}; a person decides")
     assert len(codegen.created) == 1
+
+
+def test_a_round_codegen_answers_429_is_postponed_and_sent_once_when_its_schedule_comes(
+    opened, codegen, sender, octo_agent, run_tasks
+):
+    from django_q.models import Schedule
+
+    codegen.interruptions.append(
+        Interruption(429, {"detail": "Rate limit exceeded"}, {"Retry-After": "7"}, method="POST")
+    )
+    pull_request_run(sender, octo_agent, run_tasks, 555, "failure")
+
+    assert codegen.resumed == []
+    red = opened.project.runs.get(provider_run_id="555")
+    later = Schedule.objects.get(name=f"agent-round-{opened.pk}-2")
+    assert (later.func, later.args) == ("hub.response.tasks.fix_round", f"{opened.pk},{red.pk}")
+    assert handoff().state == FixState.AWAITING_VERIFICATION
+    tasks.fix_round(opened.pk, red.pk)  # the schedule's task
+    tasks.fix_round(opened.pk, red.pk)  # and once more
+
+    assert len(codegen.resumed) == 1
