@@ -49,7 +49,8 @@ class TaskRequestSerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    """A task with its progress: its fix job's state and last step, the pull request, the validation."""
+    """A task with its progress: its fix job's state and last step, the pull request, its validation and
+    the merge decision on it."""
 
     project = serializers.CharField(source="project.full_name", read_only=True)
     created_by = serializers.SerializerMethodField()
@@ -58,13 +59,17 @@ class TaskSerializer(serializers.ModelSerializer):
     pull_request_url = serializers.CharField(source="progress.pull_request_url", read_only=True)
     agent_runs = serializers.IntegerField(source="progress.agent_runs", read_only=True)
     validation = ValidationSerializer(source="progress.validation", read_only=True, allow_null=True)
+    merge_decision = serializers.CharField(
+        source="progress.merge_decision", read_only=True,
+        help_text="The last merge decision on the pull request and its reasons; empty before one.",
+    )  # fmt: skip
 
     class Meta:
         model = Task
         fields = (
             "id", "project", "title", "description", "requirements", "acceptance_criteria", "priority",
             "created_by", "created_at", "fix_job", "state", "current_step", "pull_request_url", "agent_runs",
-            "validation",
+            "validation", "merge_decision",
         )  # fmt: skip
         read_only_fields = fields
 

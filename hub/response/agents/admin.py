@@ -77,7 +77,7 @@ class TaskAdmin(admin.ModelAdmin):
     list_filter = ("priority",)
     search_fields = ("title", "project__full_name")
     readonly_fields = ("created_by", "fix_job", "created_at", "state", "current_step", "pull_request",
-                       "validation")  # fmt: skip
+                       "validation", "merge_decision")  # fmt: skip
     actions = ("try_again", "cancel")
 
     def get_readonly_fields(self, request, obj=None):
@@ -115,6 +115,10 @@ class TaskAdmin(admin.ModelAdmin):
     def validation(self, obj: Task) -> str:
         found = getattr(self._progress(obj), "validation", None)
         return f"run {found['run']}: {found['conclusion'] or found['status']}" if found else "no CI run yet"
+
+    @admin.display(description="merge decision")
+    def merge_decision(self, obj: Task) -> str:
+        return getattr(self._progress(obj), "merge_decision", "") or "none yet"
 
     @admin.action(description="Try again (failed or dead tasks)")
     def try_again(self, request, queryset) -> None:

@@ -33,8 +33,17 @@ class Adapter(Protocol):
     def status(self, run: AgentRun) -> Seen:
         """How the run stands now."""
 
-    def resume(self, run: AgentRun, prompt: str) -> Seen:
-        """Give a paused run more context and let it go on."""
+    def resume(
+        self,
+        run: AgentRun,
+        prompt: str,
+        *,
+        key: str = "",
+        document: dict[str, Any] | None = None,
+        callback_url: str = "",
+    ) -> Seen:
+        """Give the run more to do and let it go on: a paused run more context, or (``key`` naming the
+        round once) the red CI of the pull request it opened."""
 
     def find(self, key: str, start: Callable[[], Seen]) -> Seen | None:
         """The run a previous attempt started under ``key`` (``start`` sends that attempt's request

@@ -69,7 +69,16 @@ class Codegen:
     def status(self, run: AgentRun) -> Seen:
         return self._call("GET", f"{self.path}/{run.external_id}", READS)
 
-    def resume(self, run: AgentRun, prompt: str) -> Seen:
+    def resume(
+        self,
+        run: AgentRun,
+        prompt: str,
+        *,
+        key: str = "",
+        document: dict[str, Any] | None = None,
+        callback_url: str = "",
+    ) -> Seen:
+        """The run itself goes on with the message (Codegen has no key: a lost answer is not resent)."""
         body = {"agent_run_id": int(run.external_id), "prompt": prompt}
         return self._call("POST", f"{self.path}/resume", READS, json=body)
 

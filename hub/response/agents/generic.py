@@ -2,7 +2,9 @@
 
 The hub POSTs one JSON document to the connection's URL, signed (``signing``) and with an
 ``Idempotency-Key`` naming the hand-off attempt: ``{"key", "project", "fix_job", "attempt", "strategy",
-"prompt", "context", "callback_url"}``. The agent answers ``{"id", "status", "status_url"?, "web_url"?,
+"prompt", "context", "callback_url"}``; a round (its pull request's CI ended red) is another such POST
+with ``round``, ``resumes`` (the run that opened the pull request) and the red run's context. The agent
+answers ``{"id", "status", "status_url"?, "web_url"?,
 "pull_request_url"?}``. It reports progress either by calling back (``POST callback_url`` with the same
 fields, signed with the same secret) or by being polled at its ``status_url`` (signed GETs). Asked again
 with the same ``Idempotency-Key`` it must answer the run it already started, which is how the hub finds a
@@ -57,8 +59,22 @@ class GenericHttp:
             return Seen(run.external_id, run.state, run.status_word)  # it calls back; nothing to poll
         return self._send("GET", run.status_url, None, "")
 
-    def resume(self, run: AgentRun, prompt: str) -> Seen:
-        raise effects.Refused("the generic agent protocol has no resume; the hub starts a new attempt")
+    def resume(
+        self,
+        run: AgentRun,
+        prompt: str,
+        *,
+        key: str = "",
+        document: dict[str, Any] | None = None,
+        callback_url: str = "",
+    ) -> Seen:
+        """A round: a new signed POST naming the round and the run it follows, under its own
+        ``Idempotency-Key``. A paused run is not resumed (the protocol has no pause): a new attempt."""
+        if not key:
+            raise effects.Refused("the generic agent protocol has no resume; the hub starts a new attempt")
+        body = {**(document or {}), "key": key, "resumes": run.external_id, "prompt": prompt,
+                "callback_url": callback_url}  # fmt: skip
+        return self._send("POST", self.url, body, key)
 
     def find(self, key: str, start: Callable[[], Seen]) -> Seen | None:
         """The same request again: its ``Idempotency-Key`` makes the agent answer the run it started."""

@@ -146,3 +146,17 @@ def _more_context(run: Run) -> str:
             f"### Log of {log.job.name} (last {len(lines)} lines)\n```\n" + "\n".join(lines) + "\n```\n"
         )
     return redact("\n".join(parts))
+
+
+def for_round(run: Run, pull_request_url: str, number: int, marker: str, template: str = "") -> Prompt:
+    """Round ``number`` for the agent's own pull request, whose CI ``run`` ended red: that run's failure
+    context, asked to be fixed on the pull request's branch rather than in a new one."""
+    document = run_context(run)
+    goal = (
+        f"Your pull request {pull_request_url} does not pass its CI: make the run {_run_line(run)} pass "
+        f"(round {number})."
+    )
+    instructions = "- Push the fix to that pull request's branch; do not open another pull request.\n"
+    return _fill(run.project, goal, instructions, context_markdown.render(document), marker, template,
+                 run.base_branch or "", {"run": document["run"], "round": number,
+                                         "pull_request_url": pull_request_url})  # fmt: skip

@@ -221,6 +221,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_per_day": Key(10, count),
         "require_approval": Key(False, boolean),
         "timeout_minutes": Key(120, count),
+        "max_rounds": Key(2, positive),
     },
     "fixer": {
         "workflow": Key(

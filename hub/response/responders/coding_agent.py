@@ -8,7 +8,8 @@ for N (``agents.decide.strategy``): an ``AgentRun`` row is written first (its id
 then the start is an effect through ``effects.once`` keyed ``agent:<fix job>:<N>``, so a redelivered task
 never starts a second run. The job then awaits verification: ``services.agent_runs`` polls the run (or
 takes the agent's callback) until it ends, links its pull request, or starts the next attempt after a
-backoff, up to ``agent.max_attempts``.
+backoff, up to ``agent.max_attempts``. The pull request's own CI then settles the job
+(``services.agent_pulls``): the merge decision when green, the agent's next round when red.
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ def handoffs_today(project_id: int) -> int:
 
 
 def consider(run: Run, policy: dict[str, Any], *, besides_upload: int | None = None) -> FixJob | None:
+    from hub.response.services import agent_pulls  # it builds on this module
+
     categories = policy["route"]["coding_agent"]
     if (
         not categories
         or run.status != RunStatus.COMPLETED
         or FixJob.objects.filter(project=run.project_id, key=key(run)).exists()
+        or agent_pulls.of_agent(run)  # an agent's own pull request: its red runs are its rounds
     ):
         return None
     decision = decide.handoff(
@@ -172,5 +176,9 @@ def _made(seen) -> effects.Made:
 
 
 def verify(run: Run, *, besides_upload: int | None = None) -> None:
-    """Agent runs end at the agent, not in a CI run: ``services.agent_runs`` polls them and takes their
-    callbacks; a completed CI run settles nothing here."""
+    """Agent runs end at the agent (``services.agent_runs`` polls them and takes their callbacks); a
+    completed CI run of the pull request an agent run opened settles its job (``services.agent_pulls``):
+    the merge decision, or the agent's next round."""
+    from hub.response.services import agent_pulls  # it builds on this module
+
+    agent_pulls.verify(run, besides_upload=besides_upload)

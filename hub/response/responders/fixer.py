@@ -185,7 +185,7 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
     """Settle a fix job by its fix branch's run; fail it when its workflow's run ended red."""
     if run.status != RunStatus.COMPLETED:
         return
-    from hub.response.services import fix_rounds, flaky_proof, merging  # they build on this module
+    from hub.response.services import fix_rounds  # it builds on this module
 
     dispatch = _dispatched_run(run)
     job_id = fix_job_of(run.branch)
@@ -193,17 +193,7 @@ def verify(run: Run, *, besides_upload: int | None = None) -> None:
         job = _awaiting(run.project_id, int(job_id))
         if job is None or facts.analysis_pending(run, besides=besides_upload):
             return
-        proving = flaky_proof.rerun_of(job, run) and merging.wanted(job)  # a red re-run: the decision asks
-        if run.conclusion != Conclusion.SUCCESS and not proving:
-            fix_rounds.hand_off(job, run)  # the next round, or a person asked (fixer.max_rounds)
-            return
-        if merging.wanted(job):
-            merging.hand_off(job, run)  # the merge decision settles the job (services/merging.py)
-            return
-        fix_jobs.verify(
-            job,
-            fix_jobs.Outcome(FixState.SUCCEEDED, f"the fix's run on {run.branch} passed", {"run": run.pk}),
-        )
+        fix_rounds.after_run(job, run)  # red: the next round (fixer.max_rounds); green: merging or done
         return
     if dispatch is None or run.conclusion == Conclusion.SUCCESS:
         return

@@ -7,6 +7,8 @@ the fix job with the pull request linked (on the run, and on the effect that sta
 one that completed without a pull request, or one that did not end within ``agent.timeout_minutes``
 sends the job back to pending after a backoff (doubling, ±25% jitter) for the next attempt and its
 strategy, until ``agent.max_attempts``, then fails it. A paused run is resumed once with more context.
+Once a pull request is linked, the job awaits its CI (``services.agent_pulls``); a round's run that ends
+badly then fails the job, for a person (another attempt would open another pull request).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from hub.response.agents.models import AgentConnection, AgentRun, AgentRunState,
 from hub.response.models import Effect, FixJob, FixState
 from hub.response.policy import store
 from hub.response.responders import coding_agent
-from hub.response.services import effects, fix_jobs
+from hub.response.services import agent_pulls, effects, fix_jobs, fix_rounds
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +103,7 @@ def apply(run: AgentRun, seen: Seen, why: str) -> str:
     if fresh.pull_request_url:
         _link(fresh)
     if fresh.state == AgentRunState.COMPLETED and fresh.pull_request_url:
-        fix_jobs.verify(fresh.fix_job, fix_jobs.Outcome(
-            FixState.SUCCEEDED, f"agent run {fresh.external_id} opened {fresh.pull_request_url}",
-            {"agent_run": fresh.pk, "pull_request_url": fresh.pull_request_url},
-        ))  # fmt: skip
+        agent_pulls.opened(fresh)  # its CI settles the job now
     elif ended:
         said = why or (
             f"ended {fresh.status_word or 'completed'} without a pull request"
@@ -125,6 +124,11 @@ def _next_attempt(run: AgentRun, said: str) -> None:
     job = run.fix_job
     rules = store.effective(job.project)["agent"]
     detail = {"agent_run": run.pk, "status": run.status_word}
+    pull = fix_rounds.pull_request(job)
+    if pull is not None:  # a round on its pull request ended badly: a new attempt would open another
+        reason = f"agent run {run.external_id} {said} while fixing the CI of {pull.external_url}"
+        fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, f"{reason}; a person decides", detail))
+        return
     tried = coding_agent.this_round(job).count()
     if tried >= rules["max_attempts"]:
         fix_jobs.verify(job, fix_jobs.Outcome(

@@ -3,7 +3,8 @@ criteria, sent to the project's agent as a hand-off fix job, so a task is approv
 and strategies, capped per day, retried and cancelled exactly as a failure's hand-off is.
 
 A task's progress is read from its fix job: the state, the current step (its last timeline entry), the
-pull request of its last agent run, and the validation: the hub's latest CI run of that pull request.
+pull request of its last agent run, the validation (the hub's latest CI run of that pull request) and the
+merge decision taken on it (``services/agent_pulls.py`` takes the pull request through its CI to it).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from hub.projects.models import Project
 from hub.response.agents.models import AgentRun, Task
 from hub.response.models import FixJob
 from hub.response.policy import store
 from hub.response.responders import coding_agent
-from hub.response.services import fix_jobs
+from hub.response.services import fix_jobs, fix_rounds
 from hub.runs.models import Run
 
 PULL_NUMBER = re.compile(r"/(?:pull|merge_requests)/(\d+)(?:[/?#]|$)")
+DECISION = "merge decision: "  # how services/merging.py starts each decision's timeline line
 
 
 class TaskRefused(Exception):
@@ -36,6 +39,7 @@ class Progress:
     pull_request_url: str
     agent_runs: int
     validation: dict[str, Any] | None
+    merge_decision: str  # the last merge decision on its pull request, with its reasons ("" before one)
 
 
 def create(project: Project, fields: dict[str, Any], user: Any) -> Task:
@@ -64,24 +68,25 @@ def create(project: Project, fields: dict[str, Any], user: Any) -> Task:
 def progress(task: Task) -> Progress:
     job: FixJob | None = task.fix_job
     if job is None:
-        return Progress("cancelled", "its fix job was deleted", "", 0, None)
+        return Progress("cancelled", "its fix job was deleted", "", 0, None, "")
     last_event = job.events.order_by("-at", "-id").first()
     runs = AgentRun.objects.filter(fix_job=job).order_by("-attempt")
     pull = next((run.pull_request_url for run in runs if run.pull_request_url), "")
+    decided = job.events.filter(reason__startswith=DECISION).order_by("-at", "-id").first()
+    merge = decided.reason[len(DECISION) :] if decided else ""
+    linked = fix_rounds.pull_request(job)
+    branch = linked.detail.get("branch", "") if linked is not None else ""
     return Progress(job.state, last_event.reason if last_event else "", pull, runs.count(),
-                    validation(task.project_id, pull))  # fmt: skip
+                    validation(task.project_id, pull, branch), merge)  # fmt: skip
 
 
-def validation(project_id: int, pull_request_url: str) -> dict[str, Any] | None:
-    """The hub's latest CI run of the pull request, when it has one."""
+def validation(project_id: int, pull_request_url: str, branch: str = "") -> dict[str, Any] | None:
+    """The hub's latest CI run of the pull request (by its number, or by its ``branch``), if it has one."""
     match = PULL_NUMBER.search(pull_request_url)
     if not match:
         return None
-    run = (
-        Run.objects.filter(project_id=project_id, pull_request=int(match.group(1)))
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    its = Q(pull_request=int(match.group(1))) | (Q(branch=branch) if branch else Q(pk__in=[]))
+    run = Run.objects.filter(its, project_id=project_id).order_by("-created_at", "-id").first()
     if run is None:
         return None
     return {"run": run.pk, "status": run.status, "conclusion": run.conclusion or None, "url": run.url or None}

@@ -1,42 +1,108 @@
-"""Auto-fix with limits: a fix whose own run ends red goes back to the fixer, up to ``fixer.max_rounds``
-rounds in all; then one comment on its pull request asks a person, listing every round, and the job fails.
+"""Auto-fix with limits: a fix whose own run ends red goes back to the responder that wrote it (the
+fixer, or the coding agent), up to its policy's rounds in all (``fixer.max_rounds``, ``agent.max_rounds``);
+then one comment on its pull request asks a person, listing every round, and the job fails.
 
-Round 1 is the first dispatch (``fixer:dispatch:<job>``). Each later round dispatches the fix workflow
-again on the fix branch itself, with the red run as the failure to fix (``orchestrate fix --push`` then
-adds its commit to the branch and the pull request stays the same). A round is an ``effects.once``
-dispatch keyed ``fixer:dispatch:<job>:round:<n>`` and names the red run that started it, so a
-redelivered webhook of that run dispatches nothing more; after a crash, GitHub is asked for a run on the
-branch titled for the job before anything is sent again. The asking comment is one effect per job, found
-again by its marker after a crash. The fixer's ``verify`` hands the job here in a task after commit
-(``hand_off``), outside the pipeline's transaction so each effect's row is committed before its call;
-``fix_jobs.hold`` keeps it to one worker at a time.
+The bookkeeping is shared; what differs per responder is a ``Rounds``: where round 1 and later rounds are
+recorded, which policy key bounds them, and how the next one starts. The fixer's round 1 is the first
+dispatch (``fixer:dispatch:<job>``); each later round dispatches the fix workflow again on the fix branch
+itself, with the red run as the failure to fix (``orchestrate fix --push`` then adds its commit to the
+branch and the pull request stays the same). The coding agent's round 1 is its pull request
+(``agent:pull_request:<job>``), and each later round gives the agent the red run's failure context
+(``services/agent_pulls.py``). A later round is an ``effects.once`` effect keyed ``<later><n>`` that
+names the red run that started it, so a redelivered webhook of that run starts nothing more; after a
+crash, the provider (or the agent) is asked before anything is sent again. The asking comment is one
+effect per job, found again by its marker after a crash. ``verify`` hands the job here in a task after
+commit (``hand_off``), outside the pipeline's transaction so each effect's row is committed before its
+call; ``fix_jobs.hold`` keeps it to one worker at a time.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from agent.providers import ProviderError
 from hub.integrations.clients import ClientUnavailable, client_for, provider_name
-from hub.response.models import Effect, EffectState, FixJob, FixState
+from hub.response.models import Effect, EffectState, FixJob, FixState, Responder
 from hub.response.policy import store
 from hub.response.responders import fixer
 from hub.response.services import effects, facts, fix_jobs
-from hub.runs.models import Run
+from hub.runs.models import Conclusion, Run
 
 DISPATCH, ROUND, ASK = fixer.DISPATCH, ":round:", "fixer:rounds:ask:"
 
 
+@dataclass(frozen=True)
+class Rounds:
+    """One responder's rounds: keys with ``{job}`` for the job's id; ``start`` begins round ``n`` after the
+    red run (given the rounds done) and returns the job's state."""
+
+    name: str  # who wrote the fix, in messages
+    sent: str  # what a round without an address sent, in the list of rounds
+    section: str  # the policy section whose ``max_rounds`` bounds the rounds
+    first: str  # round 1's effect
+    later: str  # later rounds' effects: this, then the round's number
+    pull_request: str  # the pull request's effect
+    ask: str  # the comment asking a person
+    start: Callable[[FixJob, Run, int, list[Effect]], str]
+    branch: Callable[[FixJob, Effect], str]  # the branch its pull request must bring ("": its own head)
+
+    def limit(self, job: FixJob) -> int:
+        return int(store.effective(job.project)[self.section]["max_rounds"])
+
+    def key(self, job: FixJob, number: int) -> str:
+        return self.first.format(job=job.pk) if number == 1 else f"{self.later.format(job=job.pk)}{number}"
+
+
+def spec(job: FixJob) -> Rounds | None:
+    """The rounds of ``job``'s responder; None for a responder that opens no pull request."""
+    if job.responder == Responder.FIXER:
+        return FIXER
+    if job.responder != Responder.CODING_AGENT:
+        return None
+    from hub.response.services import agent_pulls  # it builds on this module
+
+    return agent_pulls.ROUNDS
+
+
+def pull_request(job: FixJob) -> Effect | None:
+    """The pull request linked to ``job`` (its responder's effect), None before one is."""
+    its = spec(job)
+    if its is None:
+        return None
+    return job.effects.filter(key=its.pull_request.format(job=job.pk), state=EffectState.DONE).first()
+
+
 def rounds(job: FixJob) -> list[Effect]:
-    """The job's dispatches that went, round 1 first."""
-    made = job.effects.filter(key__startswith=f"{DISPATCH}{job.pk}", state=EffectState.DONE)
-    return sorted(made, key=lambda effect: _number(job, effect.key))
+    """The job's rounds that went, round 1 first."""
+    its = spec(job)
+    if its is None:
+        return []
+    first, later = its.first.format(job=job.pk), its.later.format(job=job.pk)
+    made = job.effects.filter(Q(key=first) | Q(key__startswith=later), state=EffectState.DONE)
+    found = [effect for effect in made if effect.key == first or effect.key[len(later) :].isdigit()]
+    return sorted(found, key=lambda effect: 1 if effect.key == first else int(effect.key[len(later) :]))
 
 
-def _number(job: FixJob, key: str) -> int:
-    return 1 if key == f"{DISPATCH}{job.pk}" else int(key.rsplit(ROUND, 1)[1])
+def after_run(job: FixJob, run: Run) -> None:
+    """A completed run of the job's pull request (or fix branch): red, the next round or a person asked
+    (in a task), unless it is a re-run asked to prove a flaky fix (the merge decision asks a person then);
+    green, the merge decision when ``merge.enabled`` is on (in a task), else the job
+    succeeds. One path for every responder's pull request."""
+    from hub.response.services import flaky_proof, merging  # they build on this module
+
+    proving = flaky_proof.rerun_of(job, run) and merging.wanted(job)  # a red proof re-run: the decision asks
+    if run.conclusion != Conclusion.SUCCESS and not proving:
+        hand_off(job, run)
+    elif merging.wanted(job):
+        merging.hand_off(job, run)
+    else:
+        passed = f"the fix's run on {run.branch or f'pull request {run.pull_request}'} passed"
+        fix_jobs.verify(job, fix_jobs.Outcome(FixState.SUCCEEDED, passed, {"run": run.pk}))
 
 
 def hand_off(job: FixJob, run: Run) -> None:
@@ -66,19 +132,21 @@ def settle(job_id: int, run_id: int) -> str:
 
 
 def after_red(job: FixJob, run: Run) -> str:
-    """The fix branch's run ``run`` ended red: dispatch the next round, or ask a person when the policy's
-    rounds are spent (and fail the job); the job's state."""
-    done = rounds(job)
+    """The fix's run ``run`` ended red: start the next round, or ask a person when the policy's rounds
+    are spent (and fail the job); the job's state."""
+    its, done = spec(job), rounds(job)
+    if its is None:
+        return job.state  # nothing to send back to
     if any(effect.detail.get("after_run") == run.pk for effect in done):
         return job.state  # this red run already started its round (a redelivered webhook)
-    limit = store.effective(job.project)["fixer"]["max_rounds"]
+    limit = its.limit(job)
     if len(done) >= limit:
-        return _ask(job, run, done, limit)
-    return _dispatch(job, run, done)
+        return _ask(job, run, done, limit, its)
+    return its.start(job, run, len(done) + 1, done)
 
 
-def _dispatch(job: FixJob, run: Run, done: list[Effect]) -> str:
-    number = len(done) + 1
+def _dispatch(job: FixJob, run: Run, number: int, done: list[Effect]) -> str:
+    """The fixer's next round: the fix workflow dispatched again on the fix branch."""
     rules = store.effective(job.project)["fixer"]
     ref = fixer.branch(job)
     inputs = {**rules["inputs"], "run": str(run.pk), "fix_job": str(job.pk), "hub_url": settings.SITE_URL}
@@ -122,20 +190,27 @@ def _dispatch(job: FixJob, run: Run, done: list[Effect]) -> str:
     return job.state
 
 
-def _ask(job: FixJob, run: Run, done: list[Effect], limit: int) -> str:
+FIXER = Rounds("fixer", "the fix workflow", "fixer", f"{DISPATCH}{{job}}", f"{DISPATCH}{{job}}{ROUND}",
+               f"{fixer.PULL_REQUEST}{{job}}", f"{ASK}{{job}}", _dispatch,
+               lambda job, _pull: fixer.branch(job))  # fmt: skip
+
+
+def _ask(job: FixJob, run: Run, done: list[Effect], limit: int, its: Rounds) -> str:
     """One comment on the pull request listing every round, then the job fails with that reason."""
-    pull = job.effects.filter(key=f"{fixer.PULL_REQUEST}{job.pk}", state=EffectState.DONE).first()
-    tried = summary(job, done, run)
+    pull = pull_request(job)
+    tried = summary(job, done, run, its)
     ended = run.conclusion or "without a conclusion"
     reason = (
-        f"the fix's run on {run.branch} ended {ended} after {limit} round(s) (fixer.max_rounds); "
+        f"the fix's run on {run.branch} ended {ended} after {limit} round(s) ({its.section}.max_rounds); "
         "a person decides"
     )
     if pull is not None:
         number = int(pull.external_id)
         marker = f"<!-- orchestrate:fix-rounds:{job.pk} -->"
-        body = f"Orchestrate's fixer tried {len(done)} round(s) and the fix's CI is still red; a person " \
-               f"decides what to do with this pull request.\n\n{tried}\n\n{marker}"  # fmt: skip
+        body = (
+            f"Orchestrate's {its.name} tried {len(done)} round(s) and the fix's CI is still red; a person "
+            f"decides what to do with this pull request.\n\n{tried}\n\n{marker}"
+        )
         try:
             client = client_for(job.project)
 
@@ -147,22 +222,23 @@ def _ask(job: FixJob, run: Run, done: list[Effect], limit: int) -> str:
                 found = next((c for c in client.list_comments(number) if marker in c.body), None)
                 return effects.Made(found.id, found.url) if found is not None else None
 
-            effects.once(job, f"{ASK}{job.pk}", "comment", call, check)
+            effects.once(job, its.ask.format(job=job.pk), "comment", call, check)
         except (ProviderError, ClientUnavailable, effects.Refused) as exc:
             reason += f"; the pull request could not be commented on ({exc}): ask on it by hand"
     fix_jobs.verify(job, fix_jobs.Outcome(FixState.FAILED, reason, {"run": run.pk, "rounds": tried}))
     return job.state
 
 
-def summary(job: FixJob, done: list[Effect], last: Run) -> str:
-    """Each round as one line: what was dispatched, and the red run that followed it."""
+def summary(job: FixJob, done: list[Effect], last: Run, its: Rounds) -> str:
+    """Each round as one line: what was sent (the dispatch, the agent's run), and the red run that
+    followed it."""
     reds = {effect.detail.get("after_run") for effect in done} | {last.pk}
     runs = {red.pk: red for red in Run.objects.filter(pk__in=[pk for pk in reds if pk is not None])}
     lines = []
     for index, effect in enumerate(done):
         following = done[index + 1].detail.get("after_run") if index + 1 < len(done) else last.pk
         red = runs.get(following)
-        where = effect.external_url or f"the fix workflow (run {effect.external_id or 'unknown'})"
+        where = effect.external_url or f"{its.sent} (run {effect.external_id or 'unknown'})"
         failed = ", ".join(facts.failed_test_names(red)) if red is not None else ""
         outcome = (
             f"its run {red.url or red.provider_run_id} ended {red.conclusion or 'without a conclusion'}"

@@ -1,7 +1,11 @@
 """Acting on the merge decision for a fix job's pull request, once its head commit's run has completed.
 
-The fixer's ``verify`` hands a fix job here (a task, outside any transaction, so each effect's row is
-committed before its call) when the policy's ``merge.enabled`` is on and the job's pull request is linked.
+Every pull request the loop opened comes here the same way: the fixer's ``verify`` (its fix branch's run)
+and the coding agent's (``services/agent_pulls.py``, the run of its pull request, for a failure's
+hand-off or an operator's task) hand a fix job here (a task, outside any transaction, so each effect's row
+is committed before its call) when the policy's ``merge.enabled`` is on and the job's pull request is
+linked. What differs per responder (which effect links the pull request, which branch it must bring) is
+its ``fix_rounds.Rounds``.
 The facts come from the provider and the hub: the pull request's head now, the hub's runs on that head
 and the tests failing there that did not fail on the base branch's last run, the ``orchestrate/validate``
 commit status, the changed files and lines, the approvals (GitHub's reviews, when the policy asks for
@@ -30,8 +34,7 @@ from hub.integrations.clients import ClientUnavailable, client_for
 from hub.response.merge import Check, MergeDecision, MergeRules, PullRequestFacts, Validation, Verdict, decide
 from hub.response.models import FixJob, FixState
 from hub.response.policy import store
-from hub.response.responders.fixer import PULL_REQUEST, branch
-from hub.response.services import deployments, effects, facts, fix_jobs, flaky_proof
+from hub.response.services import deployments, effects, facts, fix_jobs, fix_rounds, flaky_proof
 from hub.runs.models import Conclusion, Run, RunStatus
 
 log = logging.getLogger(__name__)
@@ -44,10 +47,7 @@ VALIDATION = {"success": Validation.PASSED, "failure": Validation.FAILED, "error
 
 def wanted(job: FixJob) -> bool:
     """Whether the merge decision settles ``job``: merging is on and its pull request is linked."""
-    return (
-        bool(store.effective(job.project)["merge"]["enabled"])
-        and job.effects.filter(key=f"{PULL_REQUEST}{job.pk}").exists()
-    )
+    return bool(store.effective(job.project)["merge"]["enabled"]) and fix_rounds.pull_request(job) is not None
 
 
 def hand_off(job: FixJob, run: Run) -> None:
@@ -77,13 +77,16 @@ def settle(job_id: int, run_id: int) -> str:
 
 def _settle(job: FixJob, run: Run) -> str:
     rules = MergeRules.from_policy(store.effective(job.project)["merge"])
-    number = job.effects.get(key=f"{PULL_REQUEST}{job.pk}").external_id
+    pull, its = fix_rounds.pull_request(job), fix_rounds.spec(job)
+    if pull is None or its is None:
+        return job.state  # nothing linked to decide on
+    number, expected = pull.external_id, its.branch(job, pull)
     try:
         client = client_for(job.project)
         pr = client.get_pull_request(number)
         if pr.state == MERGED and job.effects.filter(key=f"{MERGE}{job.pk}:{pr.head_sha}").exists():
             return _merge(job, run, pr, client, pr.head_sha)  # an earlier attempt merged: finish it
-        refusal = _refusal(job, pr, client)
+        refusal = _refusal(pr, client, expected)
         if refusal:
             fix_jobs.note(job, f"merge decision: ask: {refusal}", {"pull_request": number})
             return _settle_by_run(job, run, refusal)
@@ -111,14 +114,15 @@ def _settle(job: FixJob, run: Run) -> str:
         return job.state
 
 
-def _refusal(job: FixJob, pr: PullRequestInfo, client: Provider) -> str:
-    """Why this pull request is never merged by the hub, whatever the rules say ('' when it may be)."""
+def _refusal(pr: PullRequestInfo, client: Provider, expected: str) -> str:
+    """Why this pull request is never merged by the hub, whatever the rules say ('' when it may be);
+    ``expected`` is the branch it must bring ('' any of the repository's own)."""
     if pr.from_fork:
         return "the pull request's head lives in a fork; the hub merges only its own fix branches"
     if pr.state != OPEN:
         return f"the pull request is {pr.state}"
-    if pr.head != branch(job):
-        return f"the pull request brings {pr.head}, not the fix branch {branch(job)}"
+    if expected and pr.head != expected:
+        return f"the pull request brings {pr.head}, not the fix branch {expected}"
     if pr.head == client.repository().default_branch:
         return "the pull request brings the default branch"
     return ""

@@ -9,6 +9,7 @@ import pytest
 from hub.projects.models import Membership, Project
 from hub.response.agents.models import Task
 from hub.response.models import FixState
+from hub.response.services import pipeline
 from hub.runs.models import Run
 from tests.hub.response.conftest import (  # noqa: F401 (fixtures)
     agent_fixtures,
@@ -75,6 +76,7 @@ def test_a_sent_task_shows_its_pull_request_and_validation(client, connected, ot
     poll_later(200)
     validating = Run.objects.create(project=connected, provider="github", provider_run_id="555",
                                     pull_request=90, status="completed", conclusion="success")  # fmt: skip
+    pipeline.run_completed(validating.pk)  # the pull request's CI settles the task (merging is off)
 
     page = text(as_user(client, tina).get(f"/tasks/{task.pk}/"))
 
@@ -82,6 +84,7 @@ def test_a_sent_task_shows_its_pull_request_and_validation(client, connected, ot
     assert f'<a href="{PULL["url"]}">{PULL["url"]}</a>' in page
     assert f'href="/runs/{validating.pk}/">CI run of the pull request</a>' in page
     assert "The uploader gives up on the first 503.<br>It should retry with backoff." in page
+    assert "<dt>Merge decision</dt><dd>None yet.</dd>" in page
     assert "Try again" not in page  # tina only reads
     assert "Cancel the task" not in page
 

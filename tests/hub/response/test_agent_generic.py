@@ -55,7 +55,7 @@ def test_the_hand_off_is_a_signed_post_with_the_prompt_context_and_callback(
     assert (run.external_id, handoff().state) == ("oh-1", FixState.AWAITING_VERIFICATION)
 
 
-def test_a_signed_callback_links_the_pull_request_and_succeeds_the_job(
+def test_a_signed_callback_links_the_pull_request_whose_ci_the_job_then_awaits(
     generic, octo_agent, run_tasks, sender, client
 ):
     broken_run(octo_agent, run_tasks, sender)
@@ -65,7 +65,8 @@ def test_a_signed_callback_links_the_pull_request_and_succeeds_the_job(
 
     assert response.status_code == 200, response.content
     assert response.json()["pull_request_url"] == PULL
-    assert handoff().state == FixState.SUCCEEDED
+    assert handoff().state == FixState.AWAITING_VERIFICATION
+    assert handoff().effects.get(key=f"agent:pull_request:{handoff().pk}").external_id == "78"
 
 
 def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(
@@ -105,7 +106,7 @@ def test_an_agent_that_gave_a_status_url_is_polled_there(generic, octo_agent, ru
     poll_later(61)
 
     assert AgentRun.objects.get().pull_request_url == PULL
-    assert handoff().state == FixState.SUCCEEDED
+    assert handoff().state == FixState.AWAITING_VERIFICATION
 
 
 def test_a_repeated_start_after_a_crash_gets_the_same_run_through_its_idempotency_key(

@@ -7,6 +7,7 @@ import pytest
 
 from hub.response.agents.models import AgentRun, Strategy
 from hub.response.models import FixState
+from hub.response.services import pipeline
 from hub.runs.models import Run
 from tests.hub.response.agent_fixtures import member, poll_later, route
 from tests.hub.response.fake_agents import Plan
@@ -55,14 +56,16 @@ def test_a_task_from_the_api_ends_in_a_pull_request_with_its_validation(
 
     poll_later(61)
     poll_later(200)
-    Run.objects.create(project=connected, provider="github", provider_run_id="555", pull_request=90,
-                       status="completed", conclusion="success")  # fmt: skip
+    ci = Run.objects.create(project=connected, provider="github", provider_run_id="555", pull_request=90,
+                            status="completed", conclusion="success")  # fmt: skip
+    pipeline.run_completed(ci.pk)  # the pull request's CI settles the task (merging is off)
 
     shown = client_for(teammate).get(f"/api/v1/tasks/{task['id']}/").json()
     assert shown["state"] == FixState.SUCCEEDED
     assert shown["pull_request_url"] == PULL["url"]
-    assert PULL["url"] in shown["current_step"]
+    assert shown["current_step"] == "the fix's run on pull request 90 passed"
     assert shown["validation"]["conclusion"] == "success"
+    assert shown["merge_decision"] == ""
     listed = client_for(teammate).get("/api/v1/tasks/", {"project": connected.full_name}).json()
     assert [t["id"] for t in listed["results"]] == [task["id"]]
 
