@@ -19,10 +19,8 @@ which asks before calling:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from hub.integrations.models import Integration
@@ -50,30 +48,21 @@ TASK = {"title": "Retry uploads on 503", "description": "The uploader gives up o
         "acceptance_criteria": "A test shows two 503s then a 201 succeed.", "priority": "high"}  # fmt: skip
 
 
-@dataclass
-class Broker:
-    """The cluster's environment on one broker."""
-
-    env: dict
-    redis: bool
-
-    def hand(self, job_id: int) -> None:
-        """Give the job to the cluster's queue: on Redis, this process enqueued it on its own ORM queue,
-        which no worker reads; on the ORM broker it is on the cluster's queue already."""
-        if self.redis:
-            dispatch = f"from hub.response.services.fix_jobs import dispatch; dispatch([{job_id}])"
-            manage(self.env, "shell", "-c", dispatch)
-
-
 @pytest.fixture(params=["orm", pytest.param("redis", marks=pytest.mark.redis)])
-def broker(request) -> Broker:
+def broker(request) -> dict:
+    """The cluster's environment, on the ORM broker or on Redis, with a queue of its own."""
     env = hub_env(Q_TIMEOUT=str(LEASE - 2), Q_RETRY=str(LEASE), OWED_LEASE_SECONDS=str(LEASE),
                   FIX_JOB_LEASE_SECONDS=str(LEASE), FIX_JOB_BACKOFF_SECONDS="1")  # fmt: skip
     if request.param == "redis":
         require_redis()
-        return Broker(env | {"REDIS_URL": REDIS_URL}, redis=True)
-    # On the queue this process's commits enqueue their fix jobs on.
-    return Broker(env | {"Q_CLUSTER_NAME": settings.Q_CLUSTER["name"]}, redis=False)
+        env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+def hand(env: dict, job_id: int) -> None:
+    """Give the job to the cluster's queue, from the cluster's environment: this process enqueued it on
+    its own broker (its ORM queue, or Redis when ``REDIS_URL`` is set), which the cluster does not read."""
+    manage(env, "shell", "-c", f"from hub.response.services.fix_jobs import dispatch; dispatch([{job_id}])")
 
 
 def timeline(job_id: int) -> str:
@@ -82,12 +71,12 @@ def timeline(job_id: int) -> str:
     return f"events {events}; effects {list(job.effects.values_list('key', 'state', 'detail'))}"
 
 
-def killed_mid_call(broker: Broker, job_id: int, called: Callable[[], bool]) -> str:
+def killed_mid_call(env: dict, job_id: int, called: Callable[[], bool]) -> str:
     """A one-worker cluster takes the job and is killed once the outside service has the call (and is
     still answering it). Returns the cluster's output."""
-    first = Cluster(broker.env)
+    first = Cluster(env)
     try:
-        broker.hand(job_id)
+        hand(env, job_id)
         arrived = wait_for(called, 60, step=0.1)
     finally:
         output = first.kill()
@@ -98,11 +87,11 @@ def killed_mid_call(broker: Broker, job_id: int, called: Callable[[], bool]) -> 
     return output
 
 
-def recovered(broker: Broker, job_id: int, state: str) -> str:
+def recovered(env: dict, job_id: int, state: str) -> str:
     """A second cluster and the resume pass take the lost job back and settle it in ``state``."""
-    second = Cluster(broker.env)
+    second = Cluster(env)
     try:
-        settled = resume_until(broker.env, lambda: FixJob.objects.get(pk=job_id).state == state, LEASE + 40)
+        settled = resume_until(env, lambda: FixJob.objects.get(pk=job_id).state == state, LEASE + 40)
     finally:
         output = second.stop()
     assert settled, f"the job did not reach {state}; {timeline(job_id)}\n{output[-4000:]}"
@@ -136,7 +125,7 @@ def test_the_fix_workflow_is_dispatched_once_when_the_worker_is_killed_mid_dispa
     assert github.dispatches[0]["inputs"]["fix_job"] == str(job.pk)
     effect = job.effects.get()
     assert (effect.state, effect.external_id) == (EffectState.DONE, str(FIX_RUN))
-    assert effect.detail["adopted"] == "run" and effect.detail["adopted_after_check"] is True
+    assert (effect.detail["adopted"], effect.detail["adopted_after_check"]) == ("run", True)
     assert FixJob.objects.count() == 1
     assert "waiting for its pull request from orchestrate/fix-" in job.events.last().reason
 
