@@ -53,9 +53,10 @@ class FakeServices(ThreadingHTTPServer):
     workflow's dispatches and runs) and Slack."""
 
     daemon_threads = True
+    handler: type[BaseHTTPRequestHandler]  # Handler, set below; another provider's fake sets its own
 
     def __init__(self, run_id: int, certificate: tuple[Path, Path] | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(("127.0.0.1", 0), self.handler)
         self.scheme = "http"
         self.certificate = certificate[0] if certificate is not None else None  # what clients trust
         if certificate is not None:
@@ -226,6 +227,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+FakeServices.handler = Handler
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:

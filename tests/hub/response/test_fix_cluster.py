@@ -37,6 +37,7 @@ from tests.hub.response.agent_fixtures import AGENT_SECRET, callback, member, ro
 from tests.hub.response.fake_agents import TOKEN, FakeAgent, FakeCodegen
 from tests.hub.response.fake_fixer import ROUTED
 from tests.hub.response.loopback import FIX_RUN, FakeServices
+from tests.hub.response.loopback_gitlab import FakeGitLab
 from tests.hub.test_owed_work_cluster import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -128,6 +129,34 @@ def test_the_fix_workflow_is_dispatched_once_when_the_worker_is_killed_mid_dispa
     assert (effect.detail["adopted"], effect.detail["adopted_after_check"]) == ("run", True)
     assert FixJob.objects.count() == 1
     assert "waiting for its pull request from orchestrate/fix-" in job.events.last().reason
+
+
+@pytest.fixture
+def gitlab(db):
+    project = Project.objects.create(full_name="group/app", provider="gitlab")
+    give_token(project, "glpat-token-for-tests")
+    server = FakeGitLab().start()
+    Integration.objects.filter(project=project).update(api_url=server.api_url)
+    store.save(project, ROUTED)
+    yield server
+    server.close()
+
+
+def test_a_gitlab_fix_pipeline_is_not_started_again_when_the_worker_is_killed_mid_request(gitlab, broker):
+    project = Project.objects.get(full_name="group/app")
+    red = recent_red_run(project, branch="develop")
+    job = fix_jobs.open_job(project.pk, "fixer", f"fixer:{red.provider_run_id}:1", "routed", run=red)
+    gitlab.slow = {"dispatch": SLOW_ANSWER}
+
+    output = killed_mid_call(broker, job.pk, lambda: gitlab.arrived["dispatch"] == 1)
+    output += recovered(broker, job.pk, FixState.FAILED)
+
+    assert len(gitlab.dispatches) == 1, output[-3000:]
+    sent = {variable["key"]: variable["value"] for variable in gitlab.dispatches[0]["variables"]}
+    assert (gitlab.dispatches[0]["ref"], sent["fix_job"]) == ("develop", str(job.pk))
+    assert "whose runs do not show which fix job they are for, so it is not sent again" in (
+        job.events.last().reason
+    )
 
 
 @pytest.fixture
