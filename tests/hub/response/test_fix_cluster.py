@@ -1,5 +1,5 @@
-"""The fixer's dispatch, a coding agent's run and an operator's task hand-off, each made once by a real
-worker SIGKILLed in the middle of making it, on the ORM broker and on Redis.
+"""The fixer's dispatch (GitHub, GitLab), a coding agent's run and an operator's task hand-off, each made
+once by a real worker SIGKILLed in the middle of making it, on the ORM broker and on Redis.
 
 The fakes make the effect when its request arrives and hold the first answer (``slow``): GitHub on
 loopback (``loopback.py``: the fix workflow's ``workflow_dispatch``, the run it starts titled for the job
@@ -10,6 +10,8 @@ in the cluster's environment) take the job back when its lease runs out and hand
 which asks before calling:
 
 - GitHub shows the fix workflow's run titled for the job: adopted, not dispatched again;
+- GitLab's pipelines do not show which fix job they are for (``loopback_gitlab.py``): nothing is started
+  again, and the job fails saying so;
 - Codegen cannot be asked which run a request started: nothing is sent again, and the job fails saying
   so, for a person to look (the run the killed worker started is the only one);
 - the generic agent answers the run it started for the same ``Idempotency-Key``: adopted, and the
