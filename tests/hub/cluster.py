@@ -9,7 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,21 @@ def manage(env, *args, **kwargs):
         timeout=60,
         **kwargs,
     )
+
+
+RESUME = "from hub.response.services.fix_jobs import resume; resume()"
+
+
+def resume_until(env: dict, condition: Callable[[], bool], seconds: float) -> bool:
+    """Run the fix jobs' resume pass (every minute in production) in the cluster's environment, so on its
+    broker, until ``condition`` holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        manage(env, "shell", "-c", RESUME)
+        time.sleep(0.5)
+    return condition()
 
 
 class Cluster:

@@ -3,6 +3,7 @@ generic agent) on loopback, a policy routing assertion failures to it, owners an
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from hub.projects.models import Membership, Project
-from hub.response.agents.models import AgentConnection
+from hub.response.agents import signing
+from hub.response.agents.models import AgentConnection, AgentRun
 from hub.response.models import FixJob
 from hub.response.policy import store
 from hub.response.services import agent_runs, fix_jobs
@@ -75,3 +77,11 @@ def poll_later(seconds: float) -> int:
 def perform_when_due(job: FixJob) -> str:
     FixJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
     return fix_jobs.perform(job.pk)
+
+
+def callback(client, run: AgentRun, body: dict, secret: str = AGENT_SECRET, **headers):
+    """The generic agent's signed callback about ``run``, posted to the hub."""
+    data = json.dumps(body).encode()
+    signed = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signing.headers(secret, data).items()}
+    return client.post(f"/api/v1/agent-runs/{run.pk}/callback", data, content_type="application/json",
+                       **{**signed, **headers})  # fmt: skip

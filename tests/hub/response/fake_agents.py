@@ -9,13 +9,19 @@ run follows the next ``plans`` entry: it is ``ACTIVE`` for ``reads_while_active`
 the plan's status word and pull requests. ``interruptions`` are answers given instead of the next request
 (a 429 with ``Retry-After``, a 402). ``FakeAgent`` is a generic agent: it records the signed POSTs it gets
 and answers with a run id and a status URL, the same run for a repeated ``Idempotency-Key``.
+
+Each run is started when its request arrives, before the answer; ``slow`` makes the first request that
+starts one wait before answering, so a test can SIGKILL the worker (a real ``qcluster``) while the answer
+is on its way: the run started, its answer never read.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,6 +51,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.slow = 0.0  # seconds the first request that starts a run waits before its answer
 
     @property
     def url(self) -> str:
@@ -57,6 +64,15 @@ class _Server(ThreadingHTTPServer):
     def __exit__(self, *exc) -> None:
         self.shutdown()
         self.server_close()
+
+    def handle_error(self, request, client_address) -> None:
+        """A killed worker's connection is gone when its answer is written: expected, not reported."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    def wait_before_answering(self, starts: int) -> float:
+        """``slow`` for the request that started the first run (``starts`` runs so far), else nothing."""
+        return self.slow if starts == 1 else 0.0
 
 
 class FakeCodegen(_Server):
@@ -108,8 +124,12 @@ class CodegenHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}") if length else {}
         with self.server.lock:
+            creations = len(self.server.created)
             status, answer, headers = self._answer(method, body)
             self.server.answered.append(status)
+            started = len(self.server.created) > creations
+            wait = self.server.wait_before_answering(len(self.server.created)) if started else 0.0
+        time.sleep(wait)
         data = json.dumps(answer).encode()
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -166,7 +186,10 @@ class AgentHandler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.received.append((dict(self.headers), body))
             key = self.headers.get("Idempotency-Key", "")
+            started = key not in self.server.runs
             run_id = self.server.runs.setdefault(key, f"oh-{len(self.server.runs) + 1}")
+            wait = self.server.wait_before_answering(len(self.server.runs)) if started else 0.0
+        time.sleep(wait)
         self._json(202, {"id": run_id, "status": "queued", "web_url": f"https://agent.example/runs/{run_id}"})
 
     def do_GET(self) -> None:

@@ -1,7 +1,8 @@
-"""GitHub and a Slack incoming webhook on loopback, for tests whose worker is another process (a real
-``qcluster``), where ``responses`` cannot reach: one threading HTTP server, over TLS when given a
-certificate (the policy takes only an https:// Slack webhook), answering in the real shapes (the
-corpus's published examples; ``FakeIssues`` for issues) and keeping what it was asked.
+"""GitHub (with the fixer's fix workflow) and a Slack incoming webhook on loopback, for tests whose
+worker is another process (a real ``qcluster``), where ``responses`` cannot reach: one threading HTTP
+server, over TLS when given a certificate (the policy takes only an https:// Slack webhook), answering
+in the real shapes (the corpus's published examples; ``FakeIssues`` for issues) and keeping what it was
+asked.
 
 Each effect is made when its request arrives, before the answer; ``slow`` makes the first request of a
 kind wait before answering, so a test can SIGKILL the worker while the answer is on its way (the effect
@@ -33,6 +34,9 @@ SLACK_PATH = "/services/T000/B000/s3cr3tT0k3n"
 COMMENTS = re.compile(rf"^{REPO}/issues/(\d+)/comments$")
 COMMENT = re.compile(rf"^{REPO}/issues/comments/(\d+)$")
 ISSUE = re.compile(rf"^{REPO}/issues/(\d+)$")
+FIX_WORKFLOW = "orchestrate-fix.yml"  # the fixer policy's default workflow
+FIX_RUN = 30433642  # the first run a dispatch of the fix workflow starts
+FIX_RUNS = re.compile(rf"^{REPO}/actions/runs/(\d+)(/jobs)?$")
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,14 @@ class Request:
 
 
 class FakeServices(ThreadingHTTPServer):
-    """GitHub (the re-run of run ``run_id`` and its look-ups, issues, pull-request comments) and Slack."""
+    """GitHub (the re-run of run ``run_id`` and its look-ups, issues, pull-request comments, the fix
+    workflow's dispatches and runs) and Slack."""
 
     daemon_threads = True
+    handler: type[BaseHTTPRequestHandler]  # Handler, set below; another provider's fake sets its own
 
     def __init__(self, run_id: int, certificate: tuple[Path, Path] | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(("127.0.0.1", 0), self.handler)
         self.scheme = "http"
         self.certificate = certificate[0] if certificate is not None else None  # what clients trust
         if certificate is not None:
@@ -64,6 +70,8 @@ class FakeServices(ThreadingHTTPServer):
         self.comments: dict[int, dict[str, Any]] = {}
         self.comment_writes: list[tuple[str, int]] = []
         self.slack: list[dict[str, Any]] = []
+        self.dispatches: list[dict[str, Any]] = []  # the bodies of the fix workflow's dispatches
+        self.fix_runs: dict[int, dict[str, Any]] = {}  # the runs those dispatches started, by id
         self.arrived: Counter[str] = Counter()  # requests that make an effect, by kind
         self.slow: dict[str, float] = {}  # kind -> seconds the first request of that kind waits
         self.lock = threading.Lock()
@@ -106,6 +114,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path, run = self.path.split("?")[0], f"{REPO}/actions/runs/{self.server.run_id}"
         attempt = self.server.attempt
+        fix_run = FIX_RUNS.match(path)
+        if fix_run and int(fix_run[1]) in self.server.fix_runs:
+            found = self.server.fix_runs[int(fix_run[1])]
+            return self.answer(200, github_jobs(found["id"], {"name": "fix"}) if fix_run[2] else found)
+        if path == f"{REPO}/actions/workflows/{FIX_WORKFLOW}/runs":
+            listed = list(reversed(self.server.fix_runs.values()))  # newest first, as GitHub lists them
+            return self.answer(200, {"total_count": len(listed), "workflow_runs": listed})
+        if path == f"{REPO}/pulls":
+            return self.answer(200, [])  # the fix workflow has opened no pull request yet
         if path == f"{run}/jobs":
             jobs = github_jobs(self.server.run_id, {"name": "build", "run_attempt": attempt})
             return self.answer(200, jobs)
@@ -126,6 +143,10 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.attempt += 1  # GitHub starts the new attempt as it accepts the request
             return self.answer(201, {}, wait=self.server.arrive("rerun"))
+        if path == f"{REPO}/actions/workflows/{FIX_WORKFLOW}/dispatches":
+            with self.server.lock:
+                started = self.dispatch(json.loads(body))
+            return self.answer(200, started, wait=self.server.arrive("dispatch"))
         if path == f"{REPO}/issues":
             with self.server.lock:
                 answer = self.issues.created(self.request_of(body))
@@ -171,6 +192,19 @@ class Handler(BaseHTTPRequestHandler):
         self.server.comment_writes.append(("POST", comment_id))
         return kept
 
+    def dispatch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """GitHub starts a run of the fix workflow, titled by the shipped workflow's ``run-name``
+        (docs/fixer/github-orchestrate-fix.yml), and names it (``return_run_details``)."""
+        run_id = FIX_RUN + len(self.server.fix_runs)
+        self.server.dispatches.append(body)
+        title = f"Orchestrate fix job #{body['inputs']['fix_job']}"
+        self.server.fix_runs[run_id] = github_run(
+            run_id, display_title=title, event="workflow_dispatch", head_branch=body["ref"], status="queued",
+            conclusion=None,
+        )  # fmt: skip
+        return {"workflow_run_id": run_id, "run_url": f"{self.server.url}{REPO}/actions/runs/{run_id}",
+                "html_url": f"https://github.com/octo-org/octo-repo/actions/runs/{run_id}"}  # fmt: skip
+
     def request_of(self, body: bytes) -> Request:
         return Request(self.command, f"{self.server.url}{self.path}", body)
 
@@ -193,6 +227,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+FakeServices.handler = Handler
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:

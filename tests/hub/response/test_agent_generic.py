@@ -12,7 +12,7 @@ from hub.response.agents import signing
 from hub.response.agents.models import AgentConnection, AgentRun, AgentRunState
 from hub.response.models import FixState
 from hub.response.policy import store
-from tests.hub.response.agent_fixtures import AGENT_SECRET, broken_run, handoff, poll_later
+from tests.hub.response.agent_fixtures import AGENT_SECRET, broken_run, callback, handoff, poll_later
 
 pytestmark = pytest.mark.django_db
 PULL = "https://github.com/octo-org/octo-repo/pull/78"
@@ -25,13 +25,6 @@ def generic(octo, generic_agent):
     connection.save()
     store.save(octo, {"route": {"coding_agent": ["assertion"]}, "agent": {"adapter": "http"}})
     return generic_agent
-
-
-def callback(client, run: AgentRun, body: dict, secret: str = AGENT_SECRET, **headers):
-    data = json.dumps(body).encode()
-    signed = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signing.headers(secret, data).items()}
-    return client.post(f"/api/v1/agent-runs/{run.pk}/callback", data, content_type="application/json",
-                       **{**signed, **headers})  # fmt: skip
 
 
 def test_the_hand_off_is_a_signed_post_with_the_prompt_context_and_callback(

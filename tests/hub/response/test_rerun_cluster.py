@@ -20,7 +20,7 @@ from hub.flaky.models import TestHealth
 from hub.integrations.models import Integration
 from hub.outbox.models import OwedWork, WorkState
 from hub.response.models import EffectState, FixJob, FixState
-from tests.hub.cluster import Cluster, hub_env, manage
+from tests.hub.cluster import Cluster, hub_env, resume_until
 from tests.hub.conftest import case
 from tests.hub.response.conftest import FLAKY, RUN_ID, completed, post
 from tests.hub.response.loopback import FakeServices
@@ -43,17 +43,6 @@ def github(octo, octo_agent):
 
 def analysed() -> bool:
     return not OwedWork.objects.exclude(state=WorkState.DONE).exists()
-
-
-def resume_until(env, condition, seconds: float) -> bool:
-    """Run the resume pass (every minute in production) until ``condition`` holds."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        manage(env, "shell", "-c", "from hub.response.services.fix_jobs import resume; resume()")
-        time.sleep(0.5)
-    return condition()
 
 
 def state_of_things() -> str:
