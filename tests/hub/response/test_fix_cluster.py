@@ -221,5 +221,6 @@ def test_a_task_is_handed_off_once_when_the_worker_is_killed_mid_hand_off(
     ended = callback(client, agent_run, {"id": "oh-1", "status": "completed", "pull_request_url": PULL})
     assert ended.status_code == 200, ended.content
     shown = client_for(owner).get(f"/api/v1/tasks/{task.pk}/").json()
-    assert (shown["state"], shown["pull_request_url"]) == (FixState.SUCCEEDED, PULL)
+    # its pull request linked, the task awaits that pull request's CI (services/agent_pulls.py)
+    assert (shown["state"], shown["pull_request_url"]) == (FixState.AWAITING_VERIFICATION, PULL)
     assert Task.objects.count() == FixJob.objects.count() == 1
