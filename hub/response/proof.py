@@ -8,6 +8,11 @@ as it is (``confidence``), never rounded up to 95%.
 
 The comparison is exact (fractions built from the decimal text of ``p``): with floats ``1 - 0.95`` is a
 hair above 0.05, and a test failing 95% of the time would need two runs instead of one.
+
+``p`` itself is read off a few runs: a test that failed 2 of its 3 runs looks like a 67% flake, proven by
+3 green runs, though a 30% flake passes 3 in a row a third of the time. So the rate a proof uses is the
+lower end of its one-sided 95% Wilson score interval (``lower_bound``): close to the observed share over
+a long history, well below it over a short one, which asks for more re-runs exactly when less is known.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import math
 from fractions import Fraction
 
 ALPHA = 0.05
+Z_95 = 1.6448536269514722  # the standard normal's 95th percentile: a one-sided 95% bound
 
 
 def runs_to_prove(failure_rate: float, *, max_runs: int, alpha: float = ALPHA) -> int:
@@ -36,6 +42,18 @@ def runs_to_prove(failure_rate: float, *, max_runs: int, alpha: float = ALPHA) -
     while n <= max_runs and (1 - p) ** n > a:
         n += 1
     return min(n, max_runs)
+
+
+def lower_bound(failures: float, runs: float, *, z: float = Z_95) -> float:
+    """The lower end of the Wilson score interval for a failure rate of ``failures`` in ``runs`` (either
+    may be weighted, so fractional); 0 with no runs."""
+    if runs <= 0:
+        return 0.0
+    share = min(max(failures / runs, 0.0), 1.0)
+    z2 = z * z
+    centre = share + z2 / (2 * runs)
+    spread = z * math.sqrt(share * (1 - share) / runs + z2 / (4 * runs * runs))
+    return max(0.0, (centre - spread) / (1 + z2 / runs))
 
 
 def confidence(failure_rate: float, runs: int) -> float:

@@ -4,8 +4,9 @@ A fix job's pull request claims to fix a flaky test when the job itself targets 
 failure cluster's tests, or the tests that failed in the run it answers, flaky or quarantined now) or
 when the pull request's description names one of the project's flaky or quarantined tests. That test
 must then pass ``N`` completed runs of the head commit in a row, the fix's own run included, with ``N``
-from the failure rate its health row shows (``hub.response.proof.runs_to_prove``, bounded by the
-policy's ``merge.flaky_max_runs``). The merge decision (``services/merging.py``) reads the tally as its
+from the failure rate its health row shows, taken at the lower end of its 95% interval so a rate read off
+a few runs is not trusted to be as high as it looks (``hub.response.proof``), bounded by the policy's
+``merge.flaky_max_runs``. The merge decision (``services/merging.py``) reads the tally as its
 ``flaky_fix`` fact; while the tally is short and nothing asks a person, the run of the head that ran the
 test is re-run through the provider, the same request an operator makes (``operations.services.
 actions.rerun``), one re-run at a time: each is the effect ``merge:proof:<job>:<sha>:<i>`` (``i``: the
@@ -40,7 +41,7 @@ from hub.operations.services import actions
 from hub.response.merge import FlakyFix, MergeDecision, Verdict
 from hub.response.models import Effect, FixJob
 from hub.response.policy import store
-from hub.response.proof import runs_to_prove
+from hub.response.proof import lower_bound, runs_to_prove
 from hub.response.services import effects, fix_jobs
 from hub.runs.models import Job, ResultStatus, Run, RunStatus, TestResult
 
@@ -58,11 +59,12 @@ REFUSALS = frozenset({"ClientUnavailable", "AuthenticationError", "NotFoundError
 
 
 def failure_rate(runs: int, failures: int, weighted_runs: float, weighted_failures: float) -> float:
-    """The share of runs the test failed, weighted towards recent runs when there are weights (as its
-    evidence reports it), between 0 and 1."""
+    """The failure rate a proof may rely on: the lower end of the 95% Wilson interval of the share of runs
+    the test failed (``proof.lower_bound``), weighted towards recent runs when there are weights (as its
+    evidence reports it); 0 for a test never run."""
     if weighted_runs > 0:
-        return min(max(weighted_failures / weighted_runs, 0.0), 1.0)
-    return min(failures / runs, 1.0) if runs > 0 else 0.0
+        return lower_bound(weighted_failures, weighted_runs)
+    return lower_bound(min(failures, runs), runs)
 
 
 def names(description: str, test: str) -> bool:

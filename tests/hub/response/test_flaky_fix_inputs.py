@@ -8,6 +8,7 @@ import pytest
 
 from hub.response.merge import Check as CheckFact
 from hub.response.merge import FlakyFix, MergeRules, PullRequestFacts, Validation, Verdict, decide
+from hub.response.proof import runs_to_prove
 from hub.response.services.flaky_proof import failure_rate, names, proven_for_a_person, tally, wants_rerun
 
 HEAD = "a" * 40
@@ -23,14 +24,26 @@ def facts(fix: FlakyFix | None, **changes) -> PullRequestFacts:
 @pytest.mark.parametrize(
     ("runs", "failures", "weighted_runs", "weighted_failures", "rate"),
     [
-        (10, 2, 0.0, 0.0, 0.2),  # no weights yet: the plain share
-        (10, 2, 4.0, 2.0, 0.5),  # weighted towards recent runs, as the test's evidence reports it
+        (10, 2, 0.0, 0.0, 0.0686),  # no weights yet: the plain share (0.2), at the lower end of its interval
+        (10, 2, 4.0, 2.0, 0.1824),  # weighted towards recent runs, as the test's evidence reports it (0.5)
+        (200, 40, 0.0, 0.0, 0.1576),  # a long history: close to the share it shows
         (0, 0, 0.0, 0.0, 0.0),  # never run: no rate, so the policy's max runs prove it
-        (3, 5, 0.0, 0.0, 1.0),  # never more than every run
+        (3, 5, 0.0, 0.0, 0.5258),  # never more failures than runs
     ],
 )
-def test_the_failure_rate_comes_from_the_health_row(runs, failures, weighted_runs, weighted_failures, rate):
-    assert failure_rate(runs, failures, weighted_runs, weighted_failures) == rate
+def test_the_failure_rate_is_the_lower_end_of_the_interval_the_health_row_gives(
+    runs, failures, weighted_runs, weighted_failures, rate
+):
+    assert failure_rate(runs, failures, weighted_runs, weighted_failures) == pytest.approx(rate, abs=1e-4)
+
+
+def test_a_rate_read_off_a_few_runs_asks_for_enough_re_runs_to_catch_a_milder_flake():
+    # 2 failures in 3 runs looks like 67% (3 green runs would do), but a 30% flake passes 3 in a row a
+    # third of the time; the proof asks for enough runs that it does so under 5% of the time.
+    n = runs_to_prove(failure_rate(3, 2, 0.0, 0.0), max_runs=100)
+
+    assert n == 11
+    assert (1 - 0.3) ** n < 0.05
 
 
 @pytest.mark.parametrize(

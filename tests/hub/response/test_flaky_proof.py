@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from hub.response.proof import confidence, runs_to_prove
+from hub.response.proof import confidence, lower_bound, runs_to_prove
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,25 @@ def test_bad_inputs_are_refused(failure_rate, max_runs, alpha):
 )
 def test_confidence_is_the_chance_the_runs_would_have_shown_a_failure(failure_rate, runs, reached):
     assert confidence(failure_rate, runs) == pytest.approx(reached)
+
+
+@pytest.mark.parametrize(
+    ("failures", "runs", "bound"),
+    [
+        (2, 3, 0.2535),  # a short history: well below the 67% it shows
+        (40, 200, 0.1576),  # a long one: close to the 20% it shows
+        (10, 10, 0.7871),  # failed every run: still not certain it always fails
+        (0, 5, 0.0),
+        (0, 0, 0.0),  # never run
+        (2.5, 4.0, 0.2629),  # weighted counts are fractional
+    ],
+)
+def test_the_rate_a_proof_relies_on_is_the_lower_end_of_its_wilson_interval(failures, runs, bound):
+    assert lower_bound(failures, runs) == pytest.approx(bound, abs=1e-4)
+
+
+def test_the_lower_bound_nears_the_observed_share_as_runs_grow():
+    bounds = [lower_bound(n / 5, n) for n in (5, 50, 500, 5000)]
+
+    assert bounds == sorted(bounds)
+    assert 0.19 < bounds[-1] < 0.2
