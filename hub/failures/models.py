@@ -74,6 +74,9 @@ class ClusterTest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cluster", "test"], name="clustertest_unique")]
+        # A cluster's page lists the tests it touched most recently first: 50 off this index, not a sort
+        # of every member (10,000 for a cluster as wide as a broken build).
+        indexes = [models.Index(fields=["cluster", "-last_seen", "-id"], name="clustertest_cluster_recent")]
 
     def __str__(self) -> str:
         return f"{self.test} in cluster {self.cluster_id}"
@@ -98,7 +101,13 @@ class Failure(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["run", "category"], name="failure_run_category")]
+        indexes = [
+            models.Index(fields=["run", "category"], name="failure_run_category"),
+            # A run's largest clusters are counted off this index alone (no row read per failure), and a
+            # cluster's failures per day (its sparkline) off the next.
+            models.Index(fields=["run", "cluster"], name="failure_run_cluster"),
+            models.Index(fields=["cluster", "created_at"], name="failure_cluster_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.test}: {self.category}"

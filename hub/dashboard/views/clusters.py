@@ -75,9 +75,12 @@ def cluster(request, cluster_id: int):
     found = get_object_or_404(
         visible(FailureCluster.objects.select_related("project"), request.user), pk=cluster_id
     )
-    members = ClusterTest.objects.filter(cluster=found).select_related("test").order_by("-last_seen", "-id")
-    latest = Failure.objects.filter(cluster=found).select_related("run", "test")
-    latest = latest.order_by("-id")  # newest first off the cluster's index, without sorting all of them
+    # Each list is read off its index (clustertest_cluster_recent; failure_cluster_day) and only then joins
+    # its rows' tests and runs: a join before the LIMIT let PostgreSQL, its statistics behind a bulk load,
+    # look up the test of every member of a 10,000-test cluster and sort them all (45-70 ms a list).
+    members = ClusterTest.objects.filter(cluster=found).order_by("-last_seen", "-id").prefetch_related("test")
+    latest = Failure.objects.filter(cluster=found).order_by("-created_at", "-id")
+    latest = latest.prefetch_related("run", "test")
     width, height = SPARK
     context = {
         "cluster": found,
