@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from agent.redact import redact
 from hub.api.viewsets.failures import ClusterPagination
 from hub.dashboard import charts
 from hub.dashboard.paging import page
@@ -58,6 +59,7 @@ def clusters(request):
     counts = daily_counts([c.pk for c in shown.rows])
     width, height = SPARK
     for cluster in shown.rows:
+        cluster.normalised = redact(cluster.normalised)  # masked of numbers, not of secrets
         cluster.spark = charts.bars(counts[cluster.pk], width, height)
         cluster.spark_label = f"{sum(counts[cluster.pk])} failures in the last {SPARK_DAYS} days"
     context = {
@@ -81,6 +83,7 @@ def cluster(request, cluster_id: int):
     members = ClusterTest.objects.filter(cluster=found).order_by("-last_seen", "-id").prefetch_related("test")
     latest = Failure.objects.filter(cluster=found).order_by("-created_at", "-id")
     latest = latest.prefetch_related("run", "test")
+    found.normalised, found.example = redact(found.normalised), redact(found.example)
     width, height = SPARK
     context = {
         "cluster": found,

@@ -121,3 +121,20 @@ def test_a_clusters_page_reads_as_many_queries_for_300_tests_as_for_30(client, p
     failing_run(project, "r2", 300)
 
     assert len(statements_of(client, f"/clusters/{cluster.pk}/")) == small
+
+
+def test_a_failures_text_and_its_cluster_are_redacted_on_the_run_and_cluster_pages(client, project, teammate):
+    agent = Agent(AgentToken.issue(project=project, name="ci")[1])
+    secret = "ghp_" + "a1B2c3D4e5F6g7H8i9J0"
+    leaky = case("test_clone", "failed", message=f"clone failed with {secret}", trace=f"token={secret}")
+    run = land(agent, report(leaky, run_id="r1")).run
+    client.force_login(teammate)
+
+    cluster = FailureCluster.objects.get(project=project)
+    pages = [
+        client.get(path).content.decode()
+        for path in (f"/runs/{run.pk}/", "/clusters/", f"/clusters/{cluster.pk}/")
+    ]
+
+    assert [secret in page for page in pages] == [False, False, False]
+    assert ["ghp_[REDACTED]" in page for page in pages] == [True, True, True]
