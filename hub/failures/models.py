@@ -66,7 +66,10 @@ class FailureCluster(models.Model):
 
 
 class ClusterTest(models.Model):
-    cluster = models.ForeignKey(FailureCluster, on_delete=models.CASCADE, related_name="members")
+    # Found by cluster through clustertest_unique and clustertest_cluster_recent: no index of its own.
+    cluster = models.ForeignKey(
+        FailureCluster, on_delete=models.CASCADE, related_name="members", db_index=False
+    )
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="clusters")
     occurrences = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField(default=timezone.now)
@@ -92,8 +95,13 @@ class Failure(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="failures")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures")
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="failures")
-    cluster = models.ForeignKey(
-        FailureCluster, on_delete=models.SET_NULL, null=True, blank=True, related_name="failures"
+    cluster = models.ForeignKey(  # found by cluster through failure_cluster_day: no index of its own
+        FailureCluster,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="failures",
+        db_index=False,
     )
     category = models.CharField(max_length=32, choices=Category.choices, default=Category.UNKNOWN)
     rule = models.CharField(max_length=200, blank=True, help_text="The rule that matched.")
