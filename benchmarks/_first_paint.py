@@ -25,13 +25,26 @@ READ = """() => new Promise(resolve => {
 })"""
 
 
+def unavailable() -> str | None:
+    """Why the first paint cannot be measured on this machine (the line the benchmark prints), or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "first paint skipped: Playwright is not installed (pip install '.[dev]')"
+    if not _chromium():
+        return "first paint skipped: Chromium is not installed (apt-get install chromium, or set CHROMIUM)"
+    return None
+
+
+def _chromium() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 def first_paints(url: str, session: str, loads: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """((FCP p50, p95), (HTML p50, p95)) in ms over ``loads`` cold loads of ``url`` after one warm-up."""
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        raise SystemExit("Chromium is not installed: apt-get install chromium, or pass --paints 0")
+    chromium = _chromium()
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     paints, served = [], []
     with sync_playwright() as playwright:
