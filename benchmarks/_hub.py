@@ -120,8 +120,12 @@ def postgres_unavailable(server_url: str = POSTGRES_SERVER) -> str | None:
 
 
 @contextmanager
-def scratch_backend(name: str, workdir: Path, database: str = POSTGRES_DATABASE) -> Iterator[Backend]:
-    """Create an empty database for ``name`` (sqlite or postgresql) and remove it afterwards."""
+def scratch_backend(
+    name: str, workdir: Path, database: str = POSTGRES_DATABASE, keep: bool = False
+) -> Iterator[Backend]:
+    """Create an empty database for ``name`` (sqlite or postgresql) and remove it afterwards. With ``keep``
+    an existing one is reused and left in place (SQLite's file lives in ``workdir``), so a benchmark that
+    lands a large history once can measure it again after a change."""
     if name == "sqlite":
         path = workdir / "hub.sqlite3"
         yield Backend("sqlite", f"sqlite:///{path}", path)
@@ -133,13 +137,17 @@ def scratch_backend(name: str, workdir: Path, database: str = POSTGRES_DATABASE)
     parts = urlsplit(POSTGRES_SERVER)
     url = urlunsplit(parts._replace(path=f"/{database}"))
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {database}")
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if found and not keep:
+            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+        if not (found and keep):
+            conn.execute(f"CREATE DATABASE {database}")
     try:
         yield Backend("postgresql", url)
     finally:
-        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        if not keep:
+            with psycopg.connect(POSTGRES_SERVER, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def hub_environment(backend: Backend, workdir: Path) -> dict[str, str]:
@@ -233,7 +241,9 @@ class Hub:
         self.serve()
 
     def serve(self) -> None:
-        """Start gunicorn on the hub's address (again, after ``stop``) and wait until it answers."""
+        """Start gunicorn on the hub's address (again, after ``stop``; a free port the first time) and wait
+        until it answers."""
+        self.url = self.url or f"http://127.0.0.1:{_free_port()}"
         port = urlsplit(self.url).port
         log = (self.workdir / "gunicorn.log").open("ab")
         self.process = subprocess.Popen(

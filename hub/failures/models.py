@@ -66,7 +66,10 @@ class FailureCluster(models.Model):
 
 
 class ClusterTest(models.Model):
-    cluster = models.ForeignKey(FailureCluster, on_delete=models.CASCADE, related_name="members")
+    # Found by cluster through clustertest_unique and clustertest_cluster_recent: no index of its own.
+    cluster = models.ForeignKey(
+        FailureCluster, on_delete=models.CASCADE, related_name="members", db_index=False
+    )
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="clusters")
     occurrences = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField(default=timezone.now)
@@ -74,6 +77,9 @@ class ClusterTest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cluster", "test"], name="clustertest_unique")]
+        # A cluster's page lists the tests it touched most recently first: 50 off this index, not a sort
+        # of every member (10,000 for a cluster as wide as a broken build).
+        indexes = [models.Index(fields=["cluster", "-last_seen", "-id"], name="clustertest_cluster_recent")]
 
     def __str__(self) -> str:
         return f"{self.test} in cluster {self.cluster_id}"
@@ -89,8 +95,13 @@ class Failure(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="failures")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures")
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="failures")
-    cluster = models.ForeignKey(
-        FailureCluster, on_delete=models.SET_NULL, null=True, blank=True, related_name="failures"
+    cluster = models.ForeignKey(  # found by cluster through failure_cluster_day: no index of its own
+        FailureCluster,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="failures",
+        db_index=False,
     )
     category = models.CharField(max_length=32, choices=Category.choices, default=Category.UNKNOWN)
     rule = models.CharField(max_length=200, blank=True, help_text="The rule that matched.")
@@ -98,7 +109,13 @@ class Failure(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["run", "category"], name="failure_run_category")]
+        indexes = [
+            models.Index(fields=["run", "category"], name="failure_run_category"),
+            # A run's largest clusters are counted off this index alone (no row read per failure), and a
+            # cluster's failures per day (its sparkline) off the next.
+            models.Index(fields=["run", "cluster"], name="failure_run_cluster"),
+            models.Index(fields=["cluster", "created_at"], name="failure_cluster_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.test}: {self.category}"

@@ -233,6 +233,13 @@ class TestResult(models.Model):
                 condition=models.Q(status__in=["failed", "error"]),
                 name="result_test_failing",
             ),
+            # A run's failing tests, a page at a time in (job, id) order (its page, its failure context):
+            # only the failing rows, so a 10,000-test job with one failure reads one entry, not 10,000.
+            models.Index(
+                fields=["job", "id"],
+                condition=models.Q(final=True, status__in=["failed", "error"]),
+                name="result_job_failing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -210,12 +210,14 @@ def test_the_admin_lists_a_runs_results_through_its_jobs(project, admin_client):
     assert len(listed.context["cl"].result_list) == 4
 
 
-def test_the_results_table_has_one_index_for_jobs_and_two_for_tests():
+def test_the_results_table_has_one_index_for_jobs_one_for_tests_and_two_that_only_failing_rows_pay_for():
+    """Every index is paid per row at ingest; the partial ones (a job's and a test's failing rows) only
+    by the few rows that failed."""
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, RESULTS)
 
     indexes = {name for name, c in constraints.items() if c["index"] and not c["primary_key"]}
-    assert indexes == {"result_job_id", "result_segment_test", "result_test_failing"}
+    assert indexes == {"result_job_id", "result_segment_test", "result_test_failing", "result_job_failing"}
 
 
 def test_the_history_index_leads_with_the_segment():

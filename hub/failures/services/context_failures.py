@@ -31,6 +31,9 @@ RANK = {
 }
 
 
+ATTEMPT_FIELDS = ("attempt", "status", "duration", "failure_type", "message", "trace", "output")
+
+
 def rank(result: TestResult) -> tuple[int, int, int]:
     """Sort key: a new failure first, a known flaky test's last; then job and report order."""
     analysis = getattr(result, "analysis", None)
@@ -118,27 +121,33 @@ def _cluster(analysis: Failure | None) -> dict[str, Any] | None:
 
 
 def _attempts(results: list[TestResult]) -> dict[tuple[int, int, int], list[dict[str, Any]]]:
-    """Every attempt of each shown test in its job and upload, in order (one query)."""
-    wanted = {(r.job_id, r.upload_id, r.test_id) for r in results}
+    """Every attempt of each shown test in its job and upload, in order (at most one query).
+
+    A final result numbered 1 is its test's only attempt in its upload (the load numbers a test's attempts
+    1..n within an upload and marks the last final): it is its own list, read with no query. The others'
+    earlier attempts share their upload's segment, so they are read off the (segment, test, id) index,
+    the few rows of those tests, not every result of their jobs (10,000 rows for a huge run's page)."""
+    found: dict[tuple[int, int, int], list[dict[str, Any]]] = defaultdict(list)
+    retried = []
+    for result in results:
+        if result.attempt == 1:
+            found[(result.job_id, result.upload_id, result.test_id)] = [
+                {field: getattr(result, field) for field in ATTEMPT_FIELDS}
+            ]
+        else:
+            retried.append(result)
+    if not retried:
+        return found
+    wanted = {(r.job_id, r.upload_id, r.test_id) for r in retried}
     rows = (
         TestResult.objects.filter(
-            job_id__in={r.job_id for r in results}, test_id__in={r.test_id for r in results}
+            segment__in={r.segment for r in retried},
+            test_id__in={r.test_id for r in retried},
+            job_id__in={r.job_id for r in retried},
         )
         .order_by("attempt", "id")
-        .values(
-            "job_id",
-            "upload_id",
-            "test_id",
-            "attempt",
-            "status",
-            "duration",
-            "failure_type",
-            "message",
-            "trace",
-            "output",
-        )
+        .values("job_id", "upload_id", "test_id", *ATTEMPT_FIELDS)
     )
-    found: dict[tuple[int, int, int], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         key = (row.pop("job_id"), row.pop("upload_id"), row.pop("test_id"))
         if key in wanted:
