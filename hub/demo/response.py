@@ -123,7 +123,7 @@ def _fix_merged_after_two_rounds(project: Project, owner) -> str:
         project,
         Responder.FIXER,
         f"demo:fixer:{broken.pk}",
-        "main is red on a test that fails every run: the fix workflow may repair it",
+        "main went red: the fix workflow may repair it",
         run=broken,
     )
     if job is None:
