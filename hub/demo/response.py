@@ -92,7 +92,7 @@ def _rerun_that_passed(project: Project, owner) -> str:
         project,
         Responder.RERUN,
         f"demo:rerun:{run.pk}",
-        "the run failed on a known flaky test only",
+        "the pull request's run failed; its failed jobs are run again in case it was a flake",
         run=run,
         test=health.test if health else None,
     )
@@ -110,7 +110,7 @@ def _rerun_that_passed(project: Project, owner) -> str:
         S.AWAITING_VERIFICATION,
         f"re-run of the failed jobs requested; run {effect.external_id} attempt 2 is queued",
     )
-    fix_jobs.transition(job, S.SUCCEEDED, "attempt 2 passed: the failure was the flaky test")
+    fix_jobs.transition(job, S.SUCCEEDED, "attempt 2 passed: the failure was a flake")
     return f"fix job {job.pk} (re-run, succeeded)"
 
 
