@@ -28,7 +28,7 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(*exc.args)  # its message says what to do, as DRF's own does
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,7 +1,8 @@
 """Who may press which button, and a workflow's inputs as typed into the trigger form.
 
-The rule is the API's, from the same functions: a member of a project (``visible``) may re-run, cancel,
-trigger, quarantine and steer fix jobs; only its owners may ask the hub to respond to a run now
+The rule is the API's, from the same functions: owners and members of a project may re-run, cancel,
+trigger, quarantine and steer fix jobs (``may_operate``; the views refuse with the API's
+``require_operator``), read-only members may not; only its owners may ask the hub to respond to a run now
 (``is_owner``, which the API's ``require_owner`` applies too). Buttons a reader may not press are not
 shown, and a POST from them is answered 403.
 """
@@ -13,16 +14,12 @@ import re
 from django.core.exceptions import PermissionDenied
 
 from hub.projects.models import Project
-from hub.projects.services import is_owner, visible
+from hub.projects.services import is_owner
 from hub.response.machine import ALLOWED
 from hub.response.models import FixJob, FixState
 
 MAX_INPUTS = 10  # GitHub's workflow_dispatch takes at most 10 inputs
 INPUT_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
-
-
-def may_operate(user, project: Project) -> bool:
-    return visible(Project.objects.filter(pk=project.pk), user, "").exists()
 
 
 def may_respond(user, project: Project) -> bool:

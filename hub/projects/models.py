@@ -78,13 +78,25 @@ class Project(models.Model):
 
 
 class Membership(models.Model):
+    """A person in a project. Owners decide (policy, responding, tasks); members also act (re-run,
+    cancel, trigger, quarantine, steer fix jobs); read-only members look and act on nothing. The
+    default is member, what every membership meant before read-only members existed."""
+
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
         MEMBER = "member", "Member"
+        READ_ONLY = "read_only", "Read-only member"
+
+    ACTING_ROLES = (Role.OWNER, Role.MEMBER)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(
+        max_length=16,
+        choices=Role.choices,
+        default=Role.MEMBER,
+        help_text="Owners decide and act, members act, read-only members only look.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique")]

@@ -42,6 +42,18 @@ def is_owner(project: Project, user) -> bool:
     )
 
 
+def may_operate(project: Project, user) -> bool:
+    """Whether ``user`` may act on ``project``: re-run, cancel, trigger, quarantine, steer fix jobs.
+    Owners and members may (superusers too); read-only members and outsiders may not. The one rule
+    behind the dashboard's buttons and the API's writes (``hub.api.permissions.require_operator``)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_superuser
+        or Membership.objects.filter(project=project, user=user, role__in=Membership.ACTING_ROLES).exists()
+    )
+
+
 def owned(projects: QuerySet, user) -> QuerySet:
     """``projects`` limited to those ``user`` owns (superusers: all): ``is_owner``'s rule in one query,
     for forms that offer only the projects a person may act on."""

@@ -66,6 +66,14 @@ def teammate(project):
 
 
 @pytest.fixture
+def reader(project):
+    """A read-only member of acme/widgets: sees everything there, may act on nothing."""
+    user = get_user_model().objects.create_user("rita", password="pw-rita-123")
+    Membership.objects.create(project=project, user=user, role=Membership.Role.READ_ONLY)
+    return user
+
+
+@pytest.fixture
 def outsider(other_project):
     user = get_user_model().objects.create_user("oscar", password="pw-oscar-123")
     Membership.objects.create(project=other_project, user=user, role=Membership.Role.OWNER)

@@ -123,12 +123,21 @@ def test_failed_runs_are_sometimes_run_again_as_a_second_attempt():
 
 
 @pytest.mark.django_db
-def test_seeding_creates_the_demo_projects_with_owners_and_teammates():
+def test_seeding_creates_the_demo_projects_with_owners_teammates_and_a_read_only_viewer():
     seed()
     assert set(Project.objects.values_list("provider", flat=True)) >= {"github", "gitlab", "circleci"}
     for project in Project.objects.all():
         roles = set(project.memberships.values_list("role", flat=True))
-        assert roles == {Membership.Role.OWNER, Membership.Role.MEMBER}
+        assert roles == {Membership.Role.OWNER, Membership.Role.MEMBER, Membership.Role.READ_ONLY}
+        assert project.memberships.get(role=Membership.Role.READ_ONLY).user.username == "viewer"
+
+
+@pytest.mark.django_db
+def test_the_read_only_viewer_signs_in_with_the_admins_password():
+    output = seed("--admin-password", "demo-pass-42")
+
+    assert "viewer / demo-pass-42, a read-only member" in output
+    assert Client().login(username="viewer", password="demo-pass-42")
 
 
 @pytest.mark.django_db
@@ -262,3 +271,74 @@ def test_the_seeded_demo_labels_no_lint_check_flaky():
     assert max(pull_requests.values(), default=0) >= 2  # a check that two pull requests broke and mended
     labelled = StateChange.objects.filter(test__classname="lint", to_state__in=("flaky", "quarantined"))
     assert list(labelled.values_list("test__name", flat=True)) == []
+
+
+DEMO_PAGE_CONTENT = {  # page: what shows that it has something to look at (not its empty state)
+    "projects": ('<section class="card"', "Failing now"),
+    "runs": ("PR #", "Failed"),
+    "failed run": ('<article class="failure"',),
+    "quarantined test": ("Quarantined", "mark"),
+    "flaky": ("Flaky",),
+    "fixed": ("Fixed",),
+    "clusters": ("<tbody>",),
+    "cluster": ("<tbody><tr>",),
+    "fix jobs": ("Succeeded", "Awaiting verification", "Dead"),
+    "merged fix job": ("<h2>Merge decision</h2>", "Validate: passed", "<h2>Rounds</h2>", "Round 2: "),
+    "waiting fix job": ("<strong>Wait</strong> pull request #413", "Cancel the fix job"),
+    "dead fix job": ("Try again", "Last error: ClientUnavailable"),
+    "tasks": ("Retry invoice uploads on 503",),
+    "task": ("Retry invoice uploads on 503", "/pull/"),
+}
+EMPTY = ("No runs match", "No failure clusters match", "No fix jobs match", "No tasks yet", "No tests match")
+
+
+def demo_pages() -> dict[str, str]:
+    from hub.failures.models import FailureCluster
+    from hub.flaky.models import QuarantineEntry
+    from hub.response.agents.models import Task
+    from hub.response.models import FixJob
+
+    ledger = Project.objects.get(full_name="acme-labs/ledger-api")
+    fixers = FixJob.objects.filter(project=ledger, responder="fixer").order_by("id")
+    return {
+        "projects": "/",
+        "runs": "/runs/",
+        "failed run": f"/runs/{Run.objects.filter(project=ledger, conclusion='failure').latest('id').pk}/",
+        "quarantined test": f"/tests/{QuarantineEntry.objects.filter(project=ledger).get().test_id}/",
+        "flaky": "/flaky/",
+        "fixed": "/flaky/fixed/",
+        "clusters": "/clusters/",
+        "cluster": f"/clusters/{FailureCluster.objects.filter(project=ledger).latest('last_seen').pk}/",
+        "fix jobs": "/fix-jobs/",
+        "merged fix job": f"/fix-jobs/{fixers.first().pk}/",
+        "waiting fix job": f"/fix-jobs/{fixers.last().pk}/",
+        "dead fix job": f"/fix-jobs/{FixJob.objects.get(project=ledger, state='dead').pk}/",
+        "tasks": "/tasks/",
+        "task": f"/tasks/{Task.objects.get(project=ledger).pk}/",
+    }
+
+
+@pytest.mark.django_db(transaction=True)  # each upload commits, so its analysis runs as it lands
+def test_every_dashboard_page_of_the_demo_has_something_to_show_and_the_viewer_no_buttons():
+    """One seeding for both (it is the slow part): the admin sees content on every page; the read-only
+    viewer sees the same fix job without its buttons."""
+    from hub.response.models import FixJob
+
+    seed("--days", "5")
+    admin, viewer = Client(), Client()
+    admin.force_login(get_user_model().objects.get(username="admin"))
+    viewer.force_login(get_user_model().objects.get(username="viewer"))
+
+    missing = {}
+    for name, path in demo_pages().items():
+        response = admin.get(path)
+        page = response.content.decode()
+        lacking = [want for want in DEMO_PAGE_CONTENT[name] if want not in page]
+        lacking += [empty for empty in EMPTY if empty in page]
+        if response.status_code != 200 or lacking:
+            missing[name] = (response.status_code, lacking)
+    dead = viewer.get(f"/fix-jobs/{FixJob.objects.get(state='dead').pk}/").content.decode()
+
+    assert missing == {}
+    assert "Last error: ClientUnavailable" in dead
+    assert "Try again" not in dead

@@ -2,9 +2,10 @@
 ``/api/v1/quarantine`` and ``/api/v1/tests/{id}/mark-fixed``.
 
 Reads come from the verdict rows detection keeps (``TestHealth``), never from results. Changes go through
-``hub.flaky.services.quarantine``, which records who made them. The quarantine list also answers the
-project's agent token (or the CI's OIDC token standing in for it), read-only, so ``orchestrate report
---fail-on unquarantined`` can fetch it; its answer carries an ETag, so an unchanged list costs a 304.
+``hub.flaky.services.quarantine``, which records who made them; read-only members may not make them. The
+quarantine list also answers the project's agent token (or the CI's OIDC token standing in for it),
+read-only, so ``orchestrate report --fail-on unquarantined`` can fetch it; its answer carries an ETag, so
+an unchanged list costs a 304.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 from hub.api.authentication import AGENT_READ_AUTHENTICATION, AgentPrincipal
 from hub.api.errors import error_body
 from hub.api.pagination import DefaultCursorPagination
+from hub.api.permissions import require_operator
 from hub.api.serializers_flaky import (
     FlakyTestSerializer,
     QuarantineEntrySerializer,
@@ -65,6 +67,13 @@ def requested_project(request) -> Project:
 
 def visible_test(request, test_id: int) -> Test:
     return get_object_or_404(visible(Test.objects.select_related("project"), request.user), pk=test_id)
+
+
+def test_to_change(request, test_id: int) -> Test:
+    """The test, if the caller sees it (else 404) and may change its quarantine state (else 403)."""
+    test = visible_test(request, test_id)
+    require_operator(test.project, request.user, "change its quarantine list")
+    return test
 
 
 class AgentReadsOnly(permissions.BasePermission):
@@ -203,7 +212,7 @@ class QuarantineView(QuarantineErrorMixin, ReadApiMixin, APIView):
     def post(self, request):
         data = QuarantineRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        test = visible_test(request, data.validated_data["test"])
+        test = test_to_change(request, data.validated_data["test"])
         entry = quarantine_service.quarantine(
             test,
             reason=data.validated_data["reason"],
@@ -226,8 +235,9 @@ class QuarantineEntryView(QuarantineErrorMixin, ReadApiMixin, APIView):
     )
     def delete(self, request, entry_id: int):
         entry = get_object_or_404(
-            visible(QuarantineEntry.objects.select_related("test"), request.user), pk=entry_id
+            visible(QuarantineEntry.objects.select_related("test", "project"), request.user), pk=entry_id
         )
+        require_operator(entry.project, request.user, "change its quarantine list")
         reason = (request.query_params.get("reason") or "").strip() or "removed through the API"
         quarantine_service.unquarantine(entry, reason=reason[:2000], user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -245,7 +255,7 @@ class MarkFixedView(QuarantineErrorMixin, ReadApiMixin, APIView):
     def post(self, request, test_id: int):
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        test = visible_test(request, test_id)
+        test = test_to_change(request, test_id)
         quarantine_service.mark_fixed(test, reason=data.validated_data["reason"], user=request.user)
         health = quarantine_service.with_active_quarantine(
             TestHealth.objects.filter(test=test).select_related("test")

@@ -1,11 +1,11 @@
 """Operators' actions through the API: ``POST /api/v1/projects/{id}/trigger``,
 ``POST /api/v1/runs/{id}/rerun`` and ``POST /api/v1/runs/{id}/cancel``.
 
-Members of the project with a read-write token (or a session) may act; a read-only token gets 403, and a
-project or run of another team 404, as everywhere in the API. Each request is sent through
-``hub.operations.services.actions`` and recorded; the answer is that record. The provider's refusal
-comes back with its message and what to do next: 409 when the project has no provider token, 422 when
-the CI has no such operation, 502 for any other error at the provider.
+Owners and members of the project with a read-write token (or a session) may act; a read-only member or
+a read-only token gets 403, and a project or run of another team 404, as everywhere in the API. Each
+request is sent through ``hub.operations.services.actions`` and recorded; the answer is that record. The
+provider's refusal comes back with its message and what to do next: 409 when the project has no provider
+token, 422 when the CI has no such operation, 502 for any other error at the provider.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import error_body
+from hub.api.permissions import require_operator
 from hub.api.serializers_operations import ActionSerializer, RerunSerializer, TriggerSerializer
 from hub.api.viewsets.base import ReadApiMixin, ReadRateThrottle
 from hub.operations.models import Action, ActionOutcome, ActionVia
@@ -66,7 +67,10 @@ class OperationView(ReadApiMixin, APIView):
         return super().handle_exception(exc)
 
     def visible_run(self, run_id: int) -> Run:
-        return get_object_or_404(visible(Run.objects.select_related("project"), self.request.user), pk=run_id)
+        """The run, if the caller sees it (else 404) and may act on it (else 403)."""
+        run = get_object_or_404(visible(Run.objects.select_related("project"), self.request.user), pk=run_id)
+        require_operator(run.project, self.request.user, "re-run or cancel its runs")
+        return run
 
 
 class TriggerView(OperationView):
@@ -81,6 +85,7 @@ class TriggerView(OperationView):
         project = get_object_or_404(
             visible(Project.objects.all(), request.user, project_path=""), pk=project_id
         )
+        require_operator(project, request.user, "trigger its workflows")
         data = TriggerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         action = actions.trigger(

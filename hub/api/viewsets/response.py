@@ -3,9 +3,10 @@
 timeline, effects and agent runs, ``POST /api/v1/fix-jobs/{id}/retry/``, ``/cancel/`` and ``/approve/`` (a
 coding-agent hand-off; owners only).
 
-Members read a project's policy and fix jobs, and may retry or cancel (as they may re-run a run); only
-its owners change the policy. A PUT takes JSON or YAML (``Content-Type: application/yaml`` or
-``text/yaml``); a document that is not valid answers 400 with one error per bad key, each naming it.
+Members read a project's policy and fix jobs, and may retry or cancel (as they may re-run a run;
+read-only members may not); only its owners change the policy. A PUT takes JSON or YAML
+(``Content-Type: application/yaml`` or ``text/yaml``); a document that is not valid answers 400 with one
+error per bad key, each naming it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import ErrorSerializer, error_body
-from hub.api.permissions import require_owner
+from hub.api.permissions import require_operator, require_owner
 from hub.api.serializers_response import FixJobDetailSerializer, FixJobSerializer, PolicySerializer
 from hub.api.viewsets.base import ReadApiMixin, RecentRunsPagination
 from hub.projects.models import Project
@@ -96,11 +97,13 @@ class FixJobViewSet(ReadApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     @extend_schema(summary="Try a failed or dead fix job again (its attempts start over)", request=None)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
+        require_operator(self.get_object().project, request.user, "steer its fix jobs")
         return self._operate(fix_jobs.retry, "only a failed or dead fix job can be tried again")
 
     @extend_schema(summary="Cancel a fix job that has not finished (or failed, or died)", request=None)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        require_operator(self.get_object().project, request.user, "steer its fix jobs")
         return self._operate(fix_jobs.cancel, "a running or finished fix job cannot be cancelled")
 
     @extend_schema(

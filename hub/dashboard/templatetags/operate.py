@@ -1,11 +1,13 @@
 """The action buttons of a run, a test and a fix job, shown only to those who may press them
-(``hub.dashboard.operate``), and only those the object's state allows."""
+(``hub.projects.services.may_operate``: not to read-only members; ``hub.dashboard.operate`` for the
+owners' buttons), and only those the object's state allows."""
 
 from __future__ import annotations
 
 from django import template
 
-from hub.dashboard.operate import may_cancel, may_operate, may_respond, may_retry
+from hub.dashboard.operate import may_cancel, may_respond, may_retry
+from hub.projects.services import may_operate
 from hub.runs.models import RunStatus
 
 register = template.Library()
@@ -17,7 +19,7 @@ def run_actions(context, run) -> dict:
     return {
         "run": run,
         "csrf_token": context.get("csrf_token"),
-        "can_operate": may_operate(user, run.project),
+        "can_operate": may_operate(run.project, user),
         "can_respond": may_respond(user, run.project),
         "running": run.status != RunStatus.COMPLETED,
         "jobs": [job for job in run.jobs.order_by("name", "id") if job.provider_job_id],
@@ -30,7 +32,7 @@ def test_actions(context, test, quarantined) -> dict:
         "test": test,
         "quarantined": quarantined,
         "csrf_token": context.get("csrf_token"),
-        "can_operate": may_operate(context["request"].user, test.project),
+        "can_operate": may_operate(test.project, context["request"].user),
     }
 
 
@@ -39,7 +41,7 @@ def fix_job_actions(context, fix_job) -> dict:
     return {
         "fix_job": fix_job,
         "csrf_token": context.get("csrf_token"),
-        "can_operate": may_operate(context["request"].user, fix_job.project),
+        "can_operate": may_operate(fix_job.project, context["request"].user),
         "can_retry": may_retry(fix_job),
         "can_cancel": may_cancel(fix_job),
     }

@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from hub.dashboard.operate import BadInputs, may_operate, may_respond, parse_inputs, require
+from hub.api.permissions import require_operator
+from hub.dashboard.operate import BadInputs, may_respond, parse_inputs, require
 from hub.flaky.services import quarantine as quarantine_service
 from hub.flaky.services.quarantine import QuarantineError
 from hub.operations.models import Action, ActionOutcome, ActionVia
@@ -28,7 +29,6 @@ from hub.runs.models import Job, Run, Test
 
 MAX_REASON = 2000
 SCOPES = {"failed": "the failed jobs", "all": "every job", "job": ""}
-MEMBERS = "the project's members may do this"
 OWNERS = "the project's owners may ask the hub to respond to a run"
 
 
@@ -50,7 +50,7 @@ def _told(request, action: Action) -> None:
 
 def _run(request, run_id: int) -> Run:
     run = get_object_or_404(visible(Run.objects.select_related("project"), request.user), pk=run_id)
-    require(may_operate(request.user, run.project), MEMBERS)
+    require_operator(run.project, request.user, "re-run or cancel its runs")
     return run
 
 
@@ -108,7 +108,7 @@ def respond(request, run_id: int):
 @login_required
 def trigger(request, project_id: int):
     project = get_object_or_404(visible(Project.objects.all(), request.user, ""), pk=project_id)
-    require(may_operate(request.user, project), MEMBERS)
+    require_operator(project, request.user, "trigger its workflows")
     source = request.POST if request.method == "POST" else request.GET
     given = {name: source.get(name, "").strip() for name in ("workflow", "ref", "inputs")}
     given["ref"] = given["ref"] or project.default_branch
@@ -140,7 +140,7 @@ def trigger(request, project_id: int):
 
 def _test(request, test_id: int) -> Test:
     test = get_object_or_404(visible(Test.objects.select_related("project"), request.user), pk=test_id)
-    require(may_operate(request.user, test.project), MEMBERS)
+    require_operator(test.project, request.user, "change its quarantine list")
     return test
 
 
@@ -202,7 +202,7 @@ def _quarantine_step(request, back: str, step, done: str):
 def fix_job_step(request, fix_job_id: int, step: str):
     jobs = visible(FixJob.objects.select_related("project"), request.user)
     job = get_object_or_404(jobs, pk=fix_job_id)
-    require(may_operate(request.user, job.project), MEMBERS)
+    require_operator(job.project, request.user, "steer its fix jobs")
     back = reverse("dashboard:fix-job", args=[job.pk])
     question = "Try this fix job again from the start?" if step == "retry" else "Cancel this fix job?"
     if answer := confirmed_or_ask(request, question, back):

@@ -59,6 +59,29 @@ def test_a_project_page_lists_its_memberships(admin_client, project, owner):
     assert b"olivia" in response.content
 
 
+def test_a_membership_is_made_read_only_on_the_project_page(admin_client, project, teammate):
+    from hub.projects.models import Membership
+
+    membership = Membership.objects.get(user=teammate)
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    form = {
+        "full_name": project.full_name, "provider": project.provider, "server_url": "",
+        "default_branch": project.default_branch, "settings": "{}",
+        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": str(membership.pk), "memberships-0-project": str(project.pk),
+        "memberships-0-user": str(teammate.pk), "memberships-0-role": "read_only",
+        "agent_tokens-TOTAL_FORMS": "0", "agent_tokens-INITIAL_FORMS": "0",
+        "agent_tokens-MIN_NUM_FORMS": "0", "agent_tokens-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.READ_ONLY
+
+
 def test_a_run_page_shows_its_jobs(admin_client, failing_run):
     response = admin_client.get(reverse("admin:runs_run_change", args=[failing_run.pk]))
 

@@ -86,6 +86,32 @@ def session(browser, live_server, seeded) -> Iterator:
         each.close()
 
 
+def stored_log(seeded) -> int:
+    """A job of the pull request's run with a stored log (colours, a fold, a diagnosed line)."""
+    from hub.operations.models import JobLog, LogState
+
+    job = seeded.pr_run.jobs.first()
+    text = "\x1b[32msetup\x1b[0m\n##[group]Tests\nFAILED test_stable - KeyError: 'basket'\n##[endgroup]\n"
+    stored = {"content": JobLog.compress(text.encode()), "size": len(text), "spans": [[3, 3]]}
+    JobLog.objects.get_or_create(job=job, defaults={"state": LogState.STORED, **stored})
+    return job.pk
+
+
+def a_task(seeded) -> int:
+    """An owner's task for the project's coding agent, made by the service the task form uses."""
+    from hub.response.agents.models import Task
+    from hub.response.services import agent_tasks
+    from tests.hub.response.conftest import agent_fixtures
+
+    task = Task.objects.filter(project=seeded.project).first()
+    if task is None:
+        agent_fixtures.route(seeded.project)
+        owner = get_user_model().objects.get(username="olivia")
+        fields = {"title": "Retry uploads on 503", "description": "Retry with backoff.", "priority": "high"}
+        task = agent_tasks.create(seeded.project, fields, owner)
+    return task.pk
+
+
 def pages(seeded) -> dict[str, str]:
     from hub.failures.models import FailureCluster
     from hub.response.models import FixJob
@@ -102,8 +128,17 @@ def pages(seeded) -> dict[str, str]:
         "fix-jobs": "/fix-jobs/",
         "fix-job": f"/fix-jobs/{FixJob.objects.get(project=seeded.project).pk}/",
         "tasks": "/tasks/",
+        "task": f"/tasks/{a_task(seeded)}/",
+        "task-new": "/tasks/new/",
+        "log": f"/jobs/{stored_log(seeded)}/log/",
+        "trigger": f"/projects/{seeded.project.pk}/trigger/?workflow=ci.yml",
+        "not-allowed": f"/projects/{seeded.project.pk}/trigger/",
         "login": "/login/",
     }
+
+
+VISITORS = {"login": None, "task-new": "olivia", "not-allowed": "rita"}  # the others: tom, a member
+STATUS = {"not-allowed": 403}  # a read-only member's refusal page
 
 
 PAGE_NAMES = (
@@ -118,27 +153,37 @@ PAGE_NAMES = (
     "fix-jobs",
     "fix-job",
     "tasks",
+    "task",
+    "task-new",
+    "log",
+    "trigger",
+    "not-allowed",
     "login",
 )
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_the_page_loads_without_console_errors_and_passes_the_accessibility_check(session, seeded, name):
+def test_the_page_loads_without_console_errors_and_passes_the_accessibility_check(
+    session, seeded, reader, name
+):
     path = pages(seeded)[name]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        visitor = session(None if name == "login" else "tom", viewport=size)
+        visitor = session(VISITORS.get(name, "tom"), viewport=size)
         response = visitor.open(path)
 
-        assert response.status == 200
-        assert visitor.errors == []
+        assert response.status == STATUS.get(name, 200)
+        refused = f"the server responded with a status of {response.status}"  # the page's own status
+        assert [error for error in visitor.errors if response.ok or refused not in error] == []
         assert visitor.page.evaluate(A11Y) == []
         visitor.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
 
 
-def test_a_phone_never_needs_a_horizontal_scroll(session, seeded):
-    visitor = session(viewport=PHONE)
-    for path in pages(seeded).values():
+def test_a_phone_never_needs_a_horizontal_scroll(session, seeded, reader):
+    visitors = {}
+    for name, path in pages(seeded).items():
+        who = VISITORS.get(name, "tom")
+        visitor = visitors.get(who) or visitors.setdefault(who, session(who, viewport=PHONE))
         visitor.open(path)
         overflow = visitor.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
@@ -258,3 +303,27 @@ def test_an_owner_gives_the_agent_a_task_from_the_form_and_lands_on_its_page(ses
     assert visitor.page.evaluate(A11Y) == []
     assert visitor.errors == []
     visitor.page.screenshot(path=str(SCREENSHOTS / "task-desktop.png"), full_page=True)
+
+
+def test_a_read_only_member_sees_the_pages_without_any_action_button(session, seeded, reader):
+    from hub.response.models import FixJob
+
+    fix_job = FixJob.objects.get(project=seeded.project)
+    paths = [
+        f"/runs/{seeded.pr_run.pk}/",
+        f"/tests/{seeded.wobbly.pk}/",
+        f"/fix-jobs/{fix_job.pk}/",
+        "/tasks/",
+    ]
+    member, read_only = session("tom", viewport=DESKTOP), session("rita", viewport=DESKTOP)
+    posts = "main form[method=post]"
+
+    member.open(paths[2])
+    assert member.page.locator(posts).count() > 0  # the same page offers a member its buttons
+    for path in paths:
+        assert read_only.open(path).status == 200
+        assert read_only.page.locator(posts).count() == 0, path
+        assert read_only.page.locator("main .actions a, main a.button").count() == 0, path
+        assert read_only.page.evaluate(A11Y) == [], path
+    read_only.page.screenshot(path=str(SCREENSHOTS / "tasks-read-only.png"), full_page=True)
+    assert read_only.errors == []

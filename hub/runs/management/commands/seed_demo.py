@@ -30,12 +30,14 @@ from django.utils import timezone
 
 from hub.demo.generator import DemoUpload, generate
 from hub.demo.quarantine import quarantine_flakiest
+from hub.demo.response import respond
 from hub.demo.suites import PROJECTS, USERS
 from hub.projects import services
 from hub.projects.models import AgentToken, Membership, Project
 
 SEEDER_TOKEN = "demo seeder"  # noqa: S105 - the token's label, not a secret
 ADMIN = "admin"
+VIEWER = "viewer"  # a read-only member of every demo project, signing in with the admin's password
 DEFAULT_PASSWORD = "admin"  # noqa: S105 - the demo's published login, printed at the end
 MAX_THROTTLE_WAITS = 5
 
@@ -72,6 +74,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             ensure_admin(admin_password)
             projects = ensure_projects()
+            ensure_viewer(projects, admin_password)
             end = remember_end(projects, end or stored_end(projects) or timezone.now().date())
             tokens = {name: issue_seeder_token(project) for name, project in projects.items()}
         # Over HTTP the receiving hub's workers analyse what it receives; in-process, this command does.
@@ -80,6 +83,8 @@ class Command(BaseCommand):
             tally = self.post_all(poster, tokens, seed, days, end)
         for name, test in quarantine_flakiest(projects).items():
             self.stdout.write(f"Quarantined in {name}: {test} (its owner's decision, for the dashboard)")
+        for line in respond(projects):
+            self.stdout.write(f"Responded in {line}")
         self.report(tally, projects, tokens, seed, days, end, admin_password, time.perf_counter() - started)
 
     def post_all(self, poster, tokens: dict[str, str], seed: int, days: int, end: date) -> Tally:
@@ -117,6 +122,7 @@ class Command(BaseCommand):
         for name, plain in tokens.items():
             out(f"  {name:<28} {plain}")
         out(f"Open the dashboard at {settings.SITE_URL}/ (the admin at /admin/) as {ADMIN} / {password}")
+        out(f"  or as {VIEWER} / {password}, a read-only member of every project (no action buttons)")
         if not settings.DEBUG and password == DEFAULT_PASSWORD:
             self.stderr.write("The demo password is 'admin': pass --admin-password on anything reachable.")
 
@@ -249,6 +255,22 @@ def ensure_admin(password: str):
     user.is_staff = user.is_superuser = user.is_active = True
     user.set_password(password)
     user.save()
+    return user
+
+
+def ensure_viewer(projects: dict[str, Project], password: str):
+    """The demo's read-only member: every project's pages, none of its buttons."""
+    user, _ = get_user_model().objects.get_or_create(
+        username=VIEWER, defaults={"email": "viewer@example.com"}
+    )
+    user.is_staff = user.is_superuser = False
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    for project in projects.values():
+        Membership.objects.update_or_create(
+            project=project, user=user, defaults={"role": Membership.Role.READ_ONLY}
+        )
     return user
 
 
