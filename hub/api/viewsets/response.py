@@ -94,13 +94,27 @@ class FixJobViewSet(ReadApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     def get_serializer_class(self):
         return FixJobSerializer if self.action == "list" else FixJobDetailSerializer
 
-    @extend_schema(summary="Try a failed or dead fix job again (its attempts start over)", request=None)
+    @extend_schema(
+        summary="Try a failed or dead fix job again (its attempts start over)",
+        request=None,
+        responses={
+            200: FixJobDetailSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Neither failed nor dead."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         require_operator(self.get_object().project, request.user, "steer its fix jobs")
         return self._operate(fix_jobs.retry, "only a failed or dead fix job can be tried again")
 
-    @extend_schema(summary="Cancel a fix job that has not finished (or failed, or died)", request=None)
+    @extend_schema(
+        summary="Cancel a fix job that has not finished (or failed, or died)",
+        request=None,
+        responses={
+            200: FixJobDetailSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Running or finished."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         require_operator(self.get_object().project, request.user, "steer its fix jobs")
