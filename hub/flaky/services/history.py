@@ -159,12 +159,14 @@ def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
 def pass_may_change_state(state: str, clean_streak: int, clean_runs_needed: int) -> bool:
     """Whether one more clean default-branch run may move a watched test, judged by its last verdict.
 
-    A broken test that passes is fixed; a pass right after a failure makes that failure isolated (evidence
-    of flakiness); otherwise a pass only lengthens the clean streak, which clears a suspected or flaky
-    (or quarantined) test once it reaches the clean runs needed. Those only grow as passes lower the
-    failure rate, and detection's own count never exceeds the stored streak, so a test short of them
-    stays where it is."""
-    if state == TestState.BROKEN or clean_streak == 0:
+    A broken test that passes is fixed; a suspected test's pass right after a failure makes that failure
+    isolated, and a second isolated failure makes it flaky; otherwise a pass only lengthens the clean
+    streak, which clears a suspected or flaky (or quarantined) test once it reaches the clean runs needed.
+    Those only grow as passes lower the failure rate, and detection's own count never exceeds the stored
+    streak, so a test short of them stays where it is. A flaky or quarantined test's isolated failure is
+    more of the evidence it already has: it stays where it is too (at a steady 2% flake rate, judging
+    each such test again on the pass after its failure was half of an upload's verdicts)."""
+    if state == TestState.BROKEN or (clean_streak == 0 and state == TestState.SUSPECTED):
         return True
     return clean_streak + 1 >= clean_runs_needed
 
