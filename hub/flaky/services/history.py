@@ -51,19 +51,22 @@ WHERE t.id IN ({{ids}})
 """
 
 # PostgreSQL would run a correlated cut-off once per result row; a lateral join instead reads each test's
-# newest rows straight off the history index (the segments as one array) and stops at the window.
+# newest rows straight off the history index (the segments as one array) and stops at the window. The
+# rows' jobs and runs (a few hundred for thousands of rows) are read apart and joined here: joined in
+# the query, they cost the server and the client twice what the results do.
 _HISTORY_SQL_POSTGRESQL = f"""
-SELECT r.id, r.run_id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NULL),
-       ru.pull_request, r.job_id, j.name, r.attempt, r.final, r.status, r.duration,
-       CAST(ru.created_at AS text), {_INFRA_SQL}, r.test_id
+SELECT r.id, r.run_id, r.job_id, r.attempt, r.final, r.status, r.duration, r.test_id
 FROM unnest(%s::bigint[]) AS t(id)
 CROSS JOIN LATERAL (
     SELECT r2.id, r2.run_id, r2.job_id, r2.attempt, r2.final, r2.status, r2.duration, r2.test_id
     FROM {RESULTS} r2 WHERE r2.segment = ANY(%s::integer[]) AND r2.test_id = t.id
     ORDER BY r2.segment DESC, r2.id DESC LIMIT %s
 ) r
-JOIN {RUNS} ru ON ru.id = r.run_id
-JOIN {JOBS} j ON j.id = r.job_id
+"""
+_JOBS_SQL_POSTGRESQL = f"""
+SELECT j.id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NULL), ru.pull_request,
+       j.name, CAST(ru.created_at AS text), {_INFRA_SQL}
+FROM {JOBS} j JOIN {RUNS} ru ON ru.id = j.run_id WHERE j.id = ANY(%s::bigint[])
 """
 
 _EVER_FAILED_SQL = f"""
@@ -90,15 +93,25 @@ def histories(
     with connection.cursor() as cursor:
         for chunk in chunks(sorted(set(test_ids))):
             if connection.vendor == "postgresql":
-                sql = _HISTORY_SQL_POSTGRESQL
-                params = [*head, chunk, newest_first, WINDOW]
-            else:
-                sql = in_segments.replace("{ids}", ", ".join(["%s"] * len(chunk)))
-                params = [*head, *newest_first, WINDOW, *chunk]
-            cursor.execute(sql, params)
+                _read_postgresql(cursor, head, chunk, newest_first, found)
+                continue
+            sql = in_segments.replace("{ids}", ", ".join(["%s"] * len(chunk)))
+            cursor.execute(sql, [*head, *newest_first, WINDOW, *chunk])
             for row in cursor.fetchall():  # rows in Outcome's field order; detection unpacks them
                 found[row[-1]].append(row)
     return found
+
+
+def _read_postgresql(cursor, head: list, test_ids: list[int], newest_first: list[int], found: dict) -> None:
+    """``histories`` of ``test_ids`` on PostgreSQL: the results, then their jobs, as Outcome rows."""
+    cursor.execute(_HISTORY_SQL_POSTGRESQL, [test_ids, newest_first, WINDOW])
+    results = cursor.fetchall()
+    cursor.execute(_JOBS_SQL_POSTGRESQL, [*head, sorted({row[2] for row in results})])
+    jobs = {job_id: rest for job_id, *rest in cursor.fetchall()}
+    for result_id, run_id, job_id, attempt, final, status, duration, test_id in results:
+        sha, branch, default, pull_request, name, at, infra = jobs[job_id]
+        row = (result_id, run_id, sha, branch, default, pull_request, job_id, name, attempt, final, status)
+        found[test_id].append((*row, duration, at, infra, test_id))
 
 
 @dataclass(frozen=True)
