@@ -69,6 +69,18 @@ SELECT j.id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NU
 FROM {JOBS} j JOIN {RUNS} ru ON ru.id = j.run_id WHERE j.id = ANY(%s::bigint[])
 """
 
+# An upload's outcomes, each with its test's health when the test is watched (one statement: read apart,
+# the project's watched tests, nearly the whole suite, cost as much again).
+_PLAN_SQL = f"""
+SELECT r.test_id, r.status, h.state, h.clean_streak, h.clean_runs_needed
+FROM {RESULTS} r LEFT JOIN {TestHealth._meta.db_table} h
+    ON h.test_id = r.test_id AND h.state IN (%s, %s, %s, %s)
+WHERE r.job_id = %s AND r.upload_id = %s
+"""
+_PLAN_SQL_UNWATCHED = (
+    f"SELECT test_id, status, NULL, 0, 0 FROM {RESULTS} WHERE job_id = %s AND upload_id = %s"
+)
+
 _EVER_FAILED_SQL = f"""
 SELECT DISTINCT r.test_id
 FROM {RESULTS} r
@@ -136,30 +148,33 @@ def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
     that is not an infrastructure failure: elsewhere it can matter only through ``failed_before_here``."""
     from hub.flaky.detection import is_infrastructure
 
-    job = upload.job
-    outcomes = TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk).values_list("test_id", "status")
+    job, run = upload.job, upload.run
+    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
+    counts = infrastructure or (run.branch == upload.project.default_branch and not run.pull_request)
     failed: set[int] = set()
     present: set[int] = set()
-    for test_id, status in outcomes:
-        present.add(test_id)
-        if status in FAILED:
-            failed.add(test_id)
-    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
+    watched: dict[int, tuple[str, int, int]] = {}
+    with connection.cursor() as cursor:
+        if counts:
+            cursor.execute(_PLAN_SQL, [*(state.value for state in WATCHED), job.pk, upload.pk])
+        else:
+            cursor.execute(_PLAN_SQL_UNWATCHED, [job.pk, upload.pk])
+        for test_id, status, state, clean_streak, needed in cursor.fetchall():
+            present.add(test_id)
+            if status in FAILED:
+                failed.add(test_id)
+            if state is not None:
+                watched[test_id] = (state, clean_streak, needed)
     judge: set[int] = set() if infrastructure else set(failed)
     passed_clean: list[int] = []
-    run = upload.run
-    if infrastructure or (run.branch == upload.project.default_branch and not run.pull_request):
-        watched = TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
-            "test_id", "state", "clean_streak", "clean_runs_needed"
-        )
-        for test_id, state, clean_streak, needed in watched:
-            if test_id not in present or test_id in judge:
-                continue
-            clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
-            if infrastructure or pass_may_change_state(state, clean_streak, needed):
-                judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
-            else:
-                passed_clean.append(test_id)
+    for test_id, (state, clean_streak, needed) in watched.items():
+        if test_id in judge:
+            continue
+        clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
+        if infrastructure or pass_may_change_state(state, clean_streak, needed):
+            judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
+        else:
+            passed_clean.append(test_id)
     judge.update(failed_before_here(upload, rules, present))
     return UploadPlan(sorted(judge), sorted(set(passed_clean) - judge))
 
