@@ -9,6 +9,7 @@ inverse (Press et al., Numerical Recipes, 3rd ed., sections 6.4 and 6.14). Param
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import exp, lgamma, log, log1p, sqrt
 
 _TINY = 1e-300
@@ -31,8 +32,10 @@ def regularized_incomplete_beta(x: float, a: float, b: float) -> float:
     return 1.0 - front * _continued_fraction(1.0 - x, b, a) / b
 
 
+@lru_cache(maxsize=4096)
 def beta_quantile(q: float, a: float, b: float) -> float:
-    """The ``x`` with I_x(a, b) = ``q``: the ``q`` quantile of Beta(a, b)."""
+    """The ``x`` with I_x(a, b) = ``q``: the ``q`` quantile of Beta(a, b). Remembered: a verdict asks four,
+    and the rate a fix is measured against comes from whole counts that many tests share."""
     if a <= 0 or b <= 0:
         raise ValueError(f"Beta parameters must be positive, got a={a}, b={b}")
     if q <= 0.0:

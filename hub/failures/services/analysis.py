@@ -105,11 +105,16 @@ def _unanalysed(upload: Upload) -> Iterable[dict]:
 def _analyse(results: Iterable[dict], rules: RuleSet) -> tuple[dict[str, _Draft], list[tuple[str, dict]]]:
     drafts: dict[str, _Draft] = {}
     failures: list[tuple[str, dict]] = []
+    seen: dict[tuple, tuple] = {}  # one failure's text is often many tests': categorised once
     for result in results:
-        match = rules.categorise(result["message"], result["failure_type"], result["trace"])
-        text = failure_text(result["message"], result["trace"])
-        normalised = normalise(text)
-        fp = fingerprint(normalised, result["failure_type"])
+        key = (result["message"], result["failure_type"], result["trace"])
+        known = seen.get(key)
+        if known is None:
+            match = rules.categorise(*key)
+            text = failure_text(result["message"], result["trace"])
+            normalised = normalise(text)
+            known = seen[key] = (match, text, normalised, fingerprint(normalised, result["failure_type"]))
+        match, text, normalised, fp = known
         draft = drafts.get(fp)
         if draft is None:
             draft = drafts[fp] = _Draft(normalised, example(text), match.category, match.rule)

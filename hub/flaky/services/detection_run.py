@@ -210,10 +210,10 @@ def _locked_health_rows(
     if connection.features.has_select_for_update:
         if one_pass.first_in_project(project.pk):
             every = TestHealth.objects.select_for_update().filter(project_id=project.pk).order_by("test_id")
-            list(every.values_list("pk", flat=True))
-        for chunk in history.chunks(sorted({*test_ids, *also_lock})):
+            one_pass.note_locked(list(every.values_list("pk", flat=True)))
+        for chunk in history.chunks(one_pass.not_locked(sorted({*test_ids, *also_lock}))):
             locked = TestHealth.objects.select_for_update().filter(test_id__in=chunk).order_by("test_id")
-            list(locked.values_list("pk", flat=True))
+            one_pass.note_locked(list(locked.values_list("pk", flat=True)))
     rows: dict[int, TestHealth] = {}
     for chunk in history.chunks(test_ids):
         rows.update((h.test_id, h) for h in TestHealth.objects.filter(test_id__in=chunk))
@@ -225,6 +225,7 @@ def _locked_health_rows(
             )
             created = TestHealth.objects.select_for_update().filter(test_id__in=missing).order_by("test_id")
             rows.update((h.test_id, h) for h in created)
+            one_pass.note_locked(missing)
     return rows
 
 

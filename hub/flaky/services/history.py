@@ -51,20 +51,35 @@ WHERE t.id IN ({{ids}})
 """
 
 # PostgreSQL would run a correlated cut-off once per result row; a lateral join instead reads each test's
-# newest rows straight off the history index (the segments as one array) and stops at the window.
+# newest rows straight off the history index (the segments as one array) and stops at the window. The
+# rows' jobs and runs (a few hundred for thousands of rows) are read apart and joined here: joined in
+# the query, they cost the server and the client twice what the results do.
 _HISTORY_SQL_POSTGRESQL = f"""
-SELECT r.id, r.run_id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NULL),
-       ru.pull_request, r.job_id, j.name, r.attempt, r.final, r.status, r.duration,
-       CAST(ru.created_at AS text), {_INFRA_SQL}, r.test_id
+SELECT r.id, r.run_id, r.job_id, r.attempt, r.final, r.status, r.duration, r.test_id
 FROM unnest(%s::bigint[]) AS t(id)
 CROSS JOIN LATERAL (
     SELECT r2.id, r2.run_id, r2.job_id, r2.attempt, r2.final, r2.status, r2.duration, r2.test_id
     FROM {RESULTS} r2 WHERE r2.segment = ANY(%s::integer[]) AND r2.test_id = t.id
     ORDER BY r2.segment DESC, r2.id DESC LIMIT %s
 ) r
-JOIN {RUNS} ru ON ru.id = r.run_id
-JOIN {JOBS} j ON j.id = r.job_id
 """
+_JOBS_SQL_POSTGRESQL = f"""
+SELECT j.id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NULL), ru.pull_request,
+       j.name, CAST(ru.created_at AS text), {_INFRA_SQL}
+FROM {JOBS} j JOIN {RUNS} ru ON ru.id = j.run_id WHERE j.id = ANY(%s::bigint[])
+"""
+
+# An upload's outcomes, each with its test's health when the test is watched (one statement: read apart,
+# the project's watched tests, nearly the whole suite, cost as much again).
+_PLAN_SQL = f"""
+SELECT r.test_id, r.status, h.state, h.clean_streak, h.clean_runs_needed
+FROM {RESULTS} r LEFT JOIN {TestHealth._meta.db_table} h
+    ON h.test_id = r.test_id AND h.state IN (%s, %s, %s, %s)
+WHERE r.job_id = %s AND r.upload_id = %s
+"""
+_PLAN_SQL_UNWATCHED = (
+    f"SELECT test_id, status, NULL, 0, 0 FROM {RESULTS} WHERE job_id = %s AND upload_id = %s"
+)
 
 _EVER_FAILED_SQL = f"""
 SELECT DISTINCT r.test_id
@@ -90,15 +105,25 @@ def histories(
     with connection.cursor() as cursor:
         for chunk in chunks(sorted(set(test_ids))):
             if connection.vendor == "postgresql":
-                sql = _HISTORY_SQL_POSTGRESQL
-                params = [*head, chunk, newest_first, WINDOW]
-            else:
-                sql = in_segments.replace("{ids}", ", ".join(["%s"] * len(chunk)))
-                params = [*head, *newest_first, WINDOW, *chunk]
-            cursor.execute(sql, params)
+                _read_postgresql(cursor, head, chunk, newest_first, found)
+                continue
+            sql = in_segments.replace("{ids}", ", ".join(["%s"] * len(chunk)))
+            cursor.execute(sql, [*head, *newest_first, WINDOW, *chunk])
             for row in cursor.fetchall():  # rows in Outcome's field order; detection unpacks them
                 found[row[-1]].append(row)
     return found
+
+
+def _read_postgresql(cursor, head: list, test_ids: list[int], newest_first: list[int], found: dict) -> None:
+    """``histories`` of ``test_ids`` on PostgreSQL: the results, then their jobs, as Outcome rows."""
+    cursor.execute(_HISTORY_SQL_POSTGRESQL, [test_ids, newest_first, WINDOW])
+    results = cursor.fetchall()
+    cursor.execute(_JOBS_SQL_POSTGRESQL, [*head, sorted({row[2] for row in results})])
+    jobs = {job_id: rest for job_id, *rest in cursor.fetchall()}
+    for result_id, run_id, job_id, attempt, final, status, duration, test_id in results:
+        sha, branch, default, pull_request, name, at, infra = jobs[job_id]
+        row = (result_id, run_id, sha, branch, default, pull_request, job_id, name, attempt, final, status)
+        found[test_id].append((*row, duration, at, infra, test_id))
 
 
 @dataclass(frozen=True)
@@ -123,30 +148,33 @@ def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
     that is not an infrastructure failure: elsewhere it can matter only through ``failed_before_here``."""
     from hub.flaky.detection import is_infrastructure
 
-    job = upload.job
-    outcomes = TestResult.objects.filter(job_id=job.pk, upload_id=upload.pk).values_list("test_id", "status")
+    job, run = upload.job, upload.run
+    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
+    counts = infrastructure or (run.branch == upload.project.default_branch and not run.pull_request)
     failed: set[int] = set()
     present: set[int] = set()
-    for test_id, status in outcomes:
-        present.add(test_id)
-        if status in FAILED:
-            failed.add(test_id)
-    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
+    watched: dict[int, tuple[str, int, int]] = {}
+    with connection.cursor() as cursor:
+        if counts:
+            cursor.execute(_PLAN_SQL, [*(state.value for state in WATCHED), job.pk, upload.pk])
+        else:
+            cursor.execute(_PLAN_SQL_UNWATCHED, [job.pk, upload.pk])
+        for test_id, status, state, clean_streak, needed in cursor.fetchall():
+            present.add(test_id)
+            if status in FAILED:
+                failed.add(test_id)
+            if state is not None:
+                watched[test_id] = (state, clean_streak, needed)
     judge: set[int] = set() if infrastructure else set(failed)
     passed_clean: list[int] = []
-    run = upload.run
-    if infrastructure or (run.branch == upload.project.default_branch and not run.pull_request):
-        watched = TestHealth.objects.filter(project_id=upload.project_id, state__in=WATCHED).values_list(
-            "test_id", "state", "clean_streak", "clean_runs_needed"
-        )
-        for test_id, state, clean_streak, needed in watched:
-            if test_id not in present or test_id in judge:
-                continue
-            clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
-            if infrastructure or pass_may_change_state(state, clean_streak, needed):
-                judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
-            else:
-                passed_clean.append(test_id)
+    for test_id, (state, clean_streak, needed) in watched.items():
+        if test_id in judge:
+            continue
+        clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
+        if infrastructure or pass_may_change_state(state, clean_streak, needed):
+            judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
+        else:
+            passed_clean.append(test_id)
     judge.update(failed_before_here(upload, rules, present))
     return UploadPlan(sorted(judge), sorted(set(passed_clean) - judge))
 
@@ -159,12 +187,14 @@ def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
 def pass_may_change_state(state: str, clean_streak: int, clean_runs_needed: int) -> bool:
     """Whether one more clean default-branch run may move a watched test, judged by its last verdict.
 
-    A broken test that passes is fixed; a pass right after a failure makes that failure isolated (evidence
-    of flakiness); otherwise a pass only lengthens the clean streak, which clears a suspected or flaky
-    (or quarantined) test once it reaches the clean runs needed. Those only grow as passes lower the
-    failure rate, and detection's own count never exceeds the stored streak, so a test short of them
-    stays where it is."""
-    if state == TestState.BROKEN or clean_streak == 0:
+    A broken test that passes is fixed; a suspected test's pass right after a failure makes that failure
+    isolated, and a second isolated failure makes it flaky; otherwise a pass only lengthens the clean
+    streak, which clears a suspected or flaky (or quarantined) test once it reaches the clean runs needed.
+    Those only grow as passes lower the failure rate, and detection's own count never exceeds the stored
+    streak, so a test short of them stays where it is. A flaky or quarantined test's isolated failure is
+    more of the evidence it already has: it stays where it is too (at a steady 2% flake rate, judging
+    each such test again on the pass after its failure was half of an upload's verdicts)."""
+    if state == TestState.BROKEN or (clean_streak == 0 and state == TestState.SUSPECTED):
         return True
     return clean_streak + 1 >= clean_runs_needed
 

@@ -9,12 +9,14 @@ def same_commit(usable: list[Execution]) -> list[tuple[list[Execution], list[Exe
     """Commits (per job name: a matrix cell that always fails is a configuration, not a flake) where the
     test finished failed in one execution and passed in another."""
     groups: dict[tuple[str, str], tuple[list[Execution], list[Execution]]] = {}
-    if not any(e.final_failed for e in usable):
+    failed = {(e.sha, e.job_name) for e in usable if e.final_failed and e.sha}
+    if not failed:
         return []
     for e in usable:
-        if not e.sha:
+        key = (e.sha, e.job_name)
+        if key not in failed:  # a commit that only passed (most of them) pairs nothing
             continue
-        failing, passing = groups.setdefault((e.sha, e.job_name), ([], []))
+        failing, passing = groups.setdefault(key, ([], []))
         if e.final_failed:
             failing.append(e)
         elif e.final_status == PASSED:

@@ -91,6 +91,8 @@ def test_a_watched_tests_pass_on_a_pull_request_is_neither_judged_nor_counted(ag
         (State.SUSPECTED, 98, 100, False),
         (State.SUSPECTED, 99, 100, True),
         (State.FLAKY, 4, 5, True),
+        (State.FLAKY, 0, 50, False),  # its failure just before is more of the evidence it has
+        (State.QUARANTINED, 0, 50, False),
         (State.QUARANTINED, 3, 50, False),
     ],
 )

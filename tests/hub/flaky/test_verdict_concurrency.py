@@ -4,6 +4,7 @@ one test are decided one at a time (threads against the real database, SQLite an
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from hub.flaky.models import StateChange, TestHealth
 from hub.flaky.models import TestState as State
@@ -41,3 +42,42 @@ def test_a_change_decided_on_a_stale_state_is_not_recorded(agent):
     assert states.change_state(seen, State.HEALTHY, reason="stale", rule="test") is None
     assert TestHealth.objects.get().state == State.FIXED
     assert list(StateChange.objects.values_list("to_state", flat=True)) == [State.FIXED, State.FLAKY]
+
+
+def locked_elsewhere(test_id: int) -> bool:
+    """Whether another connection finds the test's health row locked (asked without waiting)."""
+    from django.db import OperationalError, transaction
+
+    found: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with transaction.atomic():
+                list(TestHealth.objects.select_for_update(nowait=True).filter(pk=test_id))
+            found.append(False)
+        except OperationalError:
+            found.append(True)
+
+    assert at_once(probe, [()]) == []
+    return found[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's writers hold the whole database")
+@pytest.mark.parametrize("in_a_pass", [False, True])
+def test_a_judge_holds_its_tests_health_rows_until_it_commits(agent, in_a_pass):
+    from django.db import transaction
+
+    agent.post_report(report(case("test_a", "failed")))
+    detection_run.update_for_upload(Upload.objects.get().pk)
+    health = TestHealth.objects.get()
+
+    with transaction.atomic():
+        if in_a_pass:
+            with detection_run.backlog_pass():
+                detection_run.judge_tests(health.project, [health.pk])
+                detection_run.judge_tests(health.project, [health.pk])  # the pass's second upload
+                assert locked_elsewhere(health.pk)
+        else:
+            detection_run.judge_tests(health.project, [health.pk])
+            assert locked_elsewhere(health.pk)
+    assert not locked_elsewhere(health.pk)
