@@ -34,7 +34,7 @@ from hub.response.services import fix_jobs
 from hub.runs.models import Run
 from tests.hub.api.factories import make_run
 from tests.hub.cluster import REDIS_URL, Cluster, hub_env, manage, require_redis, resume_until
-from tests.hub.operations.conftest import give_token
+from tests.hub.operations.conftest import corpus_api, give_token
 from tests.hub.response.agent_fixtures import AGENT_SECRET, callback, member, route
 from tests.hub.response.fake_agents import TOKEN, FakeAgent, FakeCodegen
 from tests.hub.response.fake_fixer import ROUTED
@@ -108,6 +108,7 @@ def recent_red_run(project: Project, **fields) -> Run:
 
 @pytest.fixture
 def github(octo: Project):
+    corpus_api("github/examples/issues__create-comment.201.default.json")  # skips here, not in the fake
     give_token(octo)
     server = FakeServices(0).start()
     Integration.objects.filter(project=octo).update(api_url=server.url)
@@ -135,6 +136,7 @@ def test_the_fix_workflow_is_dispatched_once_when_the_worker_is_killed_mid_dispa
 
 @pytest.fixture
 def gitlab(db):
+    corpus_api("gitlab/gitlab4j/pipeline.json")  # the fake answers with it: skips here, not in the fake
     project = Project.objects.create(full_name="group/app", provider="gitlab")
     give_token(project, "glpat-token-for-tests")
     server = FakeGitLab().start()
