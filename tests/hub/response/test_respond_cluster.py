@@ -137,8 +137,15 @@ def killed_mid_answer(hub: Hub, agent: Agent, sender, services: FakeServices) ->
     assert requested, f"no re-run request within a minute; the cluster said:\n{output[-4000:]}"
     assert elapsed < 60
     assert in_flight, f"the issue and the message were not under way; {services.arrived}\n{output[-3000:]}"
-    lost = {effect.kind: effect.state for effect in Effect.objects.exclude(kind="comment")}
-    assert lost == dict.fromkeys(("rerun", "issue", "slack"), EffectState.INTENDED)  # answers never read
+    # No answer was read. On a loaded machine an attempt can outlive Q_TIMEOUT before the kill and be
+    # taken back when its lease ends: the re-run and the issue are then adopted from what GitHub shows,
+    # and the message, which Slack cannot be asked about, is refused rather than sent again.
+    made = {effect.kind: effect for effect in Effect.objects.exclude(kind="comment")}
+    seen = {kind: (effect.state, effect.detail) for kind, effect in made.items()}
+    assert set(made) == {"rerun", "issue", "slack"}, seen
+    for kind in ("rerun", "issue"):
+        assert made[kind].state == EffectState.INTENDED or made[kind].detail.get("adopted_after_check"), seen
+    assert made["slack"].state in (EffectState.INTENDED, EffectState.FAILED), seen
     return output
 
 
