@@ -43,6 +43,7 @@ class LoadPlan:
     clients: int = 4
     cases: int = 2000
     failure_rate: float = 0.02
+    rate: float = 8.3  # uploads/s from all clients together (the probe kept 8.3/s); 0: unpaced
     seconds: float = 90.0
     hub_workers: int = 4
     q_workers: int = 1
@@ -53,7 +54,15 @@ class LoadPlan:
 
 
 QUICK = LoadPlan(
-    clients=2, cases=200, seconds=6.0, hub_workers=2, drain=45.0, sample_every=1.0, q_timeout=20, q_retry=30
+    clients=2,
+    cases=200,
+    rate=0.0,
+    seconds=6.0,
+    hub_workers=2,
+    drain=45.0,
+    sample_every=1.0,
+    q_timeout=20,
+    q_retry=30,
 )
 
 
@@ -193,7 +202,10 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
             threading.Thread(
                 target=client_loop,
                 args=(hub, (plan.cases, plan.failure_rate), n, stop, sent, lock),
-                kwargs={"deadline": time.monotonic() + plan.seconds + plan.drain},
+                kwargs={
+                    "deadline": time.monotonic() + plan.seconds + plan.drain,
+                    "interval": plan.clients / plan.rate if plan.rate else 0.0,
+                },
                 daemon=True,
             )
             for n in range(plan.clients)

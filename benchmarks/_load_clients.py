@@ -120,12 +120,17 @@ def client_loop(
     lock: threading.Lock,
     *,
     deadline: float,
+    interval: float = 0.0,
 ) -> None:
-    """Post new reports of ``report`` = (cases, failure rate) until ``stop``; retries end at ``deadline``."""
+    """Post new reports of ``report`` = (cases, failure rate) until ``stop``; retries end at ``deadline``.
+    With an ``interval``, a post starts every ``interval`` seconds (on a fixed schedule, so a slow answer
+    is caught up on, as CI jobs finishing on their own clocks would), else as soon as the last ended."""
     rng = random.Random(client)
+    next_post = time.monotonic() + interval * rng.random()  # the clients spread over one interval
     with requests.Session() as session:
         number = 0
-        while not stop.is_set():
+        while not stop.wait(max(0.0, next_post - time.monotonic())):
+            next_post += interval
             number += 1
             body, results = report_body(*report, rng, context_for(hub, client, number))
             record = Sent(key=f"load-{client}-{number}-{secrets.token_hex(6)}", results=results)

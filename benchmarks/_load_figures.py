@@ -91,7 +91,8 @@ def load_rows(scenario: str, result: LoadResult) -> list[Row]:
         ),
         Row(
             scenario,
-            "uploads/s, results/s (confirmed)",
+            "uploads/s, results/s (confirmed; clients offered "
+            + (f"{plan.rate:g}/s)" if plan.rate else "all the hub took)"),
             "-",
             f"{len(confirmed) / plan.seconds:.2f}/s, {results / plan.seconds:.0f}/s",
         ),

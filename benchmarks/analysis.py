@@ -120,7 +120,7 @@ def land(client, token: str, suite: Suite) -> int:
 
 
 def rescan_judged(upload) -> list[int]:
-    """The tests the analysis judged before issue 12 (``history.judged_in_upload`` as it was)."""
+    """The tests the analysis judged before issue 12 (``upload_plan.judged_in_upload`` as it was)."""
     from hub.flaky.detection import DEFAULT_RULES, is_infrastructure
     from hub.flaky.models import TestHealth
     from hub.flaky.services.history import WATCHED, chunks
@@ -198,7 +198,7 @@ def measure_one(upload_id: int, old_first: bool) -> tuple[float, float, int, int
     old path runs in a transaction rolled back, taking turns with ours at going first."""
     from django.db import transaction
 
-    from hub.flaky.services import history
+    from hub.flaky.services import upload_plan
     from hub.outbox.services import claims
     from hub.runs.models import Upload
 
@@ -211,7 +211,7 @@ def measure_one(upload_id: int, old_first: bool) -> tuple[float, float, int, int
     if old_first:
         old_seconds, old_judged = old()
     upload = Upload.objects.select_related("job", "run", "project").get(pk=upload_id)
-    new_judged = len(history.plan_for_upload(upload).judge)
+    new_judged = len(upload_plan.plan_for_upload(upload).judge)
     new_seconds, state = timed(claims.perform, owed_for(upload_id))
     assert state == "done", state
     if not old_first:

@@ -4,7 +4,8 @@ keeps up, with what was lost or repeated.
     python benchmarks/load.py [--backends postgresql] [--brokers orm,redis] [--seconds 90] [--quick]
 
 The issue's probe: 4 clients posting 2,000-case reports (2% of the cases failing at random) to a hub of 4
-gunicorn workers, with one analysis worker (4x fewer than clients). Targets: the oldest analysis still
+gunicorn workers, 8.3 uploads/s in all (the rate that probe's hub kept; ``--rate 0`` posts as fast as the
+hub answers), with one analysis worker (4x fewer than clients). Targets: the oldest analysis still
 owed stays under 60 s, an upload's analysis is in the database within 60 s of it, nothing is lost or
 repeated. The idle baseline is one upload on the same hub before the load. ``_load.py`` describes the
 run, ``_audit.py`` what counts as lost and repeated.
@@ -52,6 +53,12 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, help="how long the clients post (default 90; --quick 6)")
     parser.add_argument("--clients", type=int, help="concurrent uploading clients (default 4)")
     parser.add_argument("--cases", type=int, help="cases per report (default 2000)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="uploads/s from all clients together (default 8.3, the issue's probe; 0: as fast as the hub "
+        "answers; --quick: 0)",
+    )
     parser.add_argument("--hub-workers", type=int, help="gunicorn workers (default 4)")
     parser.add_argument("--q-workers", type=int, help="django-q2 workers (default 1)")
     parser.add_argument("--drain", type=float, help="the most seconds to wait for the queue to empty (300)")
@@ -75,6 +82,9 @@ def plan_from(args: argparse.Namespace) -> LoadPlan:
     for name, value in given.items():
         if value is not None and value <= 0:
             raise SystemExit(f"--{name.replace('_', '-')} must be positive, got {value}")
+    if args.rate is not None and args.rate < 0:
+        raise SystemExit(f"--rate must be 0 (unpaced) or positive, got {args.rate}")
+    given["rate"] = args.rate
     return replace(plan, **{name: value for name, value in given.items() if value is not None})
 
 

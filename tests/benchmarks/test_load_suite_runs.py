@@ -69,8 +69,11 @@ def assert_prints_losses(output: str, scenario: str) -> None:
 
 @needs_postgres
 def test_sustained_uploads_print_throughput_the_queue_over_time_and_losses():
-    output = run("benchmarks/load.py", "--brokers", "orm")
-    assert "uploads/s, results/s" in output
+    output = run("benchmarks/load.py", "--brokers", "orm", "--rate", "4")
+    assert "uploads/s, results/s (confirmed; clients offered 4/s)" in output
+    sent = re.search(r"uploads confirmed / sent [^\n]* (\d+) / (\d+) in 6 s", output)
+    assert sent, "no uploads figure"
+    assert 12 <= int(sent[2]) <= 4 * 6 + 2, "the clients did not keep to the rate asked for"
     assert "oldest owed analysis, worst sample" in output
     figure = r"upload to its verdict \(flaky detection\) [^\n]* - +[\d.]+ / [\d.]+ / [\d.]+ s"
     assert re.search("postgresql/orm +" + figure, output), "no upload-to-verdict figure measured"

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from hub.failures.models import Failure, JobFailure
 from hub.failures.services.analysis import analyse_upload
-from hub.flaky.services.history import judged_in_upload
+from hub.flaky.services.upload_plan import judged_in_upload
 from hub.projects import services
 from hub.projects.models import Membership, Project
 from hub.runs.models import Job, Run, TestResult, Upload

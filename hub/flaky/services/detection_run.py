@@ -15,14 +15,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Least, Right
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from hub.flaky import detection
 from hub.flaky.models import TestHealth, TestState
-from hub.flaky.services import history, one_pass
+from hub.flaky.services import figures, history, one_pass, upload_plan
 from hub.flaky.services.states import Move, change_states
 from hub.projects.models import Project
 from hub.runs.models import Upload
@@ -52,13 +51,15 @@ _CLEARED = (TestState.HEALTHY, TestState.FIXED)
 
 
 def update_for_upload(upload_id: int) -> int:
-    """Judge the tests of one upload whose evidence may change their verdict (``history.plan_for_upload``)
+    """Judge the tests of one upload whose evidence may change their verdict (``upload_plan.plan_for_upload``)
     and count the clean passes of the watched others; return how many were judged."""
     upload = Upload.objects.select_related("job", "run", "project").filter(pk=upload_id).first()
     if upload is None:  # pruned or rolled back before the task ran: nothing to judge
         return 0
-    plan = history.plan_for_upload(upload)
-    judge_tests(upload.project, plan.judge, passed_clean=plan.passed_clean)
+    plan = upload_plan.plan_for_upload(upload)
+    judge_tests(
+        upload.project, plan.judge, passed_clean=plan.passed_clean, known_failures=plan.known_failures
+    )
     return len(plan.judge)
 
 
@@ -78,26 +79,33 @@ def recompute_all() -> int:
 
 
 def judge_tests(
-    project: Project, test_ids: Sequence[int], *, passed_clean: Sequence[int] = ()
+    project: Project,
+    test_ids: Sequence[int],
+    *,
+    passed_clean: Sequence[int] = (),
+    known_failures: Sequence[upload_plan.KnownFailure] = (),
 ) -> dict[int, detection.Verdict]:
-    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts; add one to the
-    clean streak of ``passed_clean`` (tests a clean pass cannot move yet: ``history.plan_for_upload``).
+    """Judge ``test_ids`` of ``project`` from their recent history and store the verdicts; count a clean
+    pass of ``passed_clean`` and the failures of ``known_failures`` in those tests' figures (outcomes that
+    cannot move them: ``upload_plan.plan_for_upload``).
 
     One transaction, with the tests' health rows locked (all of them, in test order, so two judges never
     deadlock) before their state and history are read: two workers judging one test take turns, and the
     second sees the first's verdict, so a state change is recorded once."""
-    if not test_ids and not passed_clean:
+    if not test_ids and not passed_clean and not known_failures:
         return {}
     test_ids = sorted(set(test_ids))
     verdicts: dict[int, detection.Verdict] = {}
     rows: list[TestHealth] = []
     with transaction.atomic():
         counted = sorted(set(passed_clean) - set(test_ids))
-        current = _locked_health_rows(project, test_ids, also_lock=counted)
+        failed = [f.test_id for f in known_failures]
+        current = _locked_health_rows(project, test_ids, also_lock=[*counted, *failed])
         _count_clean_passes(counted)
+        _count_known_failures(known_failures)
         pending = one_pass.take_clean_passes(test_ids)
         for test_id, times in pending.items():
-            _add_clean_passes(current[test_id], times)  # the row as it would be, had they been written
+            figures.add_clean_passes(current[test_id], times)  # the row as it would be, had they been written
         now = timezone.now()  # after the rows it creates: a new row's state is not newer than its verdict
         outcomes = one_pass.histories(project.pk, test_ids, project.default_branch, history.histories)
         stored = {test_id: _written(health) for test_id, health in current.items()}
@@ -141,44 +149,19 @@ def judge_tests(
 def _count_clean_passes(test_ids: list[int]) -> None:
     """One more clean default-branch run for each test (in a backlog pass, counted when it ends)."""
     if not one_pass.defer_clean_passes(test_ids):
-        _write_clean_passes(test_ids, 1)
+        figures.write_clean_passes(test_ids, 1)
 
 
-def _write_clean_passes(
-    test_ids: list[int], times: int, rules: detection.Rules = detection.DEFAULT_RULES
-) -> None:
-    """``times`` more clean default-branch runs for each test, kept in its figures as
-    ``signals.aggregates`` would count them (the newest run weighs 1, older ones decay), without reading
-    its history: the streaks, runs and recent outcomes stay current; score, confidence and evidence wait
-    for the next verdict. Each run is one step of the same arithmetic (``_add_clean_passes``), so
-    counting them together or one at a time writes the same figures."""
-    decay = 0.5 ** (1.0 / rules.half_life)
-    weighted_runs, weighted_failures = F("weighted_runs"), F("weighted_failures")
-    for _ in range(times):
-        weighted_runs, weighted_failures = weighted_runs * decay + 1, weighted_failures * decay
-    for chunk in history.chunks(test_ids):
-        TestHealth.objects.filter(test_id__in=chunk).update(
-            clean_streak=F("clean_streak") + times,
-            failure_streak=0,
-            runs=Least(F("runs") + times, history.WINDOW),
-            weighted_runs=weighted_runs,
-            weighted_failures=weighted_failures,
-            recent=Right(Concat(F("recent"), Value("p" * times)), 200),
-        )
-
-
-def _add_clean_passes(
-    health: TestHealth, times: int, rules: detection.Rules = detection.DEFAULT_RULES
-) -> None:
-    """``_write_clean_passes`` on a health row in memory."""
-    decay = 0.5 ** (1.0 / rules.half_life)
-    for _ in range(times):
-        health.weighted_runs = health.weighted_runs * decay + 1
-        health.weighted_failures = health.weighted_failures * decay
-    health.clean_streak += times
-    health.failure_streak = 0
-    health.runs = min(health.runs + times, history.WINDOW)
-    health.recent = (health.recent + "p" * times)[-200:]
+def _count_known_failures(failures: Sequence[upload_plan.KnownFailure]) -> None:
+    """The failures counted after the clean passes this backlog pass has counted before them."""
+    if not failures:
+        return
+    earlier: dict[int, list[int]] = {}
+    for test_id, times in one_pass.take_clean_passes(f.test_id for f in failures).items():
+        earlier.setdefault(times, []).append(test_id)
+    for times, test_ids in earlier.items():
+        figures.write_clean_passes(test_ids, times)
+    figures.write_known_failures(failures)
 
 
 @contextmanager
@@ -193,7 +176,7 @@ def backlog_pass() -> Iterator[None]:
 def write_clean_passes() -> None:
     """Write the clean passes a backlog pass has counted so far (before anything else reads them)."""
     for times, test_ids in one_pass.take_all_clean_passes().items():
-        _write_clean_passes(test_ids, times)
+        figures.write_clean_passes(test_ids, times)
 
 
 def _written(health: TestHealth) -> tuple:

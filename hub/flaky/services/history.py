@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import F, Q
 
 from hub.flaky.detection import DEFAULT_RULES, Outcome, Rules
 from hub.flaky.models import TestHealth, TestState
-from hub.flaky.services import one_pass
 from hub.runs.models import Job, Run, Test, TestResult, Upload
 from hub.runs.services import segments
 
@@ -69,18 +67,6 @@ SELECT j.id, ru.commit_sha, ru.branch, (ru.branch = %s AND ru.pull_request IS NU
 FROM {JOBS} j JOIN {RUNS} ru ON ru.id = j.run_id WHERE j.id = ANY(%s::bigint[])
 """
 
-# An upload's outcomes, each with its test's health when the test is watched (one statement: read apart,
-# the project's watched tests, nearly the whole suite, cost as much again).
-_PLAN_SQL = f"""
-SELECT r.test_id, r.status, h.state, h.clean_streak, h.clean_runs_needed
-FROM {RESULTS} r LEFT JOIN {TestHealth._meta.db_table} h
-    ON h.test_id = r.test_id AND h.state IN (%s, %s, %s, %s)
-WHERE r.job_id = %s AND r.upload_id = %s
-"""
-_PLAN_SQL_UNWATCHED = (
-    f"SELECT test_id, status, NULL, 0, 0 FROM {RESULTS} WHERE job_id = %s AND upload_id = %s"
-)
-
 _EVER_FAILED_SQL = f"""
 SELECT DISTINCT r.test_id
 FROM {RESULTS} r
@@ -124,79 +110,6 @@ def _read_postgresql(cursor, head: list, test_ids: list[int], newest_first: list
         sha, branch, default, pull_request, name, at, infra = jobs[job_id]
         row = (result_id, run_id, sha, branch, default, pull_request, job_id, name, attempt, final, status)
         found[test_id].append((*row, duration, at, infra, test_id))
-
-
-@dataclass(frozen=True)
-class UploadPlan:
-    """What one upload asks of detection: the tests to judge, and the watched tests whose clean pass on
-    the default branch cannot change their state yet, so only their clean streak moves (by one)."""
-
-    judge: list[int]
-    passed_clean: list[int]
-
-
-def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
-    """Judge the upload's tests that failed (any attempt), unless its job is an infrastructure failure
-    (then its watched tests, ``WATCHED``, for their figures); its watched tests whose pass here may change
-    their state (``pass_may_change_state``);
-    and its tests whose earlier failures a pass here may turn into evidence (``failed_before_here``).
-    Other tests that passed cannot change state, so they wait for the nightly recompute to refresh their
-    figures; a watched test's clean streak is kept up to date on the way, so the upload that may clear
-    it is judged.
-
-    A pass counts only on the default branch outside a pull request (detection's clean runs), in a job
-    that is not an infrastructure failure: elsewhere it can matter only through ``failed_before_here``."""
-    from hub.flaky.detection import is_infrastructure
-
-    job, run = upload.job, upload.run
-    infrastructure = is_infrastructure(job.tests, job.failed, job.errors, rules)
-    counts = infrastructure or (run.branch == upload.project.default_branch and not run.pull_request)
-    failed: set[int] = set()
-    present: set[int] = set()
-    watched: dict[int, tuple[str, int, int]] = {}
-    with connection.cursor() as cursor:
-        if counts:
-            cursor.execute(_PLAN_SQL, [*(state.value for state in WATCHED), job.pk, upload.pk])
-        else:
-            cursor.execute(_PLAN_SQL_UNWATCHED, [job.pk, upload.pk])
-        for test_id, status, state, clean_streak, needed in cursor.fetchall():
-            present.add(test_id)
-            if status in FAILED:
-                failed.add(test_id)
-            if state is not None:
-                watched[test_id] = (state, clean_streak, needed)
-    judge: set[int] = set() if infrastructure else set(failed)
-    passed_clean: list[int] = []
-    for test_id, (state, clean_streak, needed) in watched.items():
-        if test_id in judge:
-            continue
-        clean_streak += one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
-        if infrastructure or pass_may_change_state(state, clean_streak, needed):
-            judge.add(test_id)  # an outage is rare: its watched tests' figures are refreshed at once
-        else:
-            passed_clean.append(test_id)
-    judge.update(failed_before_here(upload, rules, present))
-    return UploadPlan(sorted(judge), sorted(set(passed_clean) - judge))
-
-
-def judged_in_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> list[int]:
-    """The tests ``plan_for_upload`` judges."""
-    return plan_for_upload(upload, rules).judge
-
-
-def pass_may_change_state(state: str, clean_streak: int, clean_runs_needed: int) -> bool:
-    """Whether one more clean default-branch run may move a watched test, judged by its last verdict.
-
-    A broken test that passes is fixed; a suspected test's pass right after a failure makes that failure
-    isolated, and a second isolated failure makes it flaky; otherwise a pass only lengthens the clean
-    streak, which clears a suspected or flaky (or quarantined) test once it reaches the clean runs needed.
-    Those only grow as passes lower the failure rate, and detection's own count never exceeds the stored
-    streak, so a test short of them stays where it is. A flaky or quarantined test's isolated failure is
-    more of the evidence it already has: it stays where it is too (at a steady 2% flake rate, judging
-    each such test again on the pass after its failure was half of an upload's verdicts)."""
-    if state == TestState.BROKEN or (clean_streak == 0 and state == TestState.SUSPECTED):
-        return True
-    return clean_streak + 1 >= clean_runs_needed
 
 
 def failed_before_here(

@@ -29,7 +29,7 @@ from hub.outbox.services.announce import announce
 from hub.outbox.services.live import changed
 from hub.projects.models import Project
 from hub.runs.models import CoverageReport, FileCoverage, Job, Run, RunStatus, Upload
-from hub.runs.services import load, segments, stand_ins, state, test_ids
+from hub.runs.services import load, segments, stand_ins, state, statistics, test_ids
 from hub.runs.services.cases import Case
 from hub.runs.services.errors import IdempotencyKeyReused
 from hub.runs.services.header import Header
@@ -140,6 +140,8 @@ def ingest(
             _store_coverage(job, upload, header.coverage)
         announce(UPLOAD_STORED, upload.pk)  # the work it owes commits with it, or not at all
         changed(UPLOAD_STORED, project.pk, run_id=run.pk)  # and so do the open pages' news
+        upload_id = upload.pk
+        transaction.on_commit(lambda: statistics.refresh_run_statistics(upload_id))
     return Receipt(upload, replayed=False)
 
 
@@ -266,7 +268,7 @@ def _load_cases(project: Project, run: Run, job: Job, upload: Upload, batches: I
                 ids, created = test_ids.upsert_tests(project.pk, keys, describe, now, known)
                 new_tests += created
                 if new_tests >= STATISTICS_AFTER_NEW_TESTS and not statistics_fresh:
-                    test_ids.refresh_test_statistics()  # once per upload, when it has created many tests
+                    statistics.refresh_test_statistics()  # once per upload, when it has created many tests
                     statistics_fresh = True
                 rows = loader.rows(cases, [ids[key] for key in keys])
             results.write(rows)

@@ -232,11 +232,3 @@ def _insert_tests_postgresql(project_id: int, missing: list[TestRow], now: datet
             binary=True,
         )
         return dict(cursor.fetchall())
-
-
-def refresh_test_statistics() -> None:
-    """After a load created many tests, fresh planner statistics keep the next batches' lookups on the
-    unique index rather than a scan of the project's tests (PostgreSQL; SQLite plans by index anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {TEST_TABLE}")

@@ -9,7 +9,7 @@ import pytest
 
 from hub.flaky.models import StateChange, TestHealth
 from hub.flaky.models import TestState as State
-from hub.flaky.services import detection_run, history
+from hub.flaky.services import detection_run, upload_plan
 from hub.flaky.services.quarantine import mark_fixed, quarantine
 from hub.flaky.services.states import change_state, health_for
 from hub.flaky.tasks import recompute_all, recompute_project
@@ -179,7 +179,7 @@ def test_an_upload_judges_only_its_failing_and_watched_tests(agent):
     watched = Test.objects.get(name="test_other_3")
     change_state(health_for(watched), State.SUSPECTED, reason="seen before", rule="test")
 
-    judged = history.judged_in_upload(Upload.objects.select_related("job").get(pk=upload_id))
+    judged = upload_plan.judged_in_upload(Upload.objects.select_related("job").get(pk=upload_id))
 
     assert set(Test.objects.filter(pk__in=judged).values_list("name", flat=True)) == {
         "test_widget",
@@ -193,7 +193,7 @@ def test_a_full_recompute_reaches_the_verdicts_the_incremental_path_reached(agen
     main_runs(agent, "pppp", name="test_broken")  # stays healthy until it breaks
     main_runs(agent, "fff", name="test_broken")
     # A watched test's clean pass that cannot move it updates its streaks and counts, not its score
-    # (history.plan_for_upload): the score is the next verdict's, or the nightly recompute's.
+    # (upload_plan.plan_for_upload): the score is the next verdict's, or the nightly recompute's.
     incremental = {
         h.test.name: (h.state, h.failures, h.runs, h.recent, h.clean_streak)
         for h in TestHealth.objects.select_related("test")
@@ -295,7 +295,7 @@ def test_an_upload_judges_its_tests_that_failed_before_on_the_same_pull_request_
         judge=False,
     )
 
-    judged = history.judged_in_upload(Upload.objects.get(pk=upload_id))
+    judged = upload_plan.judged_in_upload(Upload.objects.get(pk=upload_id))
 
     assert set(Test.objects.filter(pk__in=judged).values_list("name", flat=True)) == {"test_widget"}
 

@@ -10,8 +10,8 @@ import pytest
 
 from hub.flaky.models import TestHealth
 from hub.flaky.models import TestState as State
-from hub.flaky.services import detection_run, history
-from hub.flaky.services.history import pass_may_change_state
+from hub.flaky.services import detection_run, upload_plan
+from hub.flaky.services.upload_plan import pass_may_change_state
 from hub.runs.models import Test, Upload
 from tests.hub.conftest import case, report
 
@@ -39,8 +39,9 @@ def widget() -> TestHealth:
     return TestHealth.objects.get(test__name="test_widget")
 
 
-def planned(upload: Upload) -> history.UploadPlan:
-    return history.plan_for_upload(Upload.objects.select_related("job", "run", "project").get(pk=upload.pk))
+def planned(upload: Upload) -> upload_plan.UploadPlan:
+    found = Upload.objects.select_related("job", "run", "project").get(pk=upload.pk)
+    return upload_plan.plan_for_upload(found)
 
 
 def test_a_watched_tests_clean_pass_far_from_clearing_it_is_counted_not_judged(agent):
@@ -80,7 +81,7 @@ def test_the_pass_that_may_clear_a_suspected_test_is_judged_and_clears_it(agent)
 def test_a_watched_tests_pass_on_a_pull_request_is_neither_judged_nor_counted(agent):
     outcomes(agent, "pppppfpp")
     upload = post(agent, case("test_widget"), judge=False, branch="feature", pull_request=4)
-    assert planned(upload) == history.UploadPlan(judge=[], passed_clean=[])
+    assert planned(upload) == upload_plan.UploadPlan(judge=[], passed_clean=[])
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hub.failures.models import Failure
 from hub.flaky.models import StateChange, TestHealth
-from hub.flaky.services import history
+from hub.flaky.services import upload_plan
 from hub.outbox.models import OwedWork, WorkState
 from hub.outbox.services import claims
 from hub.projects.models import AgentToken, Project
@@ -165,13 +165,13 @@ def test_a_pass_over_two_projects_backlogs_gives_each_the_effects_of_one_at_a_ti
 
 
 def judged_after_every_failure(state: str, clean_streak: int, clean_runs_needed: int) -> bool:
-    """``history.pass_may_change_state`` as it was: any watched test's pass right after a failure judged."""
+    """``upload_plan.pass_may_change_state`` as it was: a watched test's pass right after a failure judged."""
     return state == "broken" or clean_streak == 0 or clean_streak + 1 >= clean_runs_needed
 
 
 def test_a_flaky_tests_pass_after_a_failure_left_unjudged_changes_no_state(settings, monkeypatch):
     settings.OWED_BATCH_SIZE = 1
-    monkeypatch.setattr(history, "pass_may_change_state", judged_after_every_failure)
+    monkeypatch.setattr(upload_plan, "pass_may_change_state", judged_after_every_failure)
     before = analysed(World("acme/judged-after-failures"), 40)
     monkeypatch.undo()
     now = analysed(World("acme/flaky-left-alone"), 40)
@@ -181,4 +181,19 @@ def test_a_flaky_tests_pass_after_a_failure_left_unjudged_changes_no_state(setti
         name: v[:2] for name, v in before.verdicts().items()
     }  # states, streaks and recent outcomes; only the scores of flaky tests wait for their next verdict
     assert now.verdicts() != before.verdicts()  # the old rule did judge more: the comparison compares
+    assert len(before.changes()) > 10
+
+
+def test_a_flaky_tests_failure_left_unjudged_changes_no_state(settings, monkeypatch):
+    settings.OWED_BATCH_SIZE = 1
+    monkeypatch.setattr(upload_plan, "failure_may_change_state", lambda *_: True)  # every failure judged
+    before = analysed(World("acme/every-failure-judged"), 40)
+    monkeypatch.undo()
+    now = analysed(World("acme/known-failures-counted"), 40)
+
+    assert now.changes() == before.changes()
+    assert {name: v[:2] for name, v in now.verdicts().items()} == {
+        name: v[:2] for name, v in before.verdicts().items()
+    }  # states, streaks, runs, failures and recent outcomes; scores wait for the next verdict
+    assert now.verdicts() != before.verdicts()  # failures were left unjudged: the comparison compares
     assert len(before.changes()) > 10
