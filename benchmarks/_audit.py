@@ -8,14 +8,16 @@ internals: no mechanism is assumed beyond the tables themselves.
   least one failure, so every upload owes one. Owed after the drain = **lost**.
 * A failed final result whose test's ``TestHealth.judged_through`` is below the result's id was never seen
   by flaky detection: a **verdict lost**.
-* An upload has its *verdict* once flaky detection has judged every failed final result it carried (each
-  test's ``TestHealth.judged_through`` reached the result); *upload to its verdict* runs from the upload's
-  ``received_at`` to the newest ``judged_at`` of those tests, read by ``verdicts`` while the run goes on.
+* An upload has its *verdict* once flaky detection has seen every failed final result it carried (each
+  test's ``TestHealth.judged_through`` reached the result: judged, or counted as more of a flaky test's
+  evidence); *upload to its verdict* runs from the upload's ``received_at`` to the newest ``updated_at``
+  of those tests' health rows, read by ``verdicts`` while the run goes on.
 * An upload the hub confirmed (201, or 200 as a replay) that is not in the database is a **report lost**.
 * **Repeats**: a job with more than one upload (the load sends one report per job), stored results beyond
   what the uploads recorded, cluster and cluster-member occurrences beyond the ``Failure`` rows they count
   (an analysis counted twice), a flaky state change whose ``from_state`` is not the state the previous one
-  left (a change applied twice, or out of order), and django-q2 tasks run more than once.
+  left (a change applied twice, or out of order), and analyses claimed more than once (``OwedWork.attempts``:
+  a task delivered again after its worker was lost; django-q2 keeps no record of an owed task's success).
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ _OWED = f"""
 
 
 _JUDGED = f"""
-    SELECT u.id, u.received_at, max(h.judged_at) FROM runs_upload u
+    SELECT u.id, u.received_at, max(h.updated_at) FROM runs_upload u
     JOIN runs_testresult r ON r.job_id = u.job_id AND r.upload_id = u.id AND r.final AND r.status IN {FAILED}
     LEFT JOIN flaky_testhealth h ON h.test_id = r.test_id AND h.judged_through >= r.id
+    WHERE u.id > ?
     GROUP BY u.id, u.received_at HAVING count(h.test_id) = count(*)
 """
 
@@ -78,15 +81,16 @@ def owed(backend: Backend) -> tuple[int, float]:
     return len(rows), (datetime.now(UTC) - oldest).total_seconds()
 
 
-def verdicts(backend: Backend) -> dict[int, float]:
+def verdicts(backend: Backend, after: int = 0) -> dict[int, float]:
     """Uploads whose failed results flaky detection has all judged, each with the seconds from its receipt
-    to that verdict. A test's ``judged_at`` is its latest judgement, which may be a later upload's: the
-    time is then read now instead, whichever is earlier. Read every few seconds and kept from the first
-    reading, it is at most one reading late."""
+    to that verdict. A health row's ``updated_at`` is its latest verdict or counted failure, which may be
+    a later upload's: the time is then read now instead, whichever is earlier. Read every few seconds and
+    kept from the first reading, it is at most one reading late. Only uploads numbered above ``after``
+    are read (the sampler's reads, over every result, would otherwise grow with the run)."""
     now = datetime.now(UTC)
     return {
         upload: (min(now, _when(judged) if judged is not None else now) - _when(received)).total_seconds()
-        for upload, received, judged in query(backend, _JUDGED)
+        for upload, received, judged in query(backend, _JUDGED, (after,))
     }
 
 
@@ -140,8 +144,8 @@ def audit(backend: Backend, confirmed_keys: list[str]) -> Audit:
             0, _scalar(backend, "SELECT sum(occurrences) FROM failures_clustertest") - failures
         ),
         "flaky state changes out of sequence": _out_of_sequence(backend),
-        "analysis tasks run more than once": _scalar(
-            backend, "SELECT count(*) FROM django_q_task WHERE attempt_count > 1"
+        "analyses claimed more than once": _scalar(
+            backend, "SELECT count(*) FROM outbox_owedwork WHERE topic = 'upload.stored' AND attempts > 1"
         ),
     }
     lag = query(

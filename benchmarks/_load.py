@@ -15,6 +15,7 @@ in its own thread. After the uploads end, the run waits (bounded by ``drain``) u
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 import tempfile
@@ -28,11 +29,12 @@ from pathlib import Path
 import requests
 from _audit import Audit, audit, owed, verdicts
 from _hub import Hub, log, running_hub
-from _load_clients import CLIENT_TIMEOUT, Sent, client_loop, context_for, post, report_body
+from _load_clients import CLIENT_TIMEOUT, Sent, client_loop, context_for, post, prepare, report_body
 from _procs import INTERRUPTED, Cluster, RedisServer
 
 BROKERS = ("orm", "redis")
 CLUSTER_NAME = "orchestrate-load"
+JUDGED_WINDOW = 500  # uploads behind the newest judged one that the sampler still reads
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,9 @@ def broker_environment(broker: str, redis: RedisServer | None, plan: LoadPlan) -
 
 def sample(services: Services) -> Sample:
     waiting, oldest = owed(services.hub.backend)
-    for upload, lag in verdicts(services.hub.backend).items():
+    # Analyses go oldest first, a pass at a time: an upload far behind the newest judged one is judged.
+    after = max(services.judged, default=0) - JUDGED_WINDOW
+    for upload, lag in verdicts(services.hub.backend, after).items():
         services.judged.setdefault(upload, lag)
     if services.redis is not None:
         depth = services.redis.queue_depth(CLUSTER_NAME)
@@ -194,6 +198,11 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         samples: list[Sample] = []
         alone: list[Sent] = []  # the idle baseline's upload: audited, not counted in the load's figures
         idle = idle_baseline(services, plan, alone)
+        report = (plan.cases, plan.failure_rate)
+        ahead = math.ceil(plan.rate * plan.seconds / plan.clients) + 2 if plan.rate else 0
+        if ahead:
+            log(f"  preparing {ahead * plan.clients} reports before the load (the clients' own work)")
+        prepared = [prepare(hub, report, n, ahead) for n in range(plan.clients)]
         services.started = time.monotonic()
         lock = threading.Lock()
         stop = threading.Event()
@@ -201,10 +210,11 @@ def run_load(backend: str, broker: str, plan: LoadPlan, fault: Fault, database: 
         threads = [
             threading.Thread(
                 target=client_loop,
-                args=(hub, (plan.cases, plan.failure_rate), n, stop, sent, lock),
+                args=(hub, report, n, stop, sent, lock),
                 kwargs={
                     "deadline": time.monotonic() + plan.seconds + plan.drain,
                     "interval": plan.clients / plan.rate if plan.rate else 0.0,
+                    "prepared": prepared[n],
                 },
                 daemon=True,
             )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from hub.flaky import detection
 from hub.flaky.models import TestHealth
@@ -44,12 +45,13 @@ def write_clean_passes(
         "clean_streak = clean_streak + %s, failure_streak = 0, "
         f"runs = {_least('runs + %s', history.WINDOW)}, "
         f"weighted_runs = {weighted_runs}, weighted_failures = {weighted_failures}, "
-        f"recent = {_right('recent || %s')} WHERE test_id IN "
+        f"recent = {_right('recent || %s')}, updated_at = %s WHERE "
     )
-    head = [times, times, *[decay] * times, *[decay] * times, "p" * times]
+    head = [times, times, *[decay] * times, *[decay] * times, "p" * times, _datetime(timezone.now())]
     with connection.cursor() as cursor:
         for chunk in history.chunks(test_ids):
-            cursor.execute(sql + _placeholders(chunk), [*head, *chunk])
+            where, ids = _among(chunk)
+            cursor.execute(sql + where, [*head, *ids])
 
 
 def add_clean_passes(
@@ -78,6 +80,7 @@ def write_known_failures(
     alike: dict[tuple[bool, bool], list[KnownFailure]] = defaultdict(list)
     for failure in failures:
         alike[(failure.final_failed, failure.passed)].append(failure)
+    now = _datetime(timezone.now())
     with connection.cursor() as cursor:
         for (final_failed, passed), group in sorted(alike.items()):
             flipped = int(final_failed)  # against the run before, whose final attempt failed if on a streak
@@ -89,7 +92,7 @@ def write_known_failures(
                 f"failures = {_least('failures + 1', history.WINDOW)}, "
                 "weighted_runs = weighted_runs * %s + 1, weighted_failures = weighted_failures * %s + 1, "
                 f"retry_flakes = retry_flakes + {int(passed)}, recent = {_right(APPEND_FAILURE)}, "
-                "runs_affected = runs_affected + 1, "
+                "runs_affected = runs_affected + 1, updated_at = %s, "
             )
             for chunk in history.chunks(group):
                 each = " ".join(["WHEN %s THEN CAST(%s AS double precision)"] * len(chunk))
@@ -104,7 +107,7 @@ def write_known_failures(
                     f"WHERE test_id IN {_placeholders(chunk)}"
                 )
                 times = [value for f in chunk for value in (f.test_id, _datetime(f.at))]
-                params: list[Any] = [decay, decay]
+                params: list[Any] = [decay, decay, now]
                 params += [value for f in chunk for value in (f.test_id, f.failed_seconds)]
                 params += times * 3
                 params += [value for f in chunk for value in (f.test_id, f.newest_result_id)]
@@ -113,6 +116,14 @@ def write_known_failures(
 
 def _placeholders(values: Sequence) -> str:
     return f"({', '.join(['%s'] * len(values))})"
+
+
+def _among(test_ids: list[int]) -> tuple[str, list]:
+    """``test_id`` among ``test_ids``: one array on PostgreSQL (a placeholder per id costs the client
+    more than the statement costs the server), a list elsewhere."""
+    if connection.vendor == "postgresql":
+        return "test_id = ANY(%s)", [test_ids]
+    return f"test_id IN {_placeholders(test_ids)}", test_ids
 
 
 def _least(expression: str, bound: int) -> str:

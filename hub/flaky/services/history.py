@@ -132,7 +132,7 @@ def failed_before_here(
     run = upload.run
     runs = Run.objects.filter(project_id=upload.project_id)
     scopes = []
-    if run.commit_sha:
+    if run.commit_sha and _commit_uploaded_before(upload):
         scopes.append(Q(job__in=Job.objects.filter(run__in=runs.filter(commit_sha=run.commit_sha))))
     if run.pull_request:
         scopes.append(_since_previous_upload(upload, runs.filter(pull_request=run.pull_request), rules))
@@ -140,6 +140,17 @@ def failed_before_here(
         scope = runs.filter(branch=run.branch, pull_request=None)
         scopes.append(_since_previous_upload(upload, scope, rules))
     return failed_in_scopes(upload, [*scopes, *other_branches_since_default(upload)], rules, present)
+
+
+def _commit_uploaded_before(upload: Upload) -> bool:
+    """Whether another upload carried results of this upload's commit (a re-run, another job, another
+    report of this job): a commit's first upload has no earlier failures on it, and most uploads are
+    their commit's first (one indexed probe instead of reading the commit's failing results)."""
+    return (
+        Upload.objects.filter(project_id=upload.project_id, run__commit_sha=upload.run.commit_sha)
+        .exclude(pk=upload.pk)
+        .exists()
+    )
 
 
 def other_branches_since_default(upload: Upload) -> list[Q]:

@@ -21,7 +21,7 @@ Outside ``one_pass()`` nothing is kept: every analysis reads afresh.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -128,9 +128,10 @@ def defer_clean_passes(test_ids: Iterable[int], times: int = 1) -> bool:
     return True
 
 
-def pending_clean_passes(test_id: int) -> int:
+def pending_clean_passes() -> Mapping[int, int]:
+    """The clean passes counted in this pass and not yet written, by test (none outside a pass)."""
     shared = _current.get()
-    return shared.clean_passes.get(test_id, 0) if shared is not None else 0
+    return shared.clean_passes if shared is not None else {}
 
 
 def take_clean_passes(test_ids: Iterable[int]) -> dict[int, int]:

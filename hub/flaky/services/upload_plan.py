@@ -84,24 +84,28 @@ def plan_for_upload(upload: Upload, rules: Rules = DEFAULT_RULES) -> UploadPlan:
     failed: set[int] = set()
     present: set[int] = set()
     watched: dict[int, tuple[str, int, int, int]] = {}
-    attempts: dict[int, KnownFailure] = {}
     with connection.cursor() as cursor:
         if counts:
             cursor.execute(_PLAN_SQL, [*(state.value for state in WATCHED), job.pk, upload.pk])
         else:
             cursor.execute(_PLAN_SQL_UNWATCHED, [job.pk, upload.pk])
-        for test_id, result_id, final, status, duration, state, clean, needed, failing in cursor.fetchall():
-            present.add(test_id)
-            if status in FAILED:
-                failed.add(test_id)
-            if state is not None:
-                watched[test_id] = (state, clean, needed, failing)
-                _count_attempt(attempts, test_id, result_id, final, status, duration)
+        rows = cursor.fetchall()
+    for test_id, _, _, status, _, state, clean, needed, failing in rows:
+        present.add(test_id)
+        if status in FAILED:
+            failed.add(test_id)
+        if state is not None:
+            watched[test_id] = (state, clean, needed, failing)
+    attempts: dict[int, KnownFailure] = {}
+    for test_id, result_id, final, status, duration, *_ in rows:
+        if test_id in failed and test_id in watched:
+            _count_attempt(attempts, test_id, result_id, final, status, duration)
     judge: set[int] = set() if infrastructure else set(failed)
     passed_clean: list[int] = []
     known: list[KnownFailure] = []
+    pending_passes = one_pass.pending_clean_passes()  # counted in this backlog pass
     for test_id, (state, clean_streak, needed, failure_streak) in watched.items():
-        pending = one_pass.pending_clean_passes(test_id)  # counted in this backlog pass
+        pending = pending_passes.get(test_id, 0)
         if test_id in judge:
             failure = attempts[test_id]
             streak = 0 if pending else failure_streak

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from hub.failures.models import Failure
 from hub.outbox.models import OwedWork, WorkState
@@ -34,6 +35,15 @@ def test_a_stored_upload_owes_its_analysis_from_the_same_commit(agent, django_ca
         WorkState.OWED,
     )
     assert queued() == [work.pk]
+
+
+def test_the_queue_keeps_no_success_record_of_owed_work(agent, django_capture_on_commit_callbacks):
+    """The owed-work row is the record; django-q2's monitor would read every kept success to add one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.post_report(report(case("test_a", "failed", message="assert 1 == 2")))
+
+    (task,) = (q.task for q in OrmQ.objects.all())
+    assert (task["func"], task["save"]) == ("hub.outbox.tasks.perform", False)
 
 
 def test_a_refused_upload_owes_nothing(agent):
