@@ -5,8 +5,6 @@ in another state) is judged as before."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from hub.flaky.detection import DEFAULT_RULES
@@ -16,22 +14,11 @@ from hub.flaky.services import detection_run, upload_plan
 from hub.flaky.services.quarantine import quarantine
 from hub.flaky.services.upload_plan import failure_may_change_state
 from hub.flaky.tasks import recompute_all
-from hub.runs.models import Test, TestResult, Upload
-from tests.hub.conftest import case, report
+from hub.runs.models import Test, TestResult
+from tests.hub.conftest import case
+from tests.hub.flaky.uploads import post
 
 pytestmark = pytest.mark.django_db
-_runs = itertools.count(1)
-
-
-def post(agent, *cases, judge=True, **run) -> Upload:
-    number = next(_runs)
-    body = report(*cases, case("test_bystander"), run_id=str(number), sha=f"{number:040x}", **run)
-    response = agent.post_report(body)
-    assert response.status_code == 201, response.content
-    upload = Upload.objects.select_related("job", "run", "project").get(pk=response.json()["upload"])
-    if judge:
-        detection_run.update_for_upload(upload.pk)
-    return upload
 
 
 def outcomes(agent, letters: str, name: str = "test_widget") -> None:

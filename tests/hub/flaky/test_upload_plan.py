@@ -4,8 +4,6 @@ broken test is judged at once."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from hub.flaky.models import TestHealth
@@ -13,21 +11,10 @@ from hub.flaky.models import TestState as State
 from hub.flaky.services import detection_run, upload_plan
 from hub.flaky.services.upload_plan import pass_may_change_state
 from hub.runs.models import Test, Upload
-from tests.hub.conftest import case, report
+from tests.hub.conftest import case
+from tests.hub.flaky.uploads import post
 
 pytestmark = pytest.mark.django_db
-_runs = itertools.count(1)
-
-
-def post(agent, *cases, judge=True, **run) -> Upload:
-    number = next(_runs)
-    body = report(*cases, case("test_bystander"), run_id=str(number), sha=f"{number:040x}", **run)
-    response = agent.post_report(body)
-    assert response.status_code == 201, response.content
-    upload = Upload.objects.get(pk=response.json()["upload"])
-    if judge:
-        detection_run.update_for_upload(upload.pk)
-    return upload
 
 
 def outcomes(agent, letters: str, **run) -> None:

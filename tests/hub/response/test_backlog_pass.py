@@ -169,31 +169,34 @@ def judged_after_every_failure(state: str, clean_streak: int, clean_runs_needed:
     return state == "broken" or clean_streak == 0 or clean_streak + 1 >= clean_runs_needed
 
 
-def test_a_flaky_tests_pass_after_a_failure_left_unjudged_changes_no_state(settings, monkeypatch):
+def judged_then_counted(settings, monkeypatch, rule: str, old) -> tuple[World, World]:
+    """The same history analysed with ``upload_plan``'s ``rule`` as it was (``old``), then as it is."""
     settings.OWED_BATCH_SIZE = 1
-    monkeypatch.setattr(upload_plan, "pass_may_change_state", judged_after_every_failure)
-    before = analysed(World("acme/judged-after-failures"), 40)
+    monkeypatch.setattr(upload_plan, rule, old)
+    before = analysed(World(f"acme/{rule}-as-it-was"), 40)
     monkeypatch.undo()
-    now = analysed(World("acme/flaky-left-alone"), 40)
+    return before, analysed(World(f"acme/{rule}-as-it-is"), 40)
 
+
+def assert_same_states(before: World, now: World) -> None:
+    """The same state changes, states, streaks, runs, failures and recent outcomes; only the scores of
+    the tests left unjudged wait for their next verdict (and differ: the comparison compares)."""
     assert now.changes() == before.changes()
     assert {name: v[:2] for name, v in now.verdicts().items()} == {
         name: v[:2] for name, v in before.verdicts().items()
-    }  # states, streaks and recent outcomes; only the scores of flaky tests wait for their next verdict
-    assert now.verdicts() != before.verdicts()  # the old rule did judge more: the comparison compares
+    }
+    assert now.verdicts() != before.verdicts()
     assert len(before.changes()) > 10
+
+
+def test_a_flaky_tests_pass_after_a_failure_left_unjudged_changes_no_state(settings, monkeypatch):
+    assert_same_states(
+        *judged_then_counted(settings, monkeypatch, "pass_may_change_state", judged_after_every_failure)
+    )
 
 
 def test_a_flaky_tests_failure_left_unjudged_changes_no_state(settings, monkeypatch):
-    settings.OWED_BATCH_SIZE = 1
-    monkeypatch.setattr(upload_plan, "failure_may_change_state", lambda *_: True)  # every failure judged
-    before = analysed(World("acme/every-failure-judged"), 40)
-    monkeypatch.undo()
-    now = analysed(World("acme/known-failures-counted"), 40)
-
-    assert now.changes() == before.changes()
-    assert {name: v[:2] for name, v in now.verdicts().items()} == {
-        name: v[:2] for name, v in before.verdicts().items()
-    }  # states, streaks, runs, failures and recent outcomes; scores wait for the next verdict
-    assert now.verdicts() != before.verdicts()  # failures were left unjudged: the comparison compares
-    assert len(before.changes()) > 10
+    every_failure_judged = lambda *_: True  # noqa: E731
+    assert_same_states(
+        *judged_then_counted(settings, monkeypatch, "failure_may_change_state", every_failure_judged)
+    )
