@@ -106,10 +106,10 @@ def write_known_failures(
                     f"judged_through = {_greatest('judged_through', f'CASE test_id {seen} ELSE 0 END')} "
                     f"WHERE test_id IN {_placeholders(chunk)}"
                 )
-                times = [value for f in chunk for value in (f.test_id, _datetime(f.at))]
+                ats = [value for f in chunk for value in (f.test_id, _datetime(f.at))]
                 params: list[Any] = [decay, decay, now]
                 params += [value for f in chunk for value in (f.test_id, f.failed_seconds)]
-                params += times * 3
+                params += ats * 3
                 params += [value for f in chunk for value in (f.test_id, f.newest_result_id)]
                 cursor.execute(sql, [*params, *(f.test_id for f in chunk)])
 
