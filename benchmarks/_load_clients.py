@@ -128,7 +128,7 @@ def client_loop(
     is caught up on, as CI jobs finishing on their own clocks would), else as soon as the last ended.
     The ``prepared`` bodies (``prepare``) go first, then new ones are made as they are needed."""
     rng = random.Random(client)
-    ready = list(prepared or [])
+    ready = prepared or []
     next_post = time.monotonic() + interval * rng.random()  # the clients spread over one interval
     with requests.Session() as session:
         number = 0

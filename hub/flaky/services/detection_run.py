@@ -156,10 +156,7 @@ def _count_known_failures(failures: Sequence[upload_plan.KnownFailure]) -> None:
     """The failures counted after the clean passes this backlog pass has counted before them."""
     if not failures:
         return
-    earlier: dict[int, list[int]] = {}
-    for test_id, times in one_pass.take_clean_passes(f.test_id for f in failures).items():
-        earlier.setdefault(times, []).append(test_id)
-    for times, test_ids in earlier.items():
+    for times, test_ids in one_pass.take_clean_passes_by_times(f.test_id for f in failures).items():
         figures.write_clean_passes(test_ids, times)
     figures.write_known_failures(failures)
 
@@ -175,7 +172,7 @@ def backlog_pass() -> Iterator[None]:
 
 def write_clean_passes() -> None:
     """Write the clean passes a backlog pass has counted so far (before anything else reads them)."""
-    for times, test_ids in one_pass.take_all_clean_passes().items():
+    for times, test_ids in one_pass.take_clean_passes_by_times().items():
         figures.write_clean_passes(test_ids, times)
 
 

@@ -142,13 +142,14 @@ def take_clean_passes(test_ids: Iterable[int]) -> dict[int, int]:
     return {t: shared.clean_passes.pop(t) for t in test_ids if t in shared.clean_passes}
 
 
-def take_all_clean_passes() -> dict[int, list[int]]:
-    """Every pending clean pass, no longer pending, as the tests to count once, twice, ... each."""
+def take_clean_passes_by_times(test_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
+    """The pending clean passes of ``test_ids`` (of every test when None), no longer pending, as the tests
+    to count once, twice, ... each."""
     shared = _current.get()
     if shared is None:
         return {}
+    taken = take_clean_passes(list(shared.clean_passes) if test_ids is None else test_ids)
     by_times: dict[int, list[int]] = {}
-    for test_id, times in sorted(shared.clean_passes.items()):
+    for test_id, times in sorted(taken.items()):
         by_times.setdefault(times, []).append(test_id)
-    shared.clean_passes.clear()
     return by_times

@@ -4,9 +4,9 @@ Judging a test reads its history (``WINDOW`` rows) and runs every rule over it; 
 cannot change state, and for them a few figures kept up to date are enough. A watched test's clean pass
 far from clearing it lengthens its clean streak; a flaky or quarantined test's failure on the default
 branch that cannot make it broken is more of the evidence it already has: its figures move as a verdict
-would move them (``detection_run.count_known_failures``), its score and evidence wait for its next
-verdict or the nightly recompute. At a steady 2% flake over a 2,000-test suite, where every test is
-flaky, judging those failures again was two thirds of an analysis (262 ms an upload, 92 without).
+would move them (``figures.write_known_failures``), its score and evidence wait for its next verdict
+or the nightly recompute. At a steady 2% flake over a 2,000-test suite, where every test is flaky,
+judging those failures again was over half of an analysis (262 ms an upload, 126 ms counting them).
 """
 
 from __future__ import annotations
